@@ -1,0 +1,93 @@
+// C = op(A) · op(B) [+ bias] [ReLU]
+//   op(A): [M, K], stored [M, K] or, with TRANS_A, [K, M] (read in place, never copied)
+//   op(B): [K, N], stored [K, N] or, with TRANS_B, [N, K]
+//   bias:  [1, N]; C: [M, N]
+// MASK_A (MASK_B) multiplies each A (B) element by [mask > 0] as it is read (mask has that operand's
+// stored layout): the ReLU backward fused into the gradient products dX = (g ⊙ [y > 0]) · Wᵀ and
+// dW = Xᵀ · (g ⊙ [y > 0]), so g ⊙ [y > 0] is never written out.
+
+struct Dims { M: u32, N: u32, K: u32, pad: u32 }
+
+@group(0) @binding(0) var<uniform> D: Dims;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
+@group(0) @binding(5) var<storage, read_write> C: array<f32>;
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override BIAS: bool = false;
+override RELU: bool = false;
+override MASK_A: bool = false;
+override MASK_B: bool = false;
+// Workgroup shape; each invocation of `matmul` computes a 4 × 8 block of C, so a workgroup covers
+// (4·WG_Y) × (8·WG_X) outputs. x is a multiple of 8: llvmpipe runs 8 invocations per SIMD lane group.
+override WG_X: u32 = 8;
+override WG_Y: u32 = 8;
+
+fn a_at(r: u32, k: u32) -> f32 {
+  var i = r * D.K + k;
+  if (TRANS_A) { i = k * D.M + r; }
+  if (MASK_A) { return select(0.0, A[i], mask[i] > 0.0); }
+  return A[i];
+}
+
+fn b_at(k: u32, c: u32) -> f32 {
+  var i = k * D.N + c;
+  if (TRANS_B) { i = c * D.K + k; }
+  if (MASK_B) { return select(0.0, B[i], mask[i] > 0.0); }
+  return B[i];
+}
+
+fn epilogue(r: u32, c: u32, v: f32) {
+  var y = v;
+  if (BIAS) { y += bias[c]; }
+  if (RELU) { y = max(y, 0.0); }
+  C[r * D.N + c] = y;
+}
+
+// The validation reference: one output per invocation.
+@compute @workgroup_size(8, 8)
+fn matmul_naive(@builtin(global_invocation_id) gid: vec3u) {
+  let r = gid.y;
+  let c = gid.x;
+  if (r >= D.M || c >= D.N) { return; }
+  var s = 0.0;
+  for (var k = 0u; k < D.K; k++) { s += a_at(r, k) * b_at(k, c); }
+  epilogue(r, c, s);
+}
+
+// Register-blocked: a 4 × 8 block of C per invocation, accumulated as 4 rows × two vec4 column
+// halves, no workgroup memory (on llvmpipe every barrier serialises the workgroup's lane groups).
+// Edge blocks clamp their load indices (no branches in the K loop) and mask their stores.
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul(@builtin(global_invocation_id) gid: vec3u) {
+  let r0 = gid.y * 4u;
+  let c0 = gid.x * 8u;
+  if (r0 >= D.M || c0 >= D.N) { return; }
+  let rm = D.M - 1u;
+  let cm = D.N - 1u;
+  let r = vec4u(r0, min(r0 + 1u, rm), min(r0 + 2u, rm), min(r0 + 3u, rm));
+  let ca = vec4u(c0, min(c0 + 1u, cm), min(c0 + 2u, cm), min(c0 + 3u, cm));
+  let cb = vec4u(min(c0 + 4u, cm), min(c0 + 5u, cm), min(c0 + 6u, cm), min(c0 + 7u, cm));
+  var acc: array<vec4f, 8>;
+  for (var k = 0u; k < D.K; k++) {
+    let a = vec4f(a_at(r.x, k), a_at(r.y, k), a_at(r.z, k), a_at(r.w, k));
+    let b0 = vec4f(b_at(k, ca.x), b_at(k, ca.y), b_at(k, ca.z), b_at(k, ca.w));
+    let b1 = vec4f(b_at(k, cb.x), b_at(k, cb.y), b_at(k, cb.z), b_at(k, cb.w));
+    acc[0] += a.x * b0; acc[1] += a.x * b1;
+    acc[2] += a.y * b0; acc[3] += a.y * b1;
+    acc[4] += a.z * b0; acc[5] += a.z * b1;
+    acc[6] += a.w * b0; acc[7] += a.w * b1;
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let row = r0 + i;
+    if (row > rm) { break; }
+    for (var j = 0u; j < 8u; j++) {
+      let col = c0 + j;
+      if (col > cm) { break; }
+      epilogue(row, col, acc[2u * i + j / 4u][j % 4u]);
+    }
+  }
+}

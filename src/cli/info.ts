@@ -1,0 +1,24 @@
+// `webgpu-dec info`: the adapter, its limits and features.
+import { Runtime } from '../gpu/runtime.js';
+
+export async function info(opts: { adapter?: string }): Promise<number> {
+  const rt = await Runtime.create({ adapter: opts.adapter });
+  try {
+    const { adapter, info: i } = rt.gpu;
+    const out: string[] = [];
+    out.push(`vendor:        ${i.vendor}`);
+    out.push(`architecture:  ${i.architecture}`);
+    out.push(`device:        ${i.device}`);
+    out.push(`description:   ${i.description}`);
+    out.push('limits:');
+    const limits = adapter.limits as unknown as Record<string, number>;
+    const names: string[] = [];
+    for (const k in limits) if (typeof limits[k] === 'number') names.push(k);
+    for (const k of names.sort()) out.push(`  ${k.padEnd(44)} ${limits[k]}`);
+    out.push(`features:      ${[...adapter.features].sort().join(', ')}`);
+    console.log(out.join('\n'));
+  } finally {
+    rt.destroy();
+  }
+  return 0;
+}

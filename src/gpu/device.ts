@@ -1,0 +1,94 @@
+// Adapter and device: finding one, naming it, and turning GPU errors into exceptions.
+import { create, globals } from 'webgpu';
+import { DeviceLostError, GpuError, NoAdapterError } from './errors.js';
+
+Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, … as in a browser
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+export interface DeviceOptions {
+  /** Substring of the adapter's name (Dawn's `adapter=` flag); else env WEBGPU_DEC_ADAPTER. */
+  adapter?: string;
+}
+
+/** A WebGPU device plus the state needed to report its errors and loss as exceptions. */
+export class GpuDevice {
+  private errors: string[] = [];
+  private lostError: DeviceLostError | null = null;
+  private destroyed = false;
+
+  private constructor(
+    private gpu: GPU | null,
+    readonly adapter: GPUAdapter,
+    readonly device: GPUDevice,
+    readonly info: AdapterDescription,
+  ) {
+    device.addEventListener('uncapturederror', (ev) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      const kind = err.constructor?.name ?? 'GPUError';
+      this.errors.push(`${kind}: ${err.message}`);
+    });
+    void device.lost.then((info) => {
+      if (!this.destroyed) this.lostError = new DeviceLostError(info.reason, info.message);
+    });
+  }
+
+  static async open(opts: DeviceOptions = {}): Promise<GpuDevice> {
+    const wanted = opts.adapter ?? process.env.WEBGPU_DEC_ADAPTER;
+    const gpu = create(wanted ? [`adapter=${wanted}`] : []);
+    let adapter: GPUAdapter | null = null;
+    try {
+      adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    } catch (e) {
+      throw new NoAdapterError(wanted ? ` matching "${wanted}" (${(e as Error).message.split('\n').join(' ')})` : '');
+    }
+    if (!adapter) throw new NoAdapterError(wanted ? ` matching "${wanted}"` : '');
+    const a = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredLimits: {
+        maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
+        maxBufferSize: a.maxBufferSize,
+        maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
+        maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupSizeY: a.maxComputeWorkgroupSizeY,
+      },
+    });
+    const i = adapter.info;
+    const info = { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description };
+    return new GpuDevice(gpu, adapter, device, info);
+  }
+
+  /** One line naming the adapter, e.g. for metrics.json and benchmark tables. */
+  get name(): string {
+    const { vendor, architecture, device, description } = this.info;
+    return [vendor, architecture, description || device].filter(Boolean).join(' / ');
+  }
+
+  /** Throws if the device was lost or a GPU error was reported since the last check. */
+  check(context = ''): void {
+    if (this.lostError) throw this.lostError;
+    if (this.errors.length) {
+      const msg = this.errors.splice(0).join('; ');
+      throw new GpuError(`GPU error${context ? ` in ${context}` : ''}: ${msg}`);
+    }
+  }
+
+  get isLost(): boolean {
+    return this.lostError !== null;
+  }
+
+  /** Destroys the device and drops Dawn's instance so the process can exit by itself. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.device.destroy();
+    this.gpu = null;
+  }
+}

@@ -1,0 +1,69 @@
+// A pool of GPU buffers keyed by (usage, size).
+//
+// A released buffer may still be read by commands recorded but not yet submitted, so it becomes
+// reusable only after the next submit (`afterSubmit`): from then on the queue orders any new use
+// after the old one. A steady-state training loop therefore creates no new buffers.
+// Free lists are kept sorted by creation order, so a step that acquires the same sizes in the same
+// order gets the very same buffers as the step before: its cached bind groups are found again.
+
+export const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
+export const READBACK_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
+
+/** Sizes are rounded up so that nearby sizes share buffers (and bindings stay 16-byte aligned). */
+export function roundSize(bytes: number): number {
+  return Math.max(256, Math.ceil(bytes / 256) * 256);
+}
+
+export class BufferPool {
+  private free = new Map<string, GPUBuffer[]>();
+  private pending: GPUBuffer[] = [];
+  private meta = new WeakMap<GPUBuffer, { key: string; id: number }>();
+  /** Number of buffers ever created: the "pool stays flat" test watches this. */
+  created = 0;
+  liveBytes = 0;
+
+  constructor(private device: GPUDevice) {}
+
+  acquire(bytes: number, usage = STORAGE_USAGE, label = 'pooled'): GPUBuffer {
+    const size = roundSize(bytes);
+    const key = `${usage}:${size}`;
+    const reuse = this.free.get(key)?.pop();
+    if (reuse) return reuse;
+    const buffer = this.device.createBuffer({ size, usage, label });
+    this.created++;
+    this.meta.set(buffer, { key, id: this.created });
+    this.liveBytes += size;
+    return buffer;
+  }
+
+  /** Returns a buffer; it is handed out again only after the next submit. */
+  release(buffer: GPUBuffer): void {
+    this.pending.push(buffer);
+  }
+
+  /** Called by the recorder right after each queue.submit(). */
+  afterSubmit(): void {
+    const touched = new Set<GPUBuffer[]>();
+    for (const b of this.pending) {
+      const { key } = this.meta.get(b)!;
+      let list = this.free.get(key);
+      if (!list) this.free.set(key, (list = []));
+      list.push(b);
+      touched.add(list);
+    }
+    this.pending = [];
+    const id = (b: GPUBuffer) => this.meta.get(b)!.id;
+    for (const list of touched) list.sort((a, b) => id(b) - id(a)); // pop() hands out the oldest
+  }
+
+  /** Frees every idle buffer (e.g. between phases of very different shapes). */
+  trim(): void {
+    for (const list of this.free.values()) {
+      for (const b of list) {
+        this.liveBytes -= b.size;
+        b.destroy();
+      }
+    }
+    this.free.clear();
+  }
+}

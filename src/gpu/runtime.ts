@@ -1,0 +1,270 @@
+// The dispatch layer: pipelines and bind groups cached, uniforms cached by content, one command
+// encoder (and one compute pass) recording until an explicit flush, pooled buffers, readback.
+import { GpuDevice, type DeviceOptions } from './device.js';
+import { BufferPool, READBACK_USAGE, STORAGE_USAGE } from './pool.js';
+import { shaderSource } from './shaders.js';
+import { settle } from './wait.js';
+
+export type BindingKind = 'uniform' | 'read' | 'rw';
+
+/** A compute entry point in shaders/<file>.wgsl and the kinds of its bindings 0..n-1 (group 0). */
+export interface Kernel {
+  file: string;
+  entry: string;
+  bindings: readonly BindingKind[];
+}
+
+export type Constants = Record<string, number | boolean>;
+
+/** Little-endian packing of a uniform struct made only of u32/i32/f32 fields. */
+export class Uniform {
+  private view: DataView;
+  private n = 0;
+  constructor(fields: number) {
+    this.view = new DataView(new ArrayBuffer(Math.max(16, Math.ceil((fields * 4) / 16) * 16)));
+  }
+  u32(v: number): this {
+    this.view.setUint32(4 * this.n++, v >>> 0, true);
+    return this;
+  }
+  f32(v: number): this {
+    this.view.setFloat32(4 * this.n++, v, true);
+    return this;
+  }
+  get bytes(): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(this.view.buffer as ArrayBuffer);
+  }
+}
+
+let nextId = 1;
+const ids = new WeakMap<GPUBuffer, number>();
+function idOf(b: GPUBuffer): number {
+  let id = ids.get(b);
+  if (id === undefined) ids.set(b, (id = nextId++));
+  return id;
+}
+
+export class Runtime {
+  readonly pool: BufferPool;
+  readonly device: GPUDevice;
+  private layouts = new Map<string, GPUBindGroupLayout>();
+  private pipelineLayouts = new Map<string, GPUPipelineLayout>();
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private bindGroups = new Map<string, GPUBindGroup>();
+  private uniforms = new Map<string, GPUBuffer>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  /** Kernels recorded since the last flush: named in error messages. */
+  private recorded: string[] = [];
+  /** Counters for tests and benchmarks. */
+  stats = { submits: 0, dispatches: 0, pipelinesCreated: 0, bindGroupsCreated: 0, uniformsCreated: 0 };
+
+  private constructor(readonly gpu: GpuDevice) {
+    this.device = gpu.device;
+    this.pool = new BufferPool(this.device);
+  }
+
+  static async create(opts: DeviceOptions = {}): Promise<Runtime> {
+    return new Runtime(await GpuDevice.open(opts));
+  }
+
+  get adapterName(): string {
+    return this.gpu.name;
+  }
+
+  // ---- pipelines ---------------------------------------------------------------------------
+
+  private layout(k: Kernel): GPUPipelineLayout {
+    const key = k.bindings.join(',');
+    let pl = this.pipelineLayouts.get(key);
+    if (!pl) {
+      const bgl = this.device.createBindGroupLayout({
+        label: key,
+        entries: k.bindings.map((kind, binding) => ({
+          binding,
+          visibility: 4, // GPUShaderStage.COMPUTE
+          buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+        })),
+      });
+      this.layouts.set(key, bgl);
+      pl = this.device.createPipelineLayout({ bindGroupLayouts: [bgl] });
+      this.pipelineLayouts.set(key, pl);
+    }
+    return pl;
+  }
+
+  pipeline(k: Kernel, constants: Constants = {}): GPUComputePipeline {
+    const ckey = Object.keys(constants)
+      .sort()
+      .map((c) => `${c}=${+constants[c]}`)
+      .join(',');
+    const key = `${k.file}:${k.entry}:${ckey}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const label = `${k.file}.${k.entry}${ckey ? `[${ckey}]` : ''}`;
+      const module = this.device.createShaderModule({ label, code: shaderSource(k.file) });
+      const c: Record<string, number> = {};
+      for (const [n, v] of Object.entries(constants)) c[n] = +v;
+      p = this.device.createComputePipeline({
+        label,
+        layout: this.layout(k),
+        compute: { module, entryPoint: k.entry, constants: c },
+      });
+      this.pipelines.set(key, p);
+      this.stats.pipelinesCreated++;
+    }
+    return p;
+  }
+
+  /** A uniform buffer holding these bytes; created once per distinct content, never written again. */
+  uniform(u: Uniform): GPUBuffer {
+    const bytes = u.bytes;
+    const key = Buffer.from(bytes).toString('base64');
+    let b = this.uniforms.get(key);
+    if (!b) {
+      b = this.device.createBuffer({ size: bytes.byteLength, usage: 0x40 | 0x8, label: 'uniform' });
+      this.device.queue.writeBuffer(b, 0, bytes);
+      this.uniforms.set(key, b);
+      this.stats.uniformsCreated++;
+    }
+    return b;
+  }
+
+  private bindGroup(k: Kernel, buffers: GPUBuffer[]): GPUBindGroup {
+    const key = `${k.bindings.join(',')}|${buffers.map(idOf).join(',')}`;
+    let bg = this.bindGroups.get(key);
+    if (!bg) {
+      this.layout(k);
+      bg = this.device.createBindGroup({
+        label: `${k.file}.${k.entry}`,
+        layout: this.layouts.get(k.bindings.join(','))!,
+        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      this.bindGroups.set(key, bg);
+      this.stats.bindGroupsCreated++;
+    }
+    return bg;
+  }
+
+  /** Forgets bind groups that name `buffer` (call before destroying a buffer outside the pool). */
+  forgetBuffer(buffer: GPUBuffer): void {
+    const id = `${idOf(buffer)}`;
+    for (const key of this.bindGroups.keys()) {
+      if (key.split('|')[1].split(',').includes(id)) this.bindGroups.delete(key);
+    }
+  }
+
+  // ---- recording ---------------------------------------------------------------------------
+
+  private currentEncoder(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  /**
+   * Records one dispatch into the current compute pass. `buffers` are bound at 0..n-1 in the
+   * order of `k.bindings`; a Uniform is turned into its cached buffer.
+   */
+  dispatch(k: Kernel, buffers: (GPUBuffer | Uniform)[], groups: [number, number?, number?], constants: Constants = {}): void {
+    const pipe = this.pipeline(k, constants);
+    const bound = buffers.map((b) => (b instanceof Uniform ? this.uniform(b) : b));
+    const bg = this.bindGroup(k, bound);
+    if (!this.pass) this.pass = this.currentEncoder().beginComputePass();
+    this.pass.setPipeline(pipe);
+    this.pass.setBindGroup(0, bg);
+    this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
+    this.stats.dispatches++;
+    if (this.recorded.length < 64) this.recorded.push(`${k.file}.${k.entry}`);
+  }
+
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    this.endPass();
+    this.currentEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Submits everything recorded since the last flush (one command buffer). */
+  flush(): void {
+    this.endPass();
+    if (this.encoder) {
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      this.stats.submits++;
+    }
+    this.pool.afterSubmit();
+    const kernels = [...new Set(this.recorded)].join(', ');
+    this.recorded = [];
+    this.gpu.check(kernels ? `a submit of [${kernels}]` : 'a submit');
+  }
+
+  /** Waits, without spinning, until the GPU has finished all submitted work. */
+  async sync(): Promise<void> {
+    this.flush();
+    await settle(this.device.queue.onSubmittedWorkDone(), () => this.gpu.check());
+    this.gpu.check();
+  }
+
+  // ---- data in and out ---------------------------------------------------------------------
+
+  private scratchBuffer: GPUBuffer | null = null;
+  /** A small buffer bound where a kernel's binding is unused (an absent bias, an unused operand). */
+  get scratch(): GPUBuffer {
+    if (!this.scratchBuffer) this.scratchBuffer = this.device.createBuffer({ size: 256, usage: STORAGE_USAGE, label: 'scratch' });
+    return this.scratchBuffer;
+  }
+
+  acquire(bytes: number): GPUBuffer {
+    return this.pool.acquire(bytes, STORAGE_USAGE);
+  }
+
+  release(buffer: GPUBuffer): void {
+    this.pool.release(buffer);
+  }
+
+  /** Copies host data into a buffer (queue order: before the next submit). */
+  write(buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    this.device.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /**
+   * Reads `bytes` from `buffer` (after everything recorded so far). Flushes; the returned promise
+   * may be awaited later, so the caller can keep recording meanwhile.
+   */
+  async read(buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    const staging = this.pool.acquire(bytes, READBACK_USAGE, 'readback');
+    this.copy(buffer, staging, Math.ceil(bytes / 4) * 4, offset, 0);
+    this.flush();
+    try {
+      await settle(staging.mapAsync(1 /* GPUMapMode.READ */, 0, Math.ceil(bytes / 4) * 4), () => this.gpu.check());
+    } catch (e) {
+      this.gpu.check('a readback');
+      throw e;
+    }
+    const out = staging.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
+    staging.unmap();
+    this.pool.release(staging);
+    return out;
+  }
+
+  async readF32(buffer: GPUBuffer, count: number, offset = 0): Promise<Float32Array> {
+    return new Float32Array(await this.read(buffer, count * 4, offset * 4));
+  }
+
+  async readU32(buffer: GPUBuffer, count: number, offset = 0): Promise<Uint32Array> {
+    return new Uint32Array(await this.read(buffer, count * 4, offset * 4));
+  }
+
+  /** Destroys the device; the process can then exit by itself. */
+  destroy(): void {
+    this.encoder = null;
+    this.pass = null;
+    this.bindGroups.clear();
+    this.gpu.destroy();
+  }
+}

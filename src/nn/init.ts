@@ -1,0 +1,28 @@
+// Seeded parameter initialisers (host-side, once per run: the values are uploaded a single time).
+import seedrandom from 'seedrandom';
+
+export type Rng = () => number;
+
+export function makeRng(seed: number | string): Rng {
+  return seedrandom(String(seed));
+}
+
+/** N(0, std²) by Box–Muller. */
+export function gaussian(n: number, std: number, rng: Rng): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u = 1 - rng();
+    const v = rng();
+    const r = Math.sqrt(-2 * Math.log(u));
+    out[i] = std * r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < n) out[i + 1] = std * r * Math.sin(2 * Math.PI * v);
+  }
+  return out;
+}
+
+/** U(−limit, limit). */
+export function uniform(n: number, limit: number, rng: Rng): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (2 * rng() - 1) * limit;
+  return out;
+}

@@ -1,0 +1,6 @@
+export * from './tensor.js';
+export { matmul, matmulInto, type MatmulOptions, type MatmulImpl } from './ops/matmul.js';
+export { add, sub, biasAdd, relu, scale } from './ops/basic.js';
+export { sum, mean, type Axis } from './ops/reduce.js';
+export { mseLoss } from './ops/loss.js';
+export { dropout, DropoutRng } from './ops/dropout.js';

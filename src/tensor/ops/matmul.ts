@@ -1,0 +1,105 @@
+// Matrix multiply with transposes read in place and a fused bias + ReLU epilogue; its backward
+// fuses the ReLU mask into the gradient reads.
+import { ShapeError } from '../../gpu/errors.js';
+import { Uniform, type Runtime } from '../../gpu/runtime.js';
+import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
+import { kernels } from './kernels.js';
+import { sumRowsRaw } from './reduce.js';
+
+export interface MatmulFlags {
+  transA?: boolean;
+  transB?: boolean;
+  relu?: boolean;
+  /** The mask (a ReLU output in that operand's stored layout) applied to operand A or B as read. */
+  maskA?: GPUBuffer;
+  maskB?: GPUBuffer;
+  bias?: GPUBuffer;
+}
+
+export type MatmulImpl = 'blocked' | 'naive';
+
+/** Outputs per invocation of the blocked kernel (fixed in matmul.wgsl) and its workgroup shape. */
+export const BLOCK = { rows: 4, cols: 8 };
+export let workgroup = { x: 8, y: 8 };
+export function setMatmulWorkgroup(x: number, y: number): void {
+  workgroup = { x, y };
+}
+
+/** C[M, N] = op(A) · op(B) (+ bias, ReLU) on raw buffers; records one dispatch. */
+export function matmulInto(
+  rt: Runtime,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  c: GPUBuffer,
+  M: number,
+  N: number,
+  K: number,
+  f: MatmulFlags = {},
+  impl: MatmulImpl = 'blocked',
+): void {
+  const constants = {
+    TRANS_A: !!f.transA,
+    TRANS_B: !!f.transB,
+    BIAS: !!f.bias,
+    RELU: !!f.relu,
+    MASK_A: !!f.maskA,
+    MASK_B: !!f.maskB,
+  };
+  const u = new Uniform(4).u32(M).u32(N).u32(K).u32(0);
+  const buffers = [u, a, b, f.bias ?? rt.scratch, f.maskA ?? f.maskB ?? rt.scratch, c];
+  if (impl === 'naive') {
+    rt.dispatch(kernels.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
+  } else {
+    const { x, y } = workgroup;
+    const groups: [number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y))];
+    rt.dispatch(kernels.matmul, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
+  }
+}
+
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+  bias?: Tensor;
+  relu?: boolean;
+  impl?: MatmulImpl;
+}
+
+/**
+ * y = op(a) · op(b) [+ bias] [ReLU]       op(a): [M, K], op(b): [K, N], bias: [1, N] -> y: [M, N]
+ * Backward, with g' = g ⊙ [y > 0] when ReLU (read fused, never stored):
+ *   d op(a) = g' · op(b)ᵀ,  d op(b) = op(a)ᵀ · g',  d bias = Σ_rows g'
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const { transA = false, transB = false, bias, relu = false, impl = 'blocked' } = opts;
+  const [M, Ka] = transA ? [a.cols, a.rows] : [a.rows, a.cols];
+  const [Kb, N] = transB ? [b.cols, b.rows] : [b.rows, b.cols];
+  if (Ka !== Kb) {
+    const what = `inner dimensions differ (${Ka} vs ${Kb}; transA=${transA}, transB=${transB})`;
+    throw new ShapeError('matmul', a.shape, b.shape, what);
+  }
+  if (bias && (bias.rows !== 1 || bias.cols !== N)) throw new ShapeError('matmul bias', bias.shape, [1, N], 'bias must be [1, N]');
+  const rt = a.rt;
+  const y = empty(rt, M, N);
+  matmulInto(rt, a.buffer, b.buffer, y.buffer, M, N, Ka, { transA, transB, relu, bias: bias?.buffer }, impl);
+  if (!needsGrad(a, b, bias)) return y;
+  return record(y, (g) => {
+    const mask = relu ? y.buffer : undefined;
+    if (a.requiresGrad) {
+      const da = empty(rt, a.rows, a.cols);
+      if (!transA) matmulInto(rt, g.buffer, b.buffer, da.buffer, M, Ka, N, { transB: !transB, maskA: mask });
+      else matmulInto(rt, b.buffer, g.buffer, da.buffer, Ka, M, N, { transA: transB, transB: true, maskB: mask });
+      accumulate(a, da);
+    }
+    if (b.requiresGrad) {
+      const db = empty(rt, b.rows, b.cols);
+      if (!transB) matmulInto(rt, a.buffer, g.buffer, db.buffer, Ka, N, M, { transA: !transA, maskB: mask });
+      else matmulInto(rt, g.buffer, a.buffer, db.buffer, N, Ka, M, { transA: true, transB: transA, maskA: mask });
+      accumulate(b, db);
+    }
+    if (bias?.requiresGrad) {
+      const dbias = empty(rt, 1, N);
+      sumRowsRaw(rt, g.buffer, M, N, 1, dbias.buffer, mask);
+      accumulate(bias, dbias);
+    }
+  });
+}

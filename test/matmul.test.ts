@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
+import { matmul, fromArray } from '../src/tensor/index.js';
+import { expectClose, matmulRef, randomArray, useRuntime } from './helpers.js';
+
+const rt = useRuntime();
+// f32 accumulation over K terms of magnitude ≤ 1: error grows ~ sqrt(K)·eps·K; 1e-4 relative + 1e-4·K/256 absolute.
+const tolFor = (K: number) => ({ atol: 1e-5 * Math.max(1, K / 16), rtol: 1e-4 });
+
+const shapes: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [7, 13, 3],
+  [13, 7, 9],
+  [33, 10, 17],
+  [255, 257, 31],
+  [64, 40, 130],
+];
+
+async function run(M: number, N: number, K: number, f: { transA?: boolean; transB?: boolean; bias?: boolean; relu?: boolean; mask?: 'A' | 'B' }, impl: MatmulImpl) {
+  const a = randomArray(M * K, `a${M}${N}${K}`);
+  const b = randomArray(K * N, `b${M}${N}${K}`);
+  const bias = randomArray(N, `bias${N}`);
+  const maskSrc = randomArray(f.mask === 'A' ? M * K : K * N, 'mask');
+  const bufA = rt().acquire(a.byteLength);
+  const bufB = rt().acquire(b.byteLength);
+  const bufBias = rt().acquire(bias.byteLength);
+  const bufMask = rt().acquire(maskSrc.byteLength);
+  const bufC = rt().acquire(M * N * 4);
+  rt().write(bufA, a);
+  rt().write(bufB, b);
+  rt().write(bufBias, bias);
+  rt().write(bufMask, maskSrc);
+  matmulInto(rt(), bufA, bufB, bufC, M, N, K, {
+    transA: f.transA,
+    transB: f.transB,
+    relu: f.relu,
+    bias: f.bias ? bufBias : undefined,
+    maskA: f.mask === 'A' ? bufMask : undefined,
+    maskB: f.mask === 'B' ? bufMask : undefined,
+  }, impl);
+  const c = await rt().readF32(bufC, M * N);
+  for (const x of [bufA, bufB, bufBias, bufMask, bufC]) rt().release(x);
+  const ref = matmulRef(a, b, M, N, K, {
+    transA: f.transA,
+    transB: f.transB,
+    relu: f.relu,
+    bias: f.bias ? bias : undefined,
+    maskA: f.mask === 'A' ? maskSrc : undefined,
+    maskB: f.mask === 'B' ? maskSrc : undefined,
+  });
+  return { c, ref };
+}
+
+describe.each<MatmulImpl>(['blocked', 'naive'])('matmul (%s) matches the float64 reference', (impl) => {
+  for (const [M, N, K] of shapes) {
+    for (const transA of [false, true])
+      for (const transB of [false, true]) {
+        it(`${M}x${N}x${K} transA=${transA} transB=${transB}`, async () => {
+          const { c, ref } = await run(M, N, K, { transA, transB }, impl);
+          expectClose(c, ref, tolFor(K), `${M}x${N}x${K}`);
+        });
+      }
+  }
+  it('fused bias + ReLU epilogue (255x257x31)', async () => {
+    const { c, ref } = await run(255, 257, 31, { bias: true, relu: true }, impl);
+    expectClose(c, ref, tolFor(31));
+    expect(c.some((v) => v === 0)).toBe(true);
+  });
+  it.each(['A', 'B'] as const)('ReLU mask fused into the read of operand %s', async (mask) => {
+    const { c, ref } = await run(37, 21, 19, { mask, transA: mask === 'B' }, impl);
+    expectClose(c, ref, tolFor(19));
+  });
+});
+
+describe('matmul op', () => {
+  it('a shape mismatch names the op and both shapes', () => {
+    const a = fromArray(rt(), randomArray(6, 'x'), 2, 3);
+    const b = fromArray(rt(), randomArray(8, 'y'), 4, 2);
+    expect(() => matmul(a, b)).toThrow(/matmul: inner dimensions differ.*\[2, 3\] vs \[4, 2\]/);
+    a.dispose();
+    b.dispose();
+  });
+});
