@@ -1,0 +1,20 @@
+// Row gather: out[r, :] = x[index[r], :]     x: [n, d], index: [rows] (u32), out: [rows, d]
+// Used to build shuffled minibatches on the GPU from one upload of the epoch's permutation.
+
+struct Params { rows: u32, d: u32, offset: u32, pad: u32 }
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> index: array<u32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+// Invocation (c, r) copies elements c, c + 64, … of row r; rows start at index[P.offset + r].
+@compute @workgroup_size(64)
+fn gather_rows(@builtin(global_invocation_id) gid: vec3u) {
+  let r = gid.y;
+  if (r >= P.rows) { return; }
+  let src = index[P.offset + r] * P.d;
+  for (var c = gid.x; c < P.d; c += 64u) {
+    out[r * P.d + c] = x[src + c];
+  }
+}

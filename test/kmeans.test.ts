@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { kmeans } from '../src/dec/kmeans.js';
+import { accuracy } from '../src/metrics/clustering.js';
+import { makeRng, gaussian } from '../src/nn/init.js';
+import { useRuntime } from './helpers.js';
+
+const rt = useRuntime();
+
+/** k well-separated Gaussian blobs in d dimensions, n points each. */
+function blobs(k: number, d: number, n: number, seed: number) {
+  const rng = makeRng(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => 20 * rng() - 10));
+  const x = new Float32Array(k * n * d);
+  const labels: number[] = [];
+  for (let j = 0; j < k; j++) {
+    const noise = gaussian(n * d, 0.5, rng);
+    for (let i = 0; i < n; i++) {
+      for (let t = 0; t < d; t++) x[(j * n + i) * d + t] = centres[j][t] + noise[i * d + t];
+      labels.push(j);
+    }
+  }
+  return { x, labels, centres };
+}
+
+describe('k-means on the GPU', () => {
+  it('recovers planted blobs (ACC 1) and their centres', async () => {
+    const { x, labels, centres } = blobs(5, 7, 60, 1);
+    const buf = rt().acquire(x.byteLength);
+    rt().write(buf, x);
+    const r = await kmeans(rt(), buf, 300, 7, { k: 5, restarts: 5, seed: 0 });
+    expect(accuracy(labels, r.labels)).toBe(1);
+    for (const c of centres) {
+      const nearest = Math.min(...Array.from({ length: 5 }, (_, j) => Math.hypot(...c.map((v, t) => v - r.centers[j * 7 + t]))));
+      expect(nearest).toBeLessThan(0.3);
+    }
+    // Inertia is the sum of squared distances to the assigned centres (checked on the CPU).
+    let inertia = 0;
+    for (let i = 0; i < 300; i++)
+      for (let t = 0; t < 7; t++) inertia += (x[i * 7 + t] - r.centers[r.labels[i] * 7 + t]) ** 2;
+    expect(r.inertia).toBeCloseTo(inertia, 0);
+    rt().release(buf);
+  });
+  it('never leaves a centre NaN, even with more clusters than distinct points', async () => {
+    const x = new Float32Array([0, 0, 0, 0, 1, 1, 1, 1, 5, 5, 5, 5]); // 12 points (d = 1), 3 distinct values
+    const buf = rt().acquire(x.byteLength);
+    rt().write(buf, x);
+    const r = await kmeans(rt(), buf, 12, 1, { k: 4, restarts: 3, seed: 2, maxIter: 20 });
+    expect(r.centers.every(Number.isFinite)).toBe(true);
+    expect(r.inertia).toBeCloseTo(0, 5);
+    rt().release(buf);
+  });
+  it('the same seed gives the same clustering', async () => {
+    const { x } = blobs(4, 3, 50, 3);
+    const buf = rt().acquire(x.byteLength);
+    rt().write(buf, x);
+    const a = await kmeans(rt(), buf, 200, 3, { k: 4, restarts: 2, seed: 9 });
+    const b = await kmeans(rt(), buf, 200, 3, { k: 4, restarts: 2, seed: 9 });
+    expect(Array.from(a.centers)).toEqual(Array.from(b.centers));
+    rt().release(buf);
+  });
+});
