@@ -49,6 +49,7 @@ export class Runtime {
   readonly device: GPUDevice;
   private layouts = new Map<string, GPUBindGroupLayout>();
   private pipelineLayouts = new Map<string, GPUPipelineLayout>();
+  private modules = new Map<string, GPUShaderModule>();
   private pipelines = new Map<string, GPUComputePipeline>();
   private bindGroups = new Map<string, GPUBindGroup>();
   private uniforms = new Map<string, GPUBuffer>();
@@ -102,7 +103,11 @@ export class Runtime {
     let p = this.pipelines.get(key);
     if (!p) {
       const label = `${k.file}.${k.entry}${ckey ? `[${ckey}]` : ''}`;
-      const module = this.device.createShaderModule({ label, code: shaderSource(k.file) });
+      let module = this.modules.get(k.file);
+      if (!module) {
+        module = this.device.createShaderModule({ label: k.file, code: shaderSource(k.file) });
+        this.modules.set(k.file, module);
+      }
       const c: Record<string, number> = {};
       for (const [n, v] of Object.entries(constants)) c[n] = +v;
       p = this.device.createComputePipeline({

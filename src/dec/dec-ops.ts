@@ -1,0 +1,66 @@
+// The DEC equations as GPU ops: soft assignment q, target p, and the KL loss as a tape op whose
+// backward is the fused gradient kernels (∂L/∂z flows on through the encoder).
+import { ShapeError } from '../gpu/errors.js';
+import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
+import { grid1d, kernels } from '../tensor/ops/kernels.js';
+import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor/tensor.js';
+import { sumRowsRaw } from '../tensor/ops/reduce.js';
+
+const k = (entry: string, bindings: Kernel['bindings']): Kernel => ({ file: 'dec', entry, bindings });
+const SOFT_ASSIGN = k('soft_assign', ['uniform', 'read', 'read', 'rw', 'rw']);
+const TARGET = k('target_distribution', ['uniform', 'read', 'read', 'rw', 'rw']);
+const klBindings = ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'rw'] as const;
+const KL_ROWS = k('kl_rows', klBindings);
+const KL_GRAD_Z = k('kl_grad_z', klBindings);
+const KL_GRAD_MU = k('kl_grad_mu', klBindings);
+
+function params(n: number, d: number, kk: number, alpha: number, scale = 1): Uniform {
+  return new Uniform(8).u32(n).u32(d).u32(kk).f32(alpha).f32(scale).u32(0).u32(0).u32(0);
+}
+
+/** q, w ([n, k] each) for n rows of z ([n, d]) against centres mu ([k, d]). Raw buffers. */
+export function softAssignInto(rt: Runtime, z: GPUBuffer, mu: GPUBuffer, n: number, d: number, kk: number, alpha: number, q: GPUBuffer, w: GPUBuffer): void {
+  rt.dispatch(SOFT_ASSIGN, [params(n, d, kk, alpha), z, mu, q, w], grid1d(n));
+}
+
+/** f = Σ_i q_ij, then p and the hard assignments, for all n rows of q. */
+export function targetInto(rt: Runtime, q: GPUBuffer, n: number, kk: number, f: GPUBuffer, p: GPUBuffer, hard: GPUBuffer): void {
+  sumRowsRaw(rt, q, n, kk, 1, f);
+  rt.dispatch(TARGET, [params(n, 0, kk, 1), q, f, p, hard], grid1d(n));
+}
+
+/**
+ * L = (1/n) Σ_i Σ_j p_ij log(p_ij / q_ij)     z: [n, d], mu: [k, d], p: [n, k] (held constant) -> [1, 1]
+ * Backward: the fused kernels of eqs. (4) and (5); ∂L/∂z then flows on through the encoder.
+ */
+export function klLoss(z: Tensor, mu: Tensor, p: Tensor, alpha: number): Tensor {
+  const [n, d] = z.shape;
+  const kk = mu.rows;
+  if (mu.cols !== d) throw new ShapeError('klLoss (z vs mu)', z.shape, mu.shape, 'embedding dimensions differ');
+  if (p.rows !== n || p.cols !== kk) throw new ShapeError('klLoss (p)', p.shape, [n, kk], 'p must be [n, k]');
+  const rt = z.rt;
+  const q = empty(rt, n, kk);
+  const w = empty(rt, n, kk);
+  const rowLoss = empty(rt, n, 1);
+  softAssignInto(rt, z.buffer, mu.buffer, n, d, kk, alpha, q.buffer, w.buffer);
+  const u = params(n, d, kk, alpha, 1 / n);
+  const kl = (kernel: Kernel, g: GPUBuffer, out: GPUBuffer, groups: [number, number]) =>
+    rt.dispatch(kernel, [u, z.buffer, mu.buffer, p.buffer, q.buffer, w.buffer, g, out], groups);
+  kl(KL_ROWS, rt.scratch, rowLoss.buffer, grid1d(n));
+  const loss = empty(rt, 1, 1);
+  const ul = new Uniform(4).u32(n).u32(1).f32(1 / n).u32(0);
+  rt.dispatch(kernels.sum_all, [ul, rowLoss.buffer, rt.scratch, loss.buffer], [1], { MASK_B: false });
+  if (!needsGrad(z, mu)) return loss;
+  return record(loss, (g) => {
+    if (z.requiresGrad) {
+      const dz = empty(rt, n, d);
+      kl(KL_GRAD_Z, g.buffer, dz.buffer, grid1d(n));
+      accumulate(z, dz);
+    }
+    if (mu.requiresGrad) {
+      const dmu = empty(rt, kk, d);
+      kl(KL_GRAD_MU, g.buffer, dmu.buffer, [Math.ceil(d / 64), kk]);
+      accumulate(mu, dmu);
+    }
+  });
+}
