@@ -1,21 +1,39 @@
 // The command line: `webgpu-dec <command> [flags]`. Errors are one line and a non-zero exit.
 import { info } from './info.js';
+import { train, trainUsage } from './train.js';
+import { UsageError } from './args.js';
 
 const USAGE = `usage: webgpu-dec <command> [flags]
 
 commands:
+  train                DEC: pretraining, k-means, DEC; writes metrics.json, assignments.csv, model.json
+  bench                the benchmark suites (matmul, training, wait); --json FILE, --suite, --quick
   info                 the WebGPU adapter: vendor, architecture, device, limits, features
-  help                 this text
+  help                 this text ("webgpu-dec train --help" for the training flags)
 
 common flags:
   --adapter SUBSTRING  pick the adapter whose name contains SUBSTRING (or env WEBGPU_DEC_ADAPTER)`;
 
-/** Thrown for bad command-line input; printed as one line. */
-export class UsageError extends Error {}
-
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'train':
+      if (rest.includes('--help') || rest.includes('-h')) {
+        console.log(trainUsage);
+        return 0;
+      }
+      return train(rest);
+    case 'bench': {
+      // The suites ship in the package (dist/bench); the tfjs peer is used where it is installed.
+      const { parseBenchArgs, runBench } = await import('../../bench/run.js');
+      let opts;
+      try {
+        opts = parseBenchArgs(rest);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      return runBench(opts);
+    }
     case 'info':
       return info(parseCommon(rest));
     case undefined:

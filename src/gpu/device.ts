@@ -49,7 +49,10 @@ export class GpuDevice {
     }
     if (!adapter) throw new NoAdapterError(wanted ? ` matching "${wanted}"` : '');
     const a = adapter.limits;
+    // Timestamps (for the kernel profiler) where the adapter offers them.
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
     const device = await adapter.requestDevice({
+      requiredFeatures,
       requiredLimits: {
         maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
         maxBufferSize: a.maxBufferSize,

@@ -3,6 +3,7 @@
 import { GpuDevice, type DeviceOptions } from './device.js';
 import { BufferPool, READBACK_USAGE, STORAGE_USAGE } from './pool.js';
 import { shaderSource } from './shaders.js';
+import { Profiler } from './profiler.js';
 import { settle } from './wait.js';
 
 export type BindingKind = 'uniform' | 'read' | 'rw';
@@ -181,12 +182,19 @@ export class Runtime {
     const pipe = this.pipeline(k, constants);
     const bound = buffers.map((b) => (b instanceof Uniform ? this.uniform(b) : b));
     const bg = this.bindGroup(k, bound);
-    if (!this.pass) this.pass = this.currentEncoder().beginComputePass();
+    const label = `${k.file}.${k.entry}`;
+    const timed = this.profiling?.slot(label);
+    if (timed) {
+      // Profiling: one pass per dispatch, with GPU timestamps at its start and end.
+      this.endPass();
+      this.pass = this.currentEncoder().beginComputePass({ timestampWrites: timed });
+    } else if (!this.pass) this.pass = this.currentEncoder().beginComputePass();
     this.pass.setPipeline(pipe);
     this.pass.setBindGroup(0, bg);
     this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
+    if (timed) this.endPass();
     this.stats.dispatches++;
-    if (this.recorded.length < 64) this.recorded.push(`${k.file}.${k.entry}`);
+    if (this.recorded.length < 64) this.recorded.push(label);
   }
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
@@ -216,6 +224,30 @@ export class Runtime {
   }
 
   // ---- data in and out ---------------------------------------------------------------------
+
+  /** Set while `profile()` runs. */
+  private profiling: Profiler | null = null;
+
+  /**
+   * Runs `record` (which records and flushes work) with a GPU timestamp around every dispatch and
+   * returns the GPU time per kernel, in ms. Needs the adapter's timestamp-query feature.
+   */
+  async profile(record: () => void | Promise<void>): Promise<Map<string, { ms: number; count: number }>> {
+    if (!this.device.features.has('timestamp-query')) throw new Error('profile: this adapter has no timestamp-query feature');
+    await this.sync();
+    this.profiling = new Profiler(this.device);
+    try {
+      await record();
+      this.endPass();
+      this.profiling.resolve(this.currentEncoder());
+      const times = this.profiling.times;
+      const ticks = new BigUint64Array(await this.read(this.profiling.result, this.profiling.used * 8));
+      return this.profiling.summarise(ticks, times);
+    } finally {
+      this.profiling.destroy();
+      this.profiling = null;
+    }
+  }
 
   private scratchBuffer: GPUBuffer | null = null;
   /** A small buffer bound where a kernel's binding is unused (an absent bias, an unused operand). */

@@ -48,8 +48,11 @@ abstract class Optimizer {
 
   protected abstract hyperValues(): number[];
 
-  /** Records one update of every parameter that has a gradient, then drops the gradients. */
-  step(): void {
+  /**
+   * Uploads changed hyper-parameters (this.opts). Call it before recording a step, so that the
+   * step stays one submit; step() calls it too, as a safety net.
+   */
+  syncHyper(): void {
     this.hostHyper.set(this.hyperValues());
     // Entries 0–5 are the hyper-parameters; entry 6 (t) is the GPU's own count, written along.
     if (this.hostHyper.some((v, i) => i < 6 && v !== this.written[i])) {
@@ -58,6 +61,11 @@ abstract class Optimizer {
       this.rt.write(this.hyper, this.hostHyper);
       this.written.set(this.hostHyper);
     }
+  }
+
+  /** Records one update of every parameter that has a gradient, then drops the gradients. */
+  step(): void {
+    this.syncHyper();
     this.t++;
     if (this.kernel === ADAM) {
       this.rt.dispatch(TICK, [new Uniform(4), this.hyper], [1]);

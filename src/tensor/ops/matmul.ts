@@ -16,7 +16,7 @@ export interface MatmulFlags {
   bias?: GPUBuffer;
 }
 
-export type MatmulImpl = 'blocked' | 'naive' | 'scalar';
+export type MatmulImpl = 'blocked' | 'naive';
 
 /** Outputs per invocation of the blocked kernel (fixed in matmul.wgsl) and its workgroup shape. */
 export const BLOCK = { rows: 4, cols: 8 };
@@ -52,9 +52,7 @@ export function matmulInto(
   } else {
     const { x, y } = workgroup;
     const groups: [number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y))];
-    // 'blocked' picks the vec4 kernel where every dimension allows it; 'scalar' forces the other.
-    const vec4 = impl === 'blocked' && M % 4 === 0 && N % 4 === 0 && K % 4 === 0;
-    rt.dispatch(vec4 ? kernels.matmul_vec4 : kernels.matmul, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
+    rt.dispatch(kernels.matmul, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
   }
 }
 

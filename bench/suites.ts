@@ -1,0 +1,154 @@
+// The benchmark cases: matmul at DEC's shapes (ours, the naive kernel, the tfjs peer), one
+// autoencoder training step, one DEC step, one full target update, and the cost of spinning waits.
+import { Runtime } from '../src/gpu/runtime.js';
+import { setWaitMode } from '../src/gpu/wait.js';
+import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
+import { fromArray, keep, mseLoss, tidy } from '../src/tensor/index.js';
+import { Autoencoder } from '../src/nn/autoencoder.js';
+import { makeRng, uniform } from '../src/nn/init.js';
+import { Sgd } from '../src/nn/optim.js';
+import { klLoss } from '../src/dec/dec-ops.js';
+import { encodeAll } from '../src/dec/dec-train.js';
+import { softAssignInto, targetInto } from '../src/dec/dec-ops.js';
+import { measure, type MeasureOptions } from './measure.js';
+import type { TfjsPeer } from './peer-tfjs.js';
+
+export type Impl = 'ours' | 'naive' | 'tfjs-webgpu';
+
+export interface Case {
+  name: string;
+  impl: Impl;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  gflops: number | null;
+  note?: string;
+}
+
+interface Ctx {
+  rt: Runtime;
+  peer: TfjsPeer | null;
+  opts: MeasureOptions;
+  out: Case[];
+  log: (line: string) => void;
+}
+
+async function record(ctx: Ctx, name: string, impl: Impl, flop: number | null, op: () => Promise<void>, note?: string): Promise<void> {
+  await op(); // warm-up: pipelines compiled (llvmpipe's JIT), buffers allocated
+  const t = await measure(`${name} ${impl}`, op, ctx.opts);
+  const c: Case = { name, impl, median_ms: t.medianMs, min_ms: t.minMs, max_ms: t.maxMs, gflops: flop ? flop / t.medianMs / 1e6 : null };
+  if (note) c.note = note;
+  ctx.out.push(c);
+  ctx.log(`${name.padEnd(34)} ${impl.padEnd(12)} ${t.medianMs.toFixed(2).padStart(9)} ms${c.gflops ? `  ${c.gflops.toFixed(1).padStart(6)} GFLOP/s` : ''}`);
+}
+
+/** The layer shapes of DEC's autoencoder at batch 256: [batch, in, out]. */
+export const decShapes: [number, number, number][] = [
+  [256, 784, 500],
+  [256, 500, 500],
+  [256, 500, 2000],
+  [256, 2000, 10],
+];
+
+export async function matmulSuite(ctx: Ctx): Promise<void> {
+  const { rt } = ctx;
+  // For a layer y[B, out] = x[B, in] · W[in, out]: forward, dX = g · Wᵀ, dW = xᵀ · g.
+  const products: { name: string; M: number; N: number; K: number; transA: boolean; transB: boolean }[] = [];
+  for (const [b, i, o] of decShapes) {
+    const base = `matmul ${b}x${i}x${o}`;
+    products.push({ name: base, M: b, N: o, K: i, transA: false, transB: false });
+    products.push({ name: `${base} dX`, M: b, N: i, K: o, transA: false, transB: true });
+    products.push({ name: `${base} dW`, M: i, N: o, K: b, transA: true, transB: false });
+  }
+  products.push({ name: 'matmul 1024x1024x1024', M: 1024, N: 1024, K: 1024, transA: false, transB: false });
+  for (const p of products) {
+    const flop = 2 * p.M * p.N * p.K;
+    const a = rt.acquire(p.M * p.K * 4);
+    const b = rt.acquire(p.K * p.N * 4);
+    const c = rt.acquire(p.M * p.N * 4);
+    rt.write(a, uniform(p.M * p.K, 1, makeRng('a')));
+    rt.write(b, uniform(p.K * p.N, 1, makeRng('b')));
+    for (const impl of ['blocked', 'naive'] as MatmulImpl[]) {
+      await record(ctx, p.name, impl === 'blocked' ? 'ours' : 'naive', flop, async () => {
+        matmulInto(rt, a, b, c, p.M, p.N, p.K, { transA: p.transA, transB: p.transB }, impl);
+        await rt.sync();
+      });
+    }
+    if (ctx.peer) await record(ctx, p.name, 'tfjs-webgpu', flop, await ctx.peer.matmul(p.M, p.N, p.K, p.transA, p.transB));
+    [a, b, c].forEach((x) => rt.release(x));
+  }
+}
+
+/** FLOPs of one training step of a stack of layers: forward, dW, and dX for all but the first. */
+function stepFlop(batch: number, layers: [number, number][]): number {
+  const macs = layers.reduce((s, [i, o]) => s + i * o, 0);
+  return 2 * batch * (3 * macs - layers[0][0] * layers[0][1]);
+}
+
+export async function trainingSuite(ctx: Ctx): Promise<void> {
+  const { rt } = ctx;
+  const dims = [784, 500, 500, 2000, 10];
+  const ae = new Autoencoder(rt, dims, { kind: 'uniform-fan-in' }, makeRng('ae'));
+  const x = keep(fromArray(rt, uniform(256 * 784, 1, makeRng('x')).map(Math.abs), 256, 784));
+  const layers = ae.layers.map((l) => [l.inFeatures, l.outFeatures] as [number, number]);
+
+  const aeOpt = new Sgd(rt, ae.layers.flatMap((l) => l.params.map((param) => ({ param }))), { lr: 0.01, momentum: 0.9 });
+  await record(ctx, 'ae-step', 'ours', stepFlop(256, layers), async () => {
+    tidy(() => {
+      mseLoss(ae.decode(ae.encode(x)), x).backward();
+      aeOpt.step();
+    });
+    await rt.sync();
+  }, 'forward + backward + SGD, 784-500-500-2000-10 and mirror, batch 256');
+  aeOpt.dispose();
+
+  const k = 10;
+  const mu = keep(fromArray(rt, uniform(k * 10, 1, makeRng('mu')), k, 10, true));
+  const p = keep(fromArray(rt, new Float32Array(256 * k).fill(1 / k), 256, k));
+  const decOpt = new Sgd(rt, [...ae.encoder.flatMap((l) => l.params.map((param) => ({ param }))), { param: mu }], { lr: 0.01, momentum: 0.9 });
+  await record(ctx, 'dec-step', 'ours', stepFlop(256, layers.slice(0, 4)), async () => {
+    tidy(() => {
+      klLoss(ae.encode(x), mu, p, 1).backward();
+      decOpt.step();
+    });
+    await rt.sync();
+  }, 'encoder forward + KL gradients + backward + SGD, batch 256');
+  decOpt.dispose();
+
+  const n = 10000;
+  const all = keep(fromArray(rt, uniform(n * 784, 1, makeRng('all')).map(Math.abs), n, 784));
+  const [q, w, f, target, hard] = [n * k, n * k, k, n * k, n].map((c) => rt.acquire(c * 4));
+  const fwdFlop = 2 * n * layers.slice(0, 4).reduce((s, [i, o]) => s + i * o, 0);
+  await record(ctx, 'target-update', 'ours', fwdFlop, async () => {
+    const z = encodeAll(ae, all);
+    softAssignInto(rt, z.buffer, mu.buffer, n, 10, k, 1, q, w);
+    targetInto(rt, q, n, k, f, target, hard);
+    await rt.readU32(hard, n); // the hard assignments come back for the tolerance check
+    z.dispose();
+  }, 'encoder over 10,000 points, q, f, p, hard assignments read back');
+  [q, w, f, target, hard].forEach((b) => rt.release(b));
+  [x, mu, p, all].forEach((t) => t.dispose());
+  ae.dispose();
+}
+
+/** Dawn's pending promises spin a core; our waits sleep. The same work, both ways. */
+export async function waitSuite(ctx: Ctx): Promise<void> {
+  const { rt } = ctx;
+  const size = 1024;
+  const a = rt.acquire(size * size * 4);
+  const c = rt.acquire(size * size * 4);
+  const mb = rt.acquire(1 << 20);
+  for (const mode of ['sleep', 'spin'] as const) {
+    setWaitMode(mode);
+    const note = mode === 'sleep' ? 'waits sleep between event-loop turns (default)' : 'plain await: Dawn spins a core while pending';
+    await record(ctx, `wait matmul 1024^3 (${mode})`, 'ours', 2 * size ** 3, async () => {
+      matmulInto(rt, a, a, c, size, size, size);
+      await rt.sync();
+    }, note);
+    await record(ctx, `wait readback 1 MB (${mode})`, 'ours', null, async () => {
+      await rt.read(mb, 1 << 20);
+    }, note);
+  }
+  setWaitMode('sleep');
+  [a, c, mb].forEach((b) => rt.release(b));
+}

@@ -1,0 +1,42 @@
+// A small flag parser: --name value / --name=value, typed, with one-line errors.
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type FlagSpec = Record<string, { kind: 'string' | 'int' | 'number'; help: string; choices?: readonly string[] }>;
+export type Flags = Record<string, string | number | undefined>;
+
+export function parseFlags(args: string[], spec: FlagSpec): Flags {
+  const out: Flags = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"; flags look like --name value`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const s = spec[name];
+    if (!s) throw new UsageError(`unknown flag --${name}; known: ${Object.keys(spec).map((k) => `--${k}`).join(' ')}`);
+    const raw = eq < 0 ? args[++i] : arg.slice(eq + 1);
+    if (raw === undefined) throw new UsageError(`--${name} needs a value (${s.help})`);
+    if (s.kind === 'string') {
+      if (s.choices && !s.choices.includes(raw)) throw new UsageError(`--${name} must be one of ${s.choices.join(', ')}; got "${raw}"`);
+      out[name] = raw;
+    } else {
+      const v = Number(raw);
+      if (!Number.isFinite(v) || (s.kind === 'int' && !Number.isInteger(v))) {
+        throw new UsageError(`--${name} must be ${s.kind === 'int' ? 'an integer' : 'a number'}; got "${raw}"`);
+      }
+      out[name] = v;
+    }
+  }
+  return out;
+}
+
+export function flagHelp(spec: FlagSpec): string {
+  return Object.entries(spec)
+    .map(([k, s]) => `  --${k.padEnd(18)} ${s.help}`)
+    .join('\n');
+}
