@@ -91,3 +91,90 @@ fn matmul(@builtin(global_invocation_id) gid: vec3u) {
     }
   }
 }
+// ---- vec4 path: M, N and K all multiples of 4 -------------------------------------------------
+// The same 4 × 8 block per invocation, but K is walked 4 at a time and every load is a vec4: a 4×4
+// tile of op(A) (4 vec4) and a 4×8 tile of op(B) (8 vec4) feed 32 vec4 FMAs. Transposed operands
+// are loaded along their contiguous axis and transposed in registers.
+@group(0) @binding(1) var<storage, read> A4: array<vec4f>;
+@group(0) @binding(2) var<storage, read> B4: array<vec4f>;
+@group(0) @binding(4) var<storage, read> mask4: array<vec4f>;
+
+fn a4_at(i: u32) -> vec4f {
+  if (MASK_A) { return select(vec4f(0.0), A4[i], mask4[i] > vec4f(0.0)); }
+  return A4[i];
+}
+
+fn b4_at(i: u32) -> vec4f {
+  if (MASK_B) { return select(vec4f(0.0), B4[i], mask4[i] > vec4f(0.0)); }
+  return B4[i];
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_vec4(@builtin(global_invocation_id) gid: vec3u) {
+  let r0 = gid.y * 4u;
+  let c0 = gid.x * 8u;
+  if (r0 >= D.M || c0 >= D.N) { return; }
+  let M4 = D.M / 4u;
+  let N4 = D.N / 4u;
+  let K4 = D.K / 4u;
+  let ch0 = c0 / 4u;
+  let ch1 = min(ch0 + 1u, N4 - 1u); // the second column half may lie past N when N % 8 == 4
+  var acc: array<vec4f, 8>;
+  for (var k4 = 0u; k4 < K4; k4++) {
+    let k = 4u * k4;
+    // a[i]: row r0 + i of op(A), columns k..k+3
+    var a: array<vec4f, 4>;
+    if (TRANS_A) {
+      // stored [K, M]: row k + j holds op(A)[r0..r0+3, k + j]
+      let t0 = a4_at((k + 0u) * M4 + gid.y);
+      let t1 = a4_at((k + 1u) * M4 + gid.y);
+      let t2 = a4_at((k + 2u) * M4 + gid.y);
+      let t3 = a4_at((k + 3u) * M4 + gid.y);
+      a[0] = vec4f(t0.x, t1.x, t2.x, t3.x);
+      a[1] = vec4f(t0.y, t1.y, t2.y, t3.y);
+      a[2] = vec4f(t0.z, t1.z, t2.z, t3.z);
+      a[3] = vec4f(t0.w, t1.w, t2.w, t3.w);
+    } else {
+      let rm = D.M - 1u;
+      a[0] = a4_at(r0 * K4 + k4);
+      a[1] = a4_at(min(r0 + 1u, rm) * K4 + k4);
+      a[2] = a4_at(min(r0 + 2u, rm) * K4 + k4);
+      a[3] = a4_at(min(r0 + 3u, rm) * K4 + k4);
+    }
+    // b[2j + h]: row k + j of op(B), column half h
+    var b: array<vec4f, 8>;
+    if (TRANS_B) {
+      // stored [N, K]: row c holds op(B)[k..k+3, c]; load 8 columns and transpose each 4×4 half
+      for (var h = 0u; h < 2u; h++) {
+        let cbase = select(ch0, ch1, h == 1u) * 4u;
+        let s0 = b4_at((cbase + 0u) * K4 + k4);
+        let s1 = b4_at((cbase + 1u) * K4 + k4);
+        let s2 = b4_at((cbase + 2u) * K4 + k4);
+        let s3 = b4_at((cbase + 3u) * K4 + k4);
+        b[0u + h] = vec4f(s0.x, s1.x, s2.x, s3.x);
+        b[2u + h] = vec4f(s0.y, s1.y, s2.y, s3.y);
+        b[4u + h] = vec4f(s0.z, s1.z, s2.z, s3.z);
+        b[6u + h] = vec4f(s0.w, s1.w, s2.w, s3.w);
+      }
+    } else {
+      for (var j = 0u; j < 4u; j++) {
+        b[2u * j] = b4_at((k + j) * N4 + ch0);
+        b[2u * j + 1u] = b4_at((k + j) * N4 + ch1);
+      }
+    }
+    for (var i = 0u; i < 4u; i++) {
+      let ai = a[i];
+      acc[2u * i] += ai.x * b[0] + ai.y * b[2] + ai.z * b[4] + ai.w * b[6];
+      acc[2u * i + 1u] += ai.x * b[1] + ai.y * b[3] + ai.z * b[5] + ai.w * b[7];
+    }
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let row = r0 + i;
+    if (row >= D.M) { break; }
+    for (var j = 0u; j < 8u; j++) {
+      let col = c0 + j;
+      if (col >= D.N) { break; }
+      epilogue(row, col, acc[2u * i + j / 4u][j % 4u]);
+    }
+  }
+}

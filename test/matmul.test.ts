@@ -15,6 +15,7 @@ const shapes: [number, number, number][] = [
   [33, 10, 17],
   [255, 257, 31],
   [64, 40, 130],
+  [64, 44, 132], // M, N, K multiples of 4: the vec4 path, with N % 8 == 4 (a half block past N)
 ];
 
 async function run(M: number, N: number, K: number, f: { transA?: boolean; transB?: boolean; bias?: boolean; relu?: boolean; mask?: 'A' | 'B' }, impl: MatmulImpl) {
@@ -52,7 +53,7 @@ async function run(M: number, N: number, K: number, f: { transA?: boolean; trans
   return { c, ref };
 }
 
-describe.each<MatmulImpl>(['blocked', 'naive'])('matmul (%s) matches the float64 reference', (impl) => {
+describe.each<MatmulImpl>(['blocked', 'scalar', 'naive'])('matmul (%s) matches the float64 reference', (impl) => {
   for (const [M, N, K] of shapes) {
     for (const transA of [false, true])
       for (const transB of [false, true]) {
@@ -70,6 +71,8 @@ describe.each<MatmulImpl>(['blocked', 'naive'])('matmul (%s) matches the float64
   it.each(['A', 'B'] as const)('ReLU mask fused into the read of operand %s', async (mask) => {
     const { c, ref } = await run(37, 21, 19, { mask, transA: mask === 'B' }, impl);
     expectClose(c, ref, tolFor(19));
+    const aligned = await run(36, 20, 16, { mask, transA: mask === 'B', transB: mask === 'A' }, impl);
+    expectClose(aligned.c, aligned.ref, tolFor(16));
   });
 });
 

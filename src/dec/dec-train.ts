@@ -8,7 +8,7 @@ import { Sgd, type ParamGroup } from '../nn/optim.js';
 import { empty, fromArray, keep, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { copyRowsInto, rowSlice } from './batches.js';
 import { klLoss, softAssignInto, targetInto } from './dec-ops.js';
-import { checkFinite, type ProgressSink } from './progress.js';
+import { LossLog, type ProgressSink } from './progress.js';
 
 export interface DecConfig {
   k: number;
@@ -73,24 +73,16 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: Tensor, centers:
   const opt = new Sgd(rt, groups, { lr: cfg.lr, momentum: cfg.momentum });
   const p = keep(empty(rt, n, cfg.k));
   const batchesPerPass = Math.ceil(n / cfg.batch);
-  const t0 = performance.now();
   let previous: Uint32Array | null = null;
   let target: Target | null = null;
   let stoppedBy: 'tol' | 'max_iter' = 'max_iter';
   let changed: number | undefined;
   let it = 0;
-  let pending: { step: number; value: Promise<Float32Array> } | null = null;
-  const report = async () => {
-    if (!pending) return;
-    const [loss] = await pending.value;
-    checkFinite('dec', pending.step, loss);
-    progress({ phase: 'dec', step: pending.step, total: cfg.maxIter, loss, changed, elapsedS: (performance.now() - t0) / 1000 });
-    pending = null;
-  };
+  const log = new LossLog('dec', cfg.maxIter, progress, () => ({ changed }));
   try {
     for (; it < cfg.maxIter; it++) {
       if (it % cfg.updateInterval === 0) {
-        await report();
+        await log.report();
         target = await computeTarget(rt, ae, x, mu, cfg, p);
         if (previous) {
           let diff = 0;
@@ -113,13 +105,11 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: Tensor, centers:
         opt.step();
         return l;
       });
-      if ((it + 1) % logEvery === 0) {
-        await report();
-        pending = { step: it + 1, value: loss.toArray() };
-      } else rt.flush();
+      if ((it + 1) % logEvery === 0) await log.start(it + 1, loss); // flushes
+      else rt.flush();
       loss.dispose();
     }
-    await report();
+    await log.report();
     if (stoppedBy === 'max_iter') target = await computeTarget(rt, ae, x, mu, cfg, p); // the final assignment
     const result: DecResult = {
       labels: target!.hard,
@@ -128,7 +118,7 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: Tensor, centers:
       iterations: it,
       stoppedBy,
     };
-    progress({ phase: 'dec', step: it, total: it, changed, elapsedS: (performance.now() - t0) / 1000 });
+    progress({ phase: 'dec', step: it, total: it, changed, elapsedS: log.elapsedS });
     return result;
   } finally {
     opt.dispose();

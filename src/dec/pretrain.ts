@@ -9,7 +9,7 @@ import { Adam, Sgd, type ParamGroup } from '../nn/optim.js';
 import { dropout, DropoutRng, mseLoss, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { permutation } from '../data/dataset.js';
 import { rowSlice, ShuffledBatches } from './batches.js';
-import { checkFinite, type ProgressSink } from './progress.js';
+import { LossLog, type ProgressSink } from './progress.js';
 
 export interface OptimConfig {
   kind: 'sgd' | 'adam';
@@ -70,17 +70,7 @@ export async function trainSteps(
   stepLoss: (step: number) => Tensor,
   epochOf?: (step: number) => number,
 ): Promise<number> {
-  const t0 = performance.now();
-  let pending: { step: number; value: Promise<Float32Array> } | null = null;
-  let last = NaN;
-  const report = async () => {
-    if (!pending) return;
-    const [loss] = await pending.value;
-    checkFinite(phase, pending.step, loss);
-    last = loss;
-    ctx.progress({ phase, step: pending.step, total: steps, loss, epoch: epochOf?.(pending.step - 1), elapsedS: (performance.now() - t0) / 1000 });
-    pending = null;
-  };
+  const log = new LossLog(phase, steps, ctx.progress, (step) => ({ epoch: epochOf?.(step - 1) }));
   for (let step = 0; step < steps; step++) {
     schedule(opt, o, step);
     const loss = tidy(() => {
@@ -89,14 +79,12 @@ export async function trainSteps(
       opt.step();
       return l;
     });
-    if ((step + 1) % ctx.logEvery === 0 || step === steps - 1) {
-      await report();
-      pending = { step: step + 1, value: loss.toArray() };
-    } else ctx.rt.flush();
+    if ((step + 1) % ctx.logEvery === 0 || step === steps - 1) await log.start(step + 1, loss); // flushes
+    else ctx.rt.flush();
     loss.dispose();
   }
-  await report();
-  return last;
+  await log.report();
+  return log.last;
 }
 
 /** The paper's greedy layer-wise denoising pretraining, then end-to-end fine-tuning. */

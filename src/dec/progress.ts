@@ -37,3 +37,41 @@ export class DivergedError extends Error {
 export function checkFinite(phase: string, step: number, loss: number): void {
   if (!Number.isFinite(loss)) throw new DivergedError(phase, step, loss);
 }
+
+/**
+ * Reads a training loss back every few steps without stalling the GPU: the read started at one log
+ * point is awaited at the next, which also bounds how far the CPU records ahead of the GPU.
+ */
+export class LossLog {
+  private pending: { step: number; value: Promise<Float32Array> } | null = null;
+  private readonly t0 = performance.now();
+  last = NaN;
+
+  constructor(
+    private phase: string,
+    private total: number,
+    private progress: ProgressSink,
+    private extra: (step: number) => Partial<ProgressEvent> = () => ({}),
+  ) {}
+
+  get elapsedS(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+
+  /** Starts reading `loss` (a [1, 1] tensor, recorded at `step`); reports the previous read first. */
+  async start(step: number, loss: { toArray(): Promise<Float32Array> }): Promise<void> {
+    await this.report();
+    this.pending = { step, value: loss.toArray() };
+  }
+
+  /** Awaits the pending read, checks it is finite and reports it. */
+  async report(): Promise<void> {
+    if (!this.pending) return;
+    const { step, value } = this.pending;
+    this.pending = null;
+    const [loss] = await value;
+    checkFinite(this.phase, step, loss);
+    this.last = loss;
+    this.progress({ phase: this.phase, step, total: this.total, loss, elapsedS: this.elapsedS, ...this.extra(step) });
+  }
+}

@@ -71,7 +71,7 @@ export class GpuDevice {
   /** One line naming the adapter, e.g. for metrics.json and benchmark tables. */
   get name(): string {
     const { vendor, architecture, device, description } = this.info;
-    return [vendor, architecture, description || device].filter(Boolean).join(' / ');
+    return [vendor, architecture, device, description].filter(Boolean).join(' / ');
   }
 
   /** Throws if the device was lost or a GPU error was reported since the last check. */

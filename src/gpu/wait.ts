@@ -16,9 +16,13 @@ export function setWaitMode(mode: 'sleep' | 'spin'): void {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Event-loop turns taken without sleeping first: a short wait (a small readback) ends within them. */
+const EAGER_TURNS = 16;
+
 /**
- * Resolves like `promise`, sleeping in short slices while it is pending.
- * `check` runs every turn and may throw (device lost) so that a wait never hangs.
+ * Resolves like `promise`: a few plain event-loop turns first (so short waits keep their latency),
+ * then turns separated by short sleeps. `check` runs every turn and may throw (device lost), so
+ * that a wait never hangs.
  */
 export async function settle<T>(promise: Promise<T>, check?: () => void, sliceMs = 0.5): Promise<T> {
   if (waitMode === 'spin') return promise;
@@ -27,9 +31,9 @@ export async function settle<T>(promise: Promise<T>, check?: () => void, sliceMs
     () => (done = true),
     () => (done = true),
   );
-  while (!done) {
+  for (let turn = 0; !done; turn++) {
     check?.();
-    Atomics.wait(sleeper, 0, 0, sliceMs);
+    if (turn >= EAGER_TURNS) Atomics.wait(sleeper, 0, 0, sliceMs);
     await nextTurn();
   }
   return promise;

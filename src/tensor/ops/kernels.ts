@@ -22,6 +22,7 @@ export const kernels = {
   mse_grad: K('loss', 'mse_grad', ['uniform', 'read', 'read', 'read', 'rw']),
   dropout: K('dropout', 'dropout', ew),
   matmul: K('matmul', 'matmul', ['uniform', 'read', 'read', 'read', 'read', 'rw']),
+  matmul_vec4: K('matmul', 'matmul_vec4', ['uniform', 'read', 'read', 'read', 'read', 'rw']),
   matmul_naive: K('matmul', 'matmul_naive', ['uniform', 'read', 'read', 'read', 'read', 'rw']),
 } satisfies Record<string, Kernel>;
 

@@ -16,13 +16,27 @@ export interface MatmulFlags {
   bias?: GPUBuffer;
 }
 
-export type MatmulImpl = 'blocked' | 'naive';
+/** 'blocked': the fast path (vec4 loads where M, N, K allow, else scalar loads); 'scalar': the
+ * scalar-load blocked kernel always (kept for comparison); 'naive': the validation reference. */
+export type MatmulImpl = 'blocked' | 'scalar' | 'naive';
 
-/** Outputs per invocation of the blocked kernel (fixed in matmul.wgsl) and its workgroup shape. */
+/** Outputs per invocation of the blocked kernel (fixed in matmul.wgsl). */
 export const BLOCK = { rows: 4, cols: 8 };
-export let workgroup = { x: 8, y: 8 };
-export function setMatmulWorkgroup(x: number, y: number): void {
-  workgroup = { x, y };
+const INVOCATIONS = 64;
+
+/**
+ * The workgroup shape for an M × N output: 8 × 8 invocations, except for narrow outputs (the
+ * 10-unit embedding: N = 10, or M = 10 in its weight gradient), where a square workgroup would
+ * leave most invocations past the edge idle. There the workgroup is stretched along the long side
+ * (e.g. 2 × 32), so every SIMD lane group of 8 invocations has work.
+ */
+export function workgroupFor(M: number, N: number): { x: number; y: number } {
+  const pow2 = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
+  const needX = pow2(Math.ceil(N / BLOCK.cols));
+  const needY = pow2(Math.ceil(M / BLOCK.rows));
+  if (needX < 8) return { x: needX, y: INVOCATIONS / needX };
+  if (needY < 8) return { x: INVOCATIONS / needY, y: needY };
+  return { x: 8, y: 8 };
 }
 
 /** C[M, N] = op(A) · op(B) (+ bias, ReLU) on raw buffers; records one dispatch. */
@@ -50,9 +64,10 @@ export function matmulInto(
   if (impl === 'naive') {
     rt.dispatch(kernels.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
   } else {
-    const { x, y } = workgroup;
+    const { x, y } = workgroupFor(M, N);
     const groups: [number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y))];
-    rt.dispatch(kernels.matmul, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
+    const vec4 = impl === 'blocked' && M % 4 === 0 && N % 4 === 0 && K % 4 === 0;
+    rt.dispatch(vec4 ? kernels.matmul_vec4 : kernels.matmul, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
   }
 }
 
