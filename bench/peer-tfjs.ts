@@ -32,12 +32,20 @@ export async function loadTfjsPeer(adapter?: string): Promise<TfjsPeer | string>
     async matmul(M, N, K, transA, transB) {
       const a = tf.randomUniform(transA ? [K, M] : [M, K]);
       const b = tf.randomUniform(transB ? [N, K] : [K, N]);
-      const backend = tf.backend() as unknown as { device: GPUDevice; endComputePassEncoder(): void; submitQueue(): void };
+      const backend = tf.backend() as unknown as {
+        device: GPUDevice;
+        commandEncoder: GPUCommandEncoder | null;
+        endComputePassEncoder(): void;
+        submitQueue(): void;
+      };
       return async (reps) => {
         const ys = Array.from({ length: reps }, () => tf.matMul(a, b, transA, transB));
         // Submit and wait for the GPU (no readback), with the same non-spinning wait as ours.
-        backend.endComputePassEncoder();
-        backend.submitQueue();
+        // (tfjs may have submitted on its own already, leaving no encoder.)
+        if (backend.commandEncoder) {
+          backend.endComputePassEncoder();
+          backend.submitQueue();
+        }
         await settle(backend.device.queue.onSubmittedWorkDone());
         ys.forEach((y) => y.dispose());
       };

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -27,5 +30,25 @@ describe('the command line', () => {
     const r = cli(['frobnicate']);
     expect(r.status).toBe(1);
     expect(errLines(r.stderr)).toEqual(['webgpu-dec: unknown command "frobnicate"; run "webgpu-dec help" for the list']);
+  });
+  it.each([
+    [['train', '--preset', 'fast'], /^webgpu-dec: --preset must be one of quick, paper, endtoend; got "fast"$/],
+    [['train', '--k', '0'], /^webgpu-dec: --k must be at least 1; got 0$/],
+    [['train', '--seed', 'x'], /^webgpu-dec: --seed must be an integer; got "x"$/],
+    [['train', '--data', '/nonexistent/points.npy'], /^webgpu-dec: \/nonexistent\/points.npy: no such file; pass --data mnist or a path/],
+  ])('bad input %j: one line, exit 1, nothing written', (args, message) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dec-')), 'out');
+    const r = cli([...args, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(errLines(r.stderr)).toHaveLength(1);
+    expect(errLines(r.stderr)[0]).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+  it('a CSV with a bad cell names the line and the column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dec-'));
+    writeFileSync(join(dir, 'x.csv'), 'a,b\n1,2\n3,oops\n');
+    const r = cli(['train', '--data', join(dir, 'x.csv'), '--k', '2', '--out', join(dir, 'out')]);
+    expect(r.status).toBe(1);
+    expect(errLines(r.stderr)).toEqual([`webgpu-dec: ${join(dir, 'x.csv')}: line 3, column 2: "oops" is not a finite number`]);
   });
 });

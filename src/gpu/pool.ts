@@ -20,7 +20,6 @@ export class BufferPool {
   private meta = new WeakMap<GPUBuffer, { key: string; id: number }>();
   /** Number of buffers ever created: the "pool stays flat" test watches this. */
   created = 0;
-  liveBytes = 0;
 
   constructor(private device: GPUDevice) {}
 
@@ -32,7 +31,6 @@ export class BufferPool {
     const buffer = this.device.createBuffer({ size, usage, label });
     this.created++;
     this.meta.set(buffer, { key, id: this.created });
-    this.liveBytes += size;
     return buffer;
   }
 
@@ -54,16 +52,5 @@ export class BufferPool {
     this.pending = [];
     const id = (b: GPUBuffer) => this.meta.get(b)!.id;
     for (const list of touched) list.sort((a, b) => id(b) - id(a)); // pop() hands out the oldest
-  }
-
-  /** Frees every idle buffer (e.g. between phases of very different shapes). */
-  trim(): void {
-    for (const list of this.free.values()) {
-      for (const b of list) {
-        this.liveBytes -= b.size;
-        b.destroy();
-      }
-    }
-    this.free.clear();
   }
 }

@@ -152,14 +152,6 @@ export class Runtime {
     return bg;
   }
 
-  /** Forgets bind groups that name `buffer` (call before destroying a buffer outside the pool). */
-  forgetBuffer(buffer: GPUBuffer): void {
-    const id = `${idOf(buffer)}`;
-    for (const key of this.bindGroups.keys()) {
-      if (key.split('|')[1].split(',').includes(id)) this.bindGroups.delete(key);
-    }
-  }
-
   // ---- recording ---------------------------------------------------------------------------
 
   private currentEncoder(): GPUCommandEncoder {

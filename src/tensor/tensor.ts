@@ -78,10 +78,6 @@ export class Tensor {
 
 // ---- tape ---------------------------------------------------------------------------------
 
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
 /** Runs fn without recording anything (inference). */
 export function noGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
@@ -119,11 +115,6 @@ export function accumulate(t: Tensor, g: Tensor): void {
   }
   axpyInPlace(t.grad, g, 1);
   g.dispose();
-}
-
-/** Drops recorded entries (e.g. a forward pass whose backward will not run). */
-export function clearTape(): void {
-  tape = [];
 }
 
 // ---- scopes -------------------------------------------------------------------------------
