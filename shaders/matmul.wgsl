@@ -21,8 +21,9 @@ override BIAS: bool = false;
 override RELU: bool = false;
 override MASK_A: bool = false;
 override MASK_B: bool = false;
-// Workgroup shape; each invocation of `matmul` computes a 4 × 8 block of C, so a workgroup covers
-// (4·WG_Y) × (8·WG_X) outputs. x is a multiple of 8: llvmpipe runs 8 invocations per SIMD lane group.
+// Workgroup shape; each invocation of `matmul` / `matmul_vec4` computes a 4 × 8 block of C, so a
+// workgroup covers (4·WG_Y) × (8·WG_X) outputs. 8 × 8 by default; for a narrow C (N = 10, say) the
+// host stretches it (2 × 32) so that llvmpipe's 8-invocation SIMD lane groups are not left idle.
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
 
@@ -91,10 +92,12 @@ fn matmul(@builtin(global_invocation_id) gid: vec3u) {
     }
   }
 }
+
 // ---- vec4 path: M, N and K all multiples of 4 -------------------------------------------------
 // The same 4 × 8 block per invocation, but K is walked 4 at a time and every load is a vec4: a 4×4
 // tile of op(A) (4 vec4) and a 4×8 tile of op(B) (8 vec4) feed 32 vec4 FMAs. Transposed operands
-// are loaded along their contiguous axis and transposed in registers.
+// are loaded along their contiguous axis and transposed in registers. A4, B4 and mask4 are vec4
+// views of bindings 1, 2 and 4; an entry point uses either these or the scalar views, never both.
 @group(0) @binding(1) var<storage, read> A4: array<vec4f>;
 @group(0) @binding(2) var<storage, read> B4: array<vec4f>;
 @group(0) @binding(4) var<storage, read> mask4: array<vec4f>;
