@@ -6,7 +6,7 @@
 // stored layout): the ReLU backward fused into the gradient products dX = (g ⊙ [y > 0]) · Wᵀ and
 // dW = Xᵀ · (g ⊙ [y > 0]), so g ⊙ [y > 0] is never written out.
 
-struct Dims { M: u32, N: u32, K: u32, pad: u32 }
+struct Dims { M: u32, N: u32, K: u32, chunk: u32 } // chunk: K per split (split-K only)
 
 @group(0) @binding(0) var<uniform> D: Dims;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
@@ -59,6 +59,12 @@ fn matmul_naive(@builtin(global_invocation_id) gid: vec3u) {
   epilogue(r, c, s);
 }
 
+// Split-K (deep and narrow products such as 256×2000×10, whose few output blocks would each walk
+// all of K): invocation z of the third grid dimension sums k in [z·D.chunk, (z+1)·D.chunk) and
+// stores its raw partial sums at C[z·M·N + …]; `splitk_reduce` adds the partials in z order and
+// applies the epilogue.
+override SPLIT_K: bool = false;
+
 // Register-blocked: a 4 × 8 block of C per invocation, accumulated as 4 rows × two vec4 column
 // halves, no workgroup memory (on llvmpipe every barrier serialises the workgroup's lane groups).
 // Edge blocks clamp their load indices (no branches in the K loop) and mask their stores.
@@ -73,7 +79,13 @@ fn matmul(@builtin(global_invocation_id) gid: vec3u) {
   let ca = vec4u(c0, min(c0 + 1u, cm), min(c0 + 2u, cm), min(c0 + 3u, cm));
   let cb = vec4u(min(c0 + 4u, cm), min(c0 + 5u, cm), min(c0 + 6u, cm), min(c0 + 7u, cm));
   var acc: array<vec4f, 8>;
-  for (var k = 0u; k < D.K; k++) {
+  var k0 = 0u;
+  var k1 = D.K;
+  if (SPLIT_K) {
+    k0 = gid.z * D.chunk;
+    k1 = min(D.K, k0 + D.chunk);
+  }
+  for (var k = k0; k < k1; k++) {
     let a = vec4f(a_at(r.x, k), a_at(r.y, k), a_at(r.z, k), a_at(r.w, k));
     let b0 = vec4f(b_at(k, ca.x), b_at(k, ca.y), b_at(k, ca.z), b_at(k, ca.w));
     let b1 = vec4f(b_at(k, cb.x), b_at(k, cb.y), b_at(k, cb.z), b_at(k, cb.w));
@@ -88,9 +100,22 @@ fn matmul(@builtin(global_invocation_id) gid: vec3u) {
     for (var j = 0u; j < 8u; j++) {
       let col = c0 + j;
       if (col > cm) { break; }
-      epilogue(row, col, acc[2u * i + j / 4u][j % 4u]);
+      let v = acc[2u * i + j / 4u][j % 4u];
+      if (SPLIT_K) { C[gid.z * D.M * D.N + row * D.N + col] = v; } else { epilogue(row, col, v); }
     }
   }
+}
+
+// Split-K, second pass: C[i] = epilogue(Σ_z partial[z, i]), z in order (deterministic).
+// The partials are bound as A ([splits, M, N]); D.K holds the number of splits here.
+@compute @workgroup_size(64)
+fn splitk_reduce(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  let mn = D.M * D.N;
+  if (i >= mn) { return; }
+  var s = 0.0;
+  for (var z = 0u; z < D.K; z++) { s += A[z * mn + i]; }
+  epilogue(i / D.N, i % D.N, s);
 }
 
 // ---- vec4 path: M, N and K all multiples of 4 -------------------------------------------------

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matmulInto, splitKFor, type MatmulImpl } from '../src/tensor/ops/matmul.js';
 import { matmul, fromArray } from '../src/tensor/index.js';
 import { expectClose, matmulRef, randomArray, useRuntime } from './helpers.js';
 
@@ -16,6 +16,7 @@ const shapes: [number, number, number][] = [
   [255, 257, 31],
   [64, 40, 130],
   [64, 44, 132], // M, N, K multiples of 4: the vec4 path, with N % 8 == 4 (a half block past N)
+  [33, 10, 1001], // deep and narrow (split into 7 slices of 143 where split-K is on)
 ];
 
 async function run(M: number, N: number, K: number, f: { transA?: boolean; transB?: boolean; bias?: boolean; relu?: boolean; mask?: 'A' | 'B' }, impl: MatmulImpl) {
@@ -63,6 +64,26 @@ describe.each<MatmulImpl>(['blocked', 'scalar', 'naive'])('matmul (%s) matches t
         });
       }
   }
+  // Split-K is on for GPUs and off on lavapipe (where it is slower): forced on here.
+  describe('split-K', () => {
+    beforeAll(() => void (rt().splitK = true));
+    afterAll(() => void (rt().splitK = false));
+    for (const transA of [false, true])
+      for (const transB of [false, true])
+        it(`deep and narrow 33x10x1001 transA=${transA} transB=${transB}`, async () => {
+          expect(splitKFor(33, 10, 1001)).toBeGreaterThan(1);
+          const { c, ref } = await run(33, 10, 1001, { transA, transB }, impl);
+          expectClose(c, ref, tolFor(1001));
+        });
+    it('keeps the fused bias + ReLU epilogue and the fused masks (40x10x700)', async () => {
+      const { c, ref } = await run(40, 10, 700, { bias: true, relu: true }, impl);
+      expectClose(c, ref, tolFor(700));
+      for (const mask of ['A', 'B'] as const) {
+        const m = await run(40, 10, 700, { mask, transA: mask === 'B' }, impl);
+        expectClose(m.c, m.ref, tolFor(700));
+      }
+    });
+  });
   it('fused bias + ReLU epilogue (255x257x31)', async () => {
     const { c, ref } = await run(255, 257, 31, { bias: true, relu: true }, impl);
     expectClose(c, ref, tolFor(31));

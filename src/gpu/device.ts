@@ -74,6 +74,12 @@ export class GpuDevice {
     return [vendor, architecture, device, description].filter(Boolean).join(' / ');
   }
 
+  /** A CPU implementation (lavapipe, SwiftShader): its threads are already busy with few workgroups. */
+  get isSoftware(): boolean {
+    const { vendor, architecture, device, description } = this.info;
+    return /software|cpu|llvmpipe|lavapipe|swiftshader/i.test([vendor, architecture, device, description].join(' '));
+  }
+
   /** Throws if the device was lost or a GPU error was reported since the last check. */
   check(context = ''): void {
     if (this.lostError) throw this.lostError;

@@ -23,6 +23,7 @@ export const kernels = {
   dropout: K('dropout', 'dropout', ew),
   matmul: K('matmul', 'matmul', ['uniform', 'read', 'read', 'read', 'read', 'rw']),
   matmul_vec4: K('matmul', 'matmul_vec4', ['uniform', 'read', 'read', 'read', 'read', 'rw']),
+  splitk_reduce: K('matmul', 'splitk_reduce', ['uniform', 'read', 'read', 'read', 'read', 'rw']),
   matmul_naive: K('matmul', 'matmul_naive', ['uniform', 'read', 'read', 'read', 'read', 'rw']),
 } satisfies Record<string, Kernel>;
 

@@ -3,7 +3,7 @@
 import { ShapeError } from '../../gpu/errors.js';
 import { Uniform, type Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { kernels } from './kernels.js';
+import { grid1d, kernels } from './kernels.js';
 import { sumRowsRaw } from './reduce.js';
 
 export interface MatmulFlags {
@@ -61,6 +61,11 @@ export function matmulInto(
   };
   const u = new Uniform(4).u32(M).u32(N).u32(K).u32(0);
   const buffers = [u, a, b, f.bias ?? rt.scratch, f.maskA ?? f.maskB ?? rt.scratch, c];
+  const splits = impl === 'naive' || !rt.splitK ? 1 : splitKFor(M, N, K);
+  if (splits > 1) {
+    splitK(rt, buffers, M, N, K, splits, constants);
+    return;
+  }
   if (impl === 'naive') {
     rt.dispatch(kernels.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
   } else {
@@ -69,6 +74,31 @@ export function matmulInto(
     const vec4 = impl === 'blocked' && M % 4 === 0 && N % 4 === 0 && K % 4 === 0;
     rt.dispatch(vec4 ? kernels.matmul_vec4 : kernels.matmul, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
   }
+}
+
+/**
+ * How many K-slices a product gets (where `rt.splitK` is on): > 1 for deep products with few output
+ * blocks (the 10-unit embedding's forward, 256×2000×10: 128 blocks each walking K = 2000), where
+ * one invocation per block would leave most of a GPU idle.
+ */
+export function splitKFor(M: number, N: number, K: number): number {
+  const blocks = Math.ceil(M / BLOCK.rows) * Math.ceil(N / BLOCK.cols);
+  if (K < 512 || blocks >= 512) return 1;
+  return Math.min(16, Math.floor(K / 128));
+}
+
+/** Split-K: partial products per K-slice into a pooled buffer, then an ordered sum + epilogue. */
+function splitK(rt: Runtime, buffers: (GPUBuffer | Uniform)[], M: number, N: number, K: number, splits: number, constants: Record<string, boolean>): void {
+  const [, a, b, bias, mask, c] = buffers as [Uniform, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
+  const chunk = Math.ceil(K / splits);
+  const partial = rt.acquire(splits * M * N * 4);
+  const { x, y } = workgroupFor(M, N);
+  const groups: [number, number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y)), splits];
+  const slice = new Uniform(4).u32(M).u32(N).u32(K).u32(chunk);
+  rt.dispatch(kernels.matmul, [slice, a, b, rt.scratch, mask, partial], groups, { ...constants, BIAS: false, RELU: false, SPLIT_K: true, WG_X: x, WG_Y: y });
+  const sum = new Uniform(4).u32(M).u32(N).u32(splits).u32(0);
+  rt.dispatch(kernels.splitk_reduce, [sum, partial, rt.scratch, bias, rt.scratch, c], grid1d(M * N), { BIAS: constants.BIAS, RELU: constants.RELU });
+  rt.release(partial);
 }
 
 export interface MatmulOptions {
