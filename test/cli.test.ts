@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,5 +50,24 @@ describe('the command line', () => {
     const r = cli(['train', '--data', join(dir, 'x.csv'), '--k', '2', '--out', join(dir, 'out')]);
     expect(r.status).toBe(1);
     expect(errLines(r.stderr)).toEqual([`webgpu-dec: ${join(dir, 'x.csv')}: line 3, column 2: "oops" is not a finite number`]);
+  });
+  it('train writes metrics.json, assignments.csv and model.json (a tiny run on 200 digits)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dec-')), 'out');
+    const r = cli(['train', '--n', '200', '--dims', '16,16,32,10', '--epochs', '2', '--max-iter', '10', '--update-interval', '5',
+      '--tol', '0', '--kmeans-restarts', '2', '--raw-kmeans-restarts', '1', '--seed', '4', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['assignments.csv', 'metrics.json', 'model.json']); // no temporary files left
+    const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    for (const k of ['dec', 'ae_kmeans', 'raw_kmeans']) expect(Object.keys(m[k]).sort()).toEqual(['acc', 'ari', 'nmi']);
+    expect(Object.keys(m.seconds)).toEqual(expect.arrayContaining(['pretrain', 'kmeans', 'dec', 'total']));
+    expect(m).toMatchObject({ dec_iterations: 10, stopped_by: 'max_iter', seed: 4, preset: 'quick' });
+    expect(typeof m.adapter).toBe('string');
+    const rows = readFileSync(join(out, 'assignments.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('index,cluster,confidence,label');
+    expect(rows).toHaveLength(201);
+    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(model).toMatchObject({ format: 'webgpu-dec/1', dims: [784, 16, 16, 32, 10], k: 10 });
+    expect(r.stderr).toMatch(/\[pretrain\].*epoch 2.*loss/);
+    expect(r.stderr).toMatch(/\[dec\].*changed/);
   });
 });
