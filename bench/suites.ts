@@ -7,9 +7,8 @@ import { fromArray, keep, mseLoss, tidy } from '../src/tensor/index.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
 import { makeRng, uniform } from '../src/nn/init.js';
 import { Sgd } from '../src/nn/optim.js';
-import { klLoss } from '../src/dec/dec-ops.js';
+import { klLoss, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
 import { encodeAll } from '../src/dec/dec-train.js';
-import { softAssignInto, targetInto } from '../src/dec/dec-ops.js';
 import { measure, type MeasureOptions } from './measure.js';
 import type { TfjsPeer } from './peer-tfjs.js';
 
