@@ -43,26 +43,26 @@ export function encodeAll(ae: Autoencoder, x: Tensor): Tensor {
   return z;
 }
 
-interface Target {
-  p: Tensor; // [n, k]
-  hard: Uint32Array;
-  confidence: Float32Array;
-}
-
-/** The target update: q over all points, f_j, p, hard assignments (read back) and confidences. */
-async function computeTarget(rt: Runtime, ae: Autoencoder, x: Tensor, mu: Tensor, cfg: DecConfig, p: Tensor): Promise<Target> {
+/**
+ * The target update: q over all points, f_j, p (into `p`) and the hard assignments, read back for
+ * the tolerance check. The confidences max_j q_ij need q itself back (n·k floats), so they are read
+ * only when asked for (the final assignment), not at every update.
+ */
+async function computeTarget(rt: Runtime, ae: Autoencoder, x: Tensor, mu: Tensor, cfg: DecConfig, p: Tensor, withConfidence = false): Promise<{ hard: Uint32Array; confidence?: Float32Array }> {
   const z = encodeAll(ae, x);
   const n = x.rows;
   const [q, w, f, hard] = [n * cfg.k, n * cfg.k, cfg.k, n].map((c) => rt.acquire(c * 4));
   softAssignInto(rt, z.buffer, mu.buffer, n, z.cols, cfg.k, cfg.alpha, q, w);
   targetInto(rt, q, n, cfg.k, f, p.buffer, hard);
   const labels = await rt.readU32(hard, n);
-  const qs = await rt.readF32(q, n * cfg.k);
-  const confidence = new Float32Array(n);
-  for (let i = 0; i < n; i++) confidence[i] = qs[i * cfg.k + labels[i]];
+  let confidence: Float32Array | undefined;
+  if (withConfidence) {
+    const qs = await rt.readF32(q, n * cfg.k);
+    confidence = Float32Array.from(labels, (j, i) => qs[i * cfg.k + j]);
+  }
   [q, w, f, hard].forEach((b) => rt.release(b));
   z.dispose();
-  return { p, hard: labels, confidence };
+  return { hard: labels, confidence };
 }
 
 export async function trainDec(rt: Runtime, ae: Autoencoder, x: Tensor, centers: Float32Array, cfg: DecConfig, progress: ProgressSink, logEvery = 20): Promise<DecResult> {
@@ -74,7 +74,6 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: Tensor, centers:
   const p = keep(empty(rt, n, cfg.k));
   const batchesPerPass = Math.ceil(n / cfg.batch);
   let previous: Uint32Array | null = null;
-  let target: Target | null = null;
   let stoppedBy: 'tol' | 'max_iter' = 'max_iter';
   let changed: number | undefined;
   let it = 0;
@@ -83,17 +82,17 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: Tensor, centers:
     for (; it < cfg.maxIter; it++) {
       if (it % cfg.updateInterval === 0) {
         await log.report();
-        target = await computeTarget(rt, ae, x, mu, cfg, p);
+        const { hard } = await computeTarget(rt, ae, x, mu, cfg, p);
         if (previous) {
           let diff = 0;
-          for (let i = 0; i < n; i++) if (previous[i] !== target.hard[i]) diff++;
+          for (let i = 0; i < n; i++) if (previous[i] !== hard[i]) diff++;
           changed = diff / n;
           if (changed < cfg.tol) {
             stoppedBy = 'tol';
             break;
           }
         }
-        previous = target.hard;
+        previous = hard;
         if (cfg.resetMomentum) opt.resetState();
       }
       const b = it % batchesPerPass; // batches in order over the (shuffled) data, wrapping
@@ -110,10 +109,11 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: Tensor, centers:
       loss.dispose();
     }
     await log.report();
-    if (stoppedBy === 'max_iter') target = await computeTarget(rt, ae, x, mu, cfg, p); // the final assignment
+    // The final assignment and its confidences (after `tol`, the same labels as the last update).
+    const final = await computeTarget(rt, ae, x, mu, cfg, p, true);
     const result: DecResult = {
-      labels: target!.hard,
-      confidence: target!.confidence,
+      labels: final.hard,
+      confidence: final.confidence!,
       centers: await mu.toArray(),
       iterations: it,
       stoppedBy,
