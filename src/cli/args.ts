@@ -1,6 +1,8 @@
 // A small flag parser: --name value / --name=value, typed, with one-line errors.
+import { InputError } from '../io/errors.js';
 
-export class UsageError extends Error {
+/** A bad flag or command: exit code 2. */
+export class UsageError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';

@@ -9,7 +9,7 @@ import { presets, type Preset, type PresetName } from '../dec/presets.js';
 import { stderrProgress } from '../dec/progress.js';
 import { modelFile } from '../dec/model-file.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { writeAtomic } from './output.js';
+import { writeAtomic } from '../io/atomic.js';
 
 export const trainFlags: FlagSpec = {
   data: { kind: 'string', help: 'mnist (the bundled 10,000 digits, default) or a file: .npy, .csv, .idx/.idx3-ubyte (.gz too)' },

@@ -3,8 +3,9 @@
 // DataError: one line naming the file, what is wrong and what to do.
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { InputError } from '../io/errors.js';
 
-export class DataError extends Error {
+export class DataError extends InputError {
   constructor(file: string, what: string) {
     super(`${file}: ${what}`);
     this.name = 'DataError';

@@ -1,0 +1,9 @@
+// Errors that are the user's to fix (a flag, a file, a model that does not fit the data): the
+// command line prints their one-line message and exits with code 2; anything else exits 1.
+export class InputError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
