@@ -1,5 +1,15 @@
 // The dispatch layer: pipelines and bind groups cached, uniforms cached by content, one command
 // encoder (and one compute pass) recording until an explicit flush, pooled buffers, readback.
+//
+// Uniform buffers are cached by content, so a training step that re-uses the same parameter
+// structs every step writes nothing and finds its bind groups again. The cache is bounded
+// (UNIFORM_CACHE_LIMIT): a kernel whose scalars change every call (a learning-rate schedule, a
+// per-chunk row offset) would otherwise leak one buffer, and its bind groups, per distinct value.
+// Eviction happens only in flush(), right after the submit, when the encoder is empty: then no
+// recorded-but-unsubmitted command refers to any uniform buffer, and a `queue.writeBuffer` into a
+// recycled one is ordered after the commands already submitted (which still see the old bytes)
+// and before the next submit. The least recently used entries go to a free list that new
+// contents take before creating buffers; the bind groups that bound them are dropped with them.
 import { GpuDevice, type DeviceOptions } from './device.js';
 import { BufferPool, READBACK_USAGE, STORAGE_USAGE } from './pool.js';
 import { shaderSource } from './shaders.js';
@@ -37,6 +47,22 @@ export class Uniform {
   }
 }
 
+/**
+ * Distinct uniform contents kept between flushes. A training step uses a few hundred (one per
+ * dispatch of each shape); 1024 holds that working set with room for a second shape (the last,
+ * smaller batch; evaluation passes) so that steady-state steps never miss, while a stream of ever
+ * new values keeps at most this many tiny buffers, and their bind groups, alive.
+ */
+export const UNIFORM_CACHE_LIMIT = 1024;
+
+/** A cached uniform buffer and the flush count when it was last bound. */
+interface UniformEntry {
+  buffer: GPUBuffer;
+  used: number;
+  /** Keys of the cached bind groups that bind this buffer: dropped when it is recycled. */
+  bindGroups: string[];
+}
+
 let nextId = 1;
 const ids = new WeakMap<GPUBuffer, number>();
 function idOf(b: GPUBuffer): number {
@@ -53,13 +79,27 @@ export class Runtime {
   private modules = new Map<string, GPUShaderModule>();
   private pipelines = new Map<string, GPUComputePipeline>();
   private bindGroups = new Map<string, GPUBindGroup>();
-  private uniforms = new Map<string, GPUBuffer>();
+  /** Content key → entry, in least-recently-used-first order (an entry moves to the end when used). */
+  private uniforms = new Map<string, UniformEntry>();
+  /** The live entries by buffer: tells bindGroup() which of its buffers are cached uniforms. */
+  private uniformEntries = new Map<GPUBuffer, UniformEntry>();
+  /** Recycled uniform buffers by size, ready to take a new content. */
+  private freeUniforms = new Map<number, GPUBuffer[]>();
+  /** Number of flushes so far: the clock of the uniform cache's LRU order. */
+  private flushes = 0;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   /** Kernels recorded since the last flush: named in error messages. */
   private recorded: string[] = [];
   /** Counters for tests and benchmarks. */
-  stats = { submits: 0, dispatches: 0, pipelinesCreated: 0, bindGroupsCreated: 0, uniformsCreated: 0 };
+  stats = { submits: 0, dispatches: 0, pipelinesCreated: 0, bindGroupsCreated: 0, uniformsCreated: 0, uniformsRecycled: 0 };
+
+  /** Current sizes of the caches that must stay bounded (tests watch these). */
+  get cached(): { uniforms: number; freeUniforms: number; bindGroups: number } {
+    let free = 0;
+    for (const list of this.freeUniforms.values()) free += list.length;
+    return { uniforms: this.uniforms.size, freeUniforms: free, bindGroups: this.bindGroups.size };
+  }
 
   /**
    * Whether deep, narrow matrix products are split along K. On by default on GPUs (measured on an
@@ -130,18 +170,64 @@ export class Runtime {
     return p;
   }
 
-  /** A uniform buffer holding these bytes; created once per distinct content, never written again. */
+  /**
+   * A uniform buffer holding these bytes, valid for the commands recorded until the next flush
+   * (one that flush() recycles may then be rewritten with another content). A content seen before
+   * is found in the cache: no write, and the bind groups made with it are found again. A new one
+   * takes a recycled buffer if there is one of its size (rewriting it is safe: recycling happens
+   * right after a submit, so the queue orders this write after every command that used the old
+   * content, and no command recorded since then refers to it), else a new buffer.
+   */
   uniform(u: Uniform): GPUBuffer {
     const bytes = u.bytes;
     const key = Buffer.from(bytes).toString('base64');
-    let b = this.uniforms.get(key);
-    if (!b) {
-      b = this.device.createBuffer({ size: bytes.byteLength, usage: 0x40 | 0x8, label: 'uniform' });
-      this.device.queue.writeBuffer(b, 0, bytes);
-      this.uniforms.set(key, b);
+    let e = this.uniforms.get(key);
+    if (e) {
+      if (e.used !== this.flushes) {
+        // First use since the last flush: move to the end, keeping the map in LRU order.
+        this.uniforms.delete(key);
+        this.uniforms.set(key, e);
+        e.used = this.flushes;
+      }
+      return e.buffer;
+    }
+    let buffer = this.freeUniforms.get(bytes.byteLength)?.pop();
+    if (!buffer) {
+      buffer = this.device.createBuffer({ size: bytes.byteLength, usage: 0x40 | 0x8, label: 'uniform' });
       this.stats.uniformsCreated++;
     }
-    return b;
+    this.device.queue.writeBuffer(buffer, 0, bytes);
+    e = { buffer, used: this.flushes, bindGroups: [] };
+    this.uniforms.set(key, e);
+    this.uniformEntries.set(buffer, e);
+    return buffer;
+  }
+
+  /**
+   * Called by flush() right after the submit, with nothing recorded: trims the uniform cache to
+   * UNIFORM_CACHE_LIMIT, least recently used first. Any entry may go, even one used by the
+   * commands just submitted: a later rewrite is ordered after them on the queue. The entries of
+   * one flush may exceed the limit until then (they are all referenced by the open encoder).
+   */
+  private recycleUniforms(): void {
+    let excess = this.uniforms.size - UNIFORM_CACHE_LIMIT;
+    if (excess <= 0) return;
+    for (const [key, e] of this.uniforms) {
+      if (excess-- <= 0) break;
+      this.uniforms.delete(key);
+      this.uniformEntries.delete(e.buffer);
+      for (const bg of e.bindGroups) this.bindGroups.delete(bg);
+      const size = e.buffer.size;
+      let list = this.freeUniforms.get(size);
+      if (!list) this.freeUniforms.set(size, (list = []));
+      list.push(e.buffer);
+      this.stats.uniformsRecycled++;
+    }
+    // A burst of many new contents in one flush must not leave as many spare buffers forever:
+    // keep the most recently freed ones. destroy() lets the submitted commands finish first.
+    for (const list of this.freeUniforms.values()) {
+      if (list.length > UNIFORM_CACHE_LIMIT) for (const b of list.splice(0, list.length - UNIFORM_CACHE_LIMIT)) b.destroy();
+    }
   }
 
   private bindGroup(k: Kernel, buffers: GPUBuffer[]): GPUBindGroup {
@@ -156,6 +242,9 @@ export class Runtime {
       });
       this.bindGroups.set(key, bg);
       this.stats.bindGroupsCreated++;
+      // Indexed by uniform buffer so that recycling one drops its bind groups cheaply. (A key
+      // listed under two uniforms may outlive its bind group in one list: deleting it is harmless.)
+      for (const b of buffers) this.uniformEntries.get(b)?.bindGroups.push(key);
     }
     return bg;
   }
@@ -202,7 +291,10 @@ export class Runtime {
     this.currentEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
-  /** Submits everything recorded since the last flush (one command buffer). */
+  /**
+   * Submits everything recorded since the last flush (one command buffer), then recycles pooled
+   * buffers and the least recently used uniform buffers past the cache's bound (see uniform()).
+   */
   flush(): void {
     this.endPass();
     if (this.encoder) {
@@ -211,6 +303,8 @@ export class Runtime {
       this.stats.submits++;
     }
     this.pool.afterSubmit();
+    this.recycleUniforms();
+    this.flushes++;
     const kernels = [...new Set(this.recorded)].join(', ');
     this.recorded = [];
     this.gpu.check(kernels ? `a submit of [${kernels}]` : 'a submit');
@@ -302,6 +396,9 @@ export class Runtime {
     this.encoder = null;
     this.pass = null;
     this.bindGroups.clear();
+    this.uniforms.clear();
+    this.uniformEntries.clear();
+    this.freeUniforms.clear();
     this.gpu.destroy();
   }
 }
