@@ -3,12 +3,12 @@
 import { Runtime } from '../src/gpu/runtime.js';
 import { setWaitMode } from '../src/gpu/wait.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
-import { fromArray, keep, mseLoss, tidy } from '../src/tensor/index.js';
+import { ChunkedRows, fromArray, keep, mseLoss, planRows, tidy } from '../src/tensor/index.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
 import { makeRng, uniform } from '../src/nn/init.js';
 import { Sgd } from '../src/nn/optim.js';
-import { klLoss, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
-import { encodeAll } from '../src/dec/dec-train.js';
+import { klLoss } from '../src/dec/dec-ops.js';
+import { assign } from '../src/dec/assign.js';
 import { measure, type MeasureOptions } from './measure.js';
 import type { TfjsPeer } from './peer-tfjs.js';
 
@@ -133,20 +133,16 @@ export async function trainingSuite(ctx: Ctx): Promise<void> {
   decOpt.dispose();
 
   const n = 10000;
-  const all = keep(fromArray(rt, uniform(n * 784, 1, makeRng('all')).map(Math.abs), n, 784));
-  const [q, w, f, target, hard] = [n * k, n * k, k, n * k, n].map((c) => rt.acquire(c * 4));
+  const all = ChunkedRows.upload(rt, planRows(rt, n, 784), 784, uniform(n * 784, 1, makeRng('all')).map(Math.abs));
+  const target = new ChunkedRows(rt, all.plan, k);
   const fwdFlop = 2 * n * layers.slice(0, 4).reduce((s, [i, o]) => s + i * o, 0);
   await record(ctx, 'target-update', 'ours', fwdFlop, async (reps) => {
-    for (let r = 0; r < reps; r++) {
-      const z = encodeAll(ae, all);
-      softAssignInto(rt, z.buffer, mu.buffer, n, 10, k, 1, q, w);
-      targetInto(rt, q, n, k, f, target, hard);
-      await rt.readU32(hard, n); // the hard assignments come back for the tolerance check
-      z.dispose();
-    }
-  }, 'encoder over 10,000 points, q, f, p, hard assignments read back');
-  [q, w, f, target, hard].forEach((b) => rt.release(b));
-  [x, mu, p, all].forEach((t) => t.dispose());
+    // The hard assignments come back for the tolerance check.
+    for (let r = 0; r < reps; r++) await assign(rt, { ae, mu: mu.buffer, k, alpha: 1 }, all, { target });
+  }, 'the assignment pass over 10,000 points: encoder, q, f, p, hard assignments read back');
+  target.dispose();
+  all.dispose();
+  [x, mu, p].forEach((t) => t.dispose());
   ae.dispose();
 }
 

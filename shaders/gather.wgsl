@@ -1,7 +1,9 @@
-// Row gather: out[r, :] = x[index[r], :]     x: [n, d], index: [rows] (u32), out: [rows, d]
-// Used to build shuffled minibatches on the GPU from one upload of the epoch's permutation.
+// Row gather: out[r, :] = x[index[r], :]     x: one chunk of [n, d], index: [rows] (u32), out: [rows, d]
+// Used to build shuffled minibatches on the GPU from one upload of the epoch's permutation. The
+// data may be split into chunks of rows (a data set larger than one binding): one dispatch per
+// chunk copies the rows whose index falls into it, [chunk_start, chunk_start + chunk_rows).
 
-struct Params { rows: u32, d: u32, offset: u32, pad: u32 }
+struct Params { rows: u32, d: u32, offset: u32, chunk_start: u32, chunk_rows: u32, pad0: u32, pad1: u32, pad2: u32 }
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -13,7 +15,9 @@ struct Params { rows: u32, d: u32, offset: u32, pad: u32 }
 fn gather_rows(@builtin(global_invocation_id) gid: vec3u) {
   let r = gid.y;
   if (r >= P.rows) { return; }
-  let src = index[P.offset + r] * P.d;
+  let i = index[P.offset + r];
+  if (i < P.chunk_start || i >= P.chunk_start + P.chunk_rows) { return; }
+  let src = (i - P.chunk_start) * P.d;
   for (var c = gid.x; c < P.d; c += 64u) {
     out[r * P.d + c] = x[src + c];
   }

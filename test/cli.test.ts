@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadBundledMnist } from '../src/data/mnist.js';
+import { readModel } from '../src/dec/model-file.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, ['bin/webgpu-dec.js', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
@@ -26,20 +28,20 @@ describe('the command line', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/no WebGPU adapter found matching "no-such-adapter-xyz".*install-software-gpu\.sh/);
   });
-  it('an unknown command is one line and exit 1', () => {
+  it('an unknown command is one line and exit 2', () => {
     const r = cli(['frobnicate']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(errLines(r.stderr)).toEqual(['webgpu-dec: unknown command "frobnicate"; run "webgpu-dec help" for the list']);
   });
   it.each([
     [['train', '--preset', 'fast'], /^webgpu-dec: --preset must be one of quick, paper, endtoend; got "fast"$/],
-    [['train', '--k', '0'], /^webgpu-dec: --k must be at least 1; got 0$/],
+    [['train', '--k', '0'], /^webgpu-dec: --k must be at least 2; got 0$/],
     [['train', '--seed', 'x'], /^webgpu-dec: --seed must be an integer; got "x"$/],
     [['train', '--data', '/nonexistent/points.npy'], /^webgpu-dec: \/nonexistent\/points.npy: no such file; pass --data mnist or a path/],
-  ])('bad input %j: one line, exit 1, nothing written', (args, message) => {
+  ])('bad input %j: one line, exit 2, nothing written', (args, message) => {
     const out = join(mkdtempSync(join(tmpdir(), 'dec-')), 'out');
     const r = cli([...args, '--out', out]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(errLines(r.stderr)).toHaveLength(1);
     expect(errLines(r.stderr)[0]).toMatch(message);
     expect(existsSync(out)).toBe(false);
@@ -48,15 +50,16 @@ describe('the command line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dec-'));
     writeFileSync(join(dir, 'x.csv'), 'a,b\n1,2\n3,oops\n');
     const r = cli(['train', '--data', join(dir, 'x.csv'), '--k', '2', '--out', join(dir, 'out')]);
-    expect(r.status).toBe(1);
-    expect(errLines(r.stderr)).toEqual([`webgpu-dec: ${join(dir, 'x.csv')}: line 3, column 2: "oops" is not a finite number`]);
+    expect(r.status).toBe(2);
+    expect(errLines(r.stderr)).toEqual([`webgpu-dec: ${join(dir, 'x.csv')}: line 3, column 2: "oops" is not a finite number; every cell below the header must be a number`]);
   });
-  it('train writes metrics.json, assignments.csv and model.json (a tiny run on 200 digits)', () => {
+  it('train writes config.json, metrics.json, assignments.csv and model.safetensors (a tiny run on 200 digits)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dec-')), 'out');
     const r = cli(['train', '--n', '200', '--dims', '16,16,32,10', '--epochs', '2', '--max-iter', '10', '--update-interval', '5',
       '--tol', '0', '--kmeans-restarts', '2', '--raw-kmeans-restarts', '1', '--seed', '4', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['assignments.csv', 'metrics.json', 'model.json']); // no temporary files left
+    // No temporary files left, and the checkpoint is gone once the outputs are written.
+    expect(readdirSync(out).sort()).toEqual(['assignments.csv', 'config.json', 'metrics.json', 'model.safetensors']);
     const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     for (const k of ['dec', 'ae_kmeans', 'raw_kmeans']) expect(Object.keys(m[k]).sort()).toEqual(['acc', 'ari', 'nmi']);
     expect(Object.keys(m.seconds)).toEqual(expect.arrayContaining(['pretrain', 'kmeans', 'dec', 'total']));
@@ -65,8 +68,16 @@ describe('the command line', () => {
     const rows = readFileSync(join(out, 'assignments.csv'), 'utf8').trim().split('\n');
     expect(rows[0]).toBe('index,cluster,confidence,label');
     expect(rows).toHaveLength(201);
-    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
-    expect(model).toMatchObject({ format: 'webgpu-dec/1', dims: [784, 16, 16, 32, 10], k: 10 });
+    const model = readModel(join(out, 'model.safetensors'));
+    expect(model.meta).toMatchObject({ dims: [784, 16, 16, 32, 10], k: 10, alpha: 1, seed: 4, preset: 'quick', preprocess: { rule: 'unit', factor: 1 }, image: [28, 28] });
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ seed: 4, k: 10, n: 200, dims: [784, 16, 16, 32, 10], pretrain: { recipe: 'endtoend', cfg: { steps: 2 } } });
+    // index is the row of the bundled digits: all 200 distinct, sorted, labels matching that row
+    const digits = loadBundledMnist();
+    const idx = rows.slice(1).map((r) => r.split(',').map(Number));
+    expect(idx.map((r) => r[0])).toEqual([...idx.map((r) => r[0])].sort((a, b) => a - b));
+    expect(new Set(idx.map((r) => r[0])).size).toBe(200);
+    for (const [i, , , label] of idx) expect(label).toBe(digits.labels![i]);
     expect(r.stderr).toMatch(/\[pretrain\].*epoch 2.*loss/);
     expect(r.stderr).toMatch(/\[dec\].*changed/);
   });

@@ -2,40 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { stratifiedSubset } from '../src/data/dataset.js';
 import { runDec } from '../src/dec/pipeline.js';
-import { presets, type Preset } from '../src/dec/presets.js';
-import type { EndToEndConfig } from '../src/dec/pretrain.js';
-import { useRuntime } from './helpers.js';
+import { configFor, useRuntime } from './helpers.js';
 
 const rt = useRuntime();
 
 // The quick preset scaled to 1,000 points (batch 64, 60 epochs, 300 DEC iterations): about 50 s
 // on lavapipe; the code path is the one `npm start` takes. Measured with seed 0: raw k-means ACC
 // 0.508, AE + k-means 0.535, DEC 0.592.
-const tinyPretrain: EndToEndConfig = {
-  batch: 64,
-  epochs: 60,
-  optim: { kind: 'adam', lr: 1e-3, momentum: 0, lrStep: 0, momentumRamp: 0, biasLrMult: 1 },
-};
-const tiny: Preset = {
-  ...presets.quick,
-  dims: (d) => [d, 256, 256, 512, 10],
-  pretrain: { recipe: 'endtoend', cfg: tinyPretrain },
-  dec: { ...presets.quick.dec, batch: 64 },
-};
-
 describe('DEC end to end', () => {
   it('on 1,000 bundled digits beats k-means on the raw pixels', async () => {
     const ds = stratifiedSubset(loadBundledMnist(), 1000, 0); // shuffled, 100 per class or so
     expect(new Set(ds.labels).size).toBe(10);
-    const r = await runDec(rt(), ds, {
-      preset: tiny,
-      k: 10,
-      seed: 0,
-      dec: { ...tiny.dec, k: 10, maxIter: 300, updateInterval: 50 },
-      kmeansRestarts: 10,
-      rawKmeansRestarts: 3,
-      progress: () => {},
-    });
+    const cfg = configFor(ds, { seed: 0, batch: 64, epochs: 60, maxIter: 300, updateInterval: 50, kmeansRestarts: 10, rawKmeansRestarts: 3 });
+    const r = await runDec(rt(), ds, cfg, { progress: () => {} });
     r.ae.dispose();
     expect(r.labels).toHaveLength(1000);
     expect(r.confidence.every((c) => c > 0 && c <= 1)).toBe(true);
@@ -46,21 +25,9 @@ describe('DEC end to end', () => {
 describe('determinism of the whole pipeline', () => {
   it('the same seed gives the same assignments, centres and scores', async () => {
     const ds = stratifiedSubset(loadBundledMnist(), 200, 3);
-    const small: Preset = {
-      ...tiny,
-      dims: (d) => [d, 32, 32, 64, 10],
-      pretrain: { recipe: 'endtoend', cfg: { ...tinyPretrain, epochs: 3 } },
-    };
+    const cfg = configFor(ds, { seed: 3, dims: [32, 32, 64, 10], batch: 64, epochs: 3, maxIter: 30, updateInterval: 10, kmeansRestarts: 3, rawKmeansRestarts: 1 });
     const run = async () => {
-      const r = await runDec(rt(), ds, {
-        preset: small,
-        k: 10,
-        seed: 3,
-        dec: { ...small.dec, k: 10, maxIter: 30, updateInterval: 10 },
-        kmeansRestarts: 3,
-        rawKmeansRestarts: 1,
-        progress: () => {},
-      });
+      const r = await runDec(rt(), ds, cfg, { progress: () => {} });
       r.ae.dispose();
       return r;
     };

@@ -2,6 +2,8 @@
 import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Runtime } from '../src/gpu/runtime.js';
+import type { Dataset } from '../src/data/dataset.js';
+import { resolveConfig, type Overrides, type RunConfig } from '../src/dec/config.js';
 export { matmulRef } from './reference.js';
 
 /** Opens one device for the file and destroys it afterwards. */
@@ -38,4 +40,9 @@ export function expectClose(ours: ArrayLike<number>, ref: ArrayLike<number>, tol
   if (worst >= 0) {
     expect.fail(`${what}: element ${worst}: ours ${ours[worst]} vs reference ${ref[worst]} (atol ${tol.atol}, rtol ${tol.rtol})`);
   }
+}
+
+/** A run configuration for `ds` as the CLI resolves it (quick preset + overrides). */
+export function configFor(ds: Dataset, o: Overrides): RunConfig {
+  return resolveConfig(o, { data: 'mnist', labels: null, subset: ds.n, rows: ds.n, d: ds.d, sha256: '' }, ds.n);
 }

@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { kmeans } from '../src/dec/kmeans.js';
 import { accuracy } from '../src/metrics/clustering.js';
 import { makeRng, gaussian } from '../src/nn/init.js';
+import { ChunkedRows, planRows } from '../src/tensor/index.js';
 import { useRuntime } from './helpers.js';
 
 const rt = useRuntime();
+
+/** Points on the GPU, in one chunk. */
+const points = (x: Float32Array, n: number, d: number) => ChunkedRows.upload(rt(), planRows(rt(), n, d), d, x);
 
 /** k well-separated Gaussian blobs in d dimensions, n points each. */
 function blobs(k: number, d: number, n: number, seed: number) {
@@ -25,9 +29,8 @@ function blobs(k: number, d: number, n: number, seed: number) {
 describe('k-means on the GPU', () => {
   it('recovers planted blobs (ACC 1) and their centres', async () => {
     const { x, labels, centres } = blobs(5, 7, 60, 1);
-    const buf = rt().acquire(x.byteLength);
-    rt().write(buf, x);
-    const r = await kmeans(rt(), buf, 300, 7, { k: 5, restarts: 5, seed: 0 });
+    const buf = points(x, 300, 7);
+    const r = await kmeans(rt(), buf, { k: 5, restarts: 5, seed: 0 });
     expect(accuracy(labels, r.labels)).toBe(1);
     for (const c of centres) {
       const nearest = Math.min(...Array.from({ length: 5 }, (_, j) => Math.hypot(...c.map((v, t) => v - r.centers[j * 7 + t]))));
@@ -38,24 +41,35 @@ describe('k-means on the GPU', () => {
     for (let i = 0; i < 300; i++)
       for (let t = 0; t < 7; t++) inertia += (x[i * 7 + t] - r.centers[r.labels[i] * 7 + t]) ** 2;
     expect(r.inertia).toBeCloseTo(inertia, 0);
-    rt().release(buf);
+    buf.dispose();
   });
   it('never leaves a centre NaN, even with more clusters than distinct points', async () => {
     const x = new Float32Array([0, 0, 0, 0, 1, 1, 1, 1, 5, 5, 5, 5]); // 12 points (d = 1), 3 distinct values
-    const buf = rt().acquire(x.byteLength);
-    rt().write(buf, x);
-    const r = await kmeans(rt(), buf, 12, 1, { k: 4, restarts: 3, seed: 2, maxIter: 20 });
+    const buf = points(x, 12, 1);
+    const r = await kmeans(rt(), buf, { k: 4, restarts: 3, seed: 2, maxIter: 20 });
     expect(r.centers.every(Number.isFinite)).toBe(true);
     expect(r.inertia).toBeCloseTo(0, 5);
-    rt().release(buf);
+    buf.dispose();
   });
   it('the same seed gives the same clustering', async () => {
     const { x } = blobs(4, 3, 50, 3);
-    const buf = rt().acquire(x.byteLength);
-    rt().write(buf, x);
-    const a = await kmeans(rt(), buf, 200, 3, { k: 4, restarts: 2, seed: 9 });
-    const b = await kmeans(rt(), buf, 200, 3, { k: 4, restarts: 2, seed: 9 });
+    const buf = points(x, 200, 3);
+    const a = await kmeans(rt(), buf, { k: 4, restarts: 2, seed: 9 });
+    const b = await kmeans(rt(), buf, { k: 4, restarts: 2, seed: 9 });
     expect(Array.from(a.centers)).toEqual(Array.from(b.centers));
-    rt().release(buf);
+    buf.dispose();
+  });
+  it('points split into chunks (data larger than one binding) give exactly the one-chunk result', async () => {
+    const { x } = blobs(6, 5, 70, 4);
+    const whole = points(x, 420, 5);
+    const chunked = ChunkedRows.upload(rt(), { rows: 420, rowsPerChunk: 64, blockRows: 64 }, 5, x); // 7 chunks, the last partial
+    expect(chunked.chunks).toHaveLength(7);
+    const a = await kmeans(rt(), whole, { k: 6, restarts: 3, seed: 5 });
+    const b = await kmeans(rt(), chunked, { k: 6, restarts: 3, seed: 5 });
+    expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
+    expect(Array.from(b.centers)).toEqual(Array.from(a.centers));
+    expect(b.inertia).toBe(a.inertia);
+    whole.dispose();
+    chunked.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Adam, Sgd } from '../src/nn/optim.js';
-import { fromArray, keep } from '../src/tensor/index.js';
+import { ChunkedRows, fromArray, keep } from '../src/tensor/index.js';
 import { ShuffledBatches } from '../src/dec/batches.js';
 import { expectClose, randomArray, useRuntime } from './helpers.js';
 
@@ -54,14 +54,25 @@ describe('optimiser kernels match the float64 reference', () => {
 });
 
 describe('minibatch gather', () => {
-  it('batch rows follow the permutation (7 × 13 data, batches of 3)', async () => {
+  it('batch rows follow the permutation (7 × 13 data, batches of 3), in one chunk or several', async () => {
     const x = randomArray(7 * 13, 'gx');
-    const t = keep(fromArray(rt(), x, 7, 13));
-    const batches = new ShuffledBatches(rt(), t);
     const perm = new Uint32Array([6, 2, 0, 5, 1, 3, 4]);
-    batches.setPermutation(perm);
-    const b = await batches.batch(3, 3).toArray();
     const ref = [5, 1, 3].flatMap((r) => Array.from(x.subarray(r * 13, (r + 1) * 13)));
-    expectClose(b, ref, { atol: 0, rtol: 0 });
+    for (const rowsPerChunk of [7, 2]) {
+      const data = ChunkedRows.upload(rt(), { rows: 7, rowsPerChunk, blockRows: rowsPerChunk }, 13, x);
+      expect(data.chunks).toHaveLength(Math.ceil(7 / rowsPerChunk));
+      const batches = new ShuffledBatches(rt(), data);
+      batches.setPermutation(perm);
+      expectClose(await batches.batch(3, 3).toArray(), ref, { atol: 0, rtol: 0 });
+      batches.dispose();
+      data.dispose();
+    }
+  });
+  it('contiguous slices may straddle chunks', async () => {
+    const x = randomArray(9 * 5, 'sx');
+    const data = ChunkedRows.upload(rt(), { rows: 9, rowsPerChunk: 4, blockRows: 4 }, 5, x);
+    expectClose(await data.slice(2, 6).toArray(), x.subarray(2 * 5, 8 * 5), { atol: 0, rtol: 0 });
+    expectClose(await data.read(), x, { atol: 0, rtol: 0 });
+    data.dispose();
   });
 });

@@ -1,28 +1,42 @@
 // The command line: `webgpu-dec <command> [flags]`. Errors are one line and a non-zero exit.
 import { info } from './info.js';
 import { train, trainUsage } from './train.js';
+import { embed, embedUsage, predict, predictUsage } from './predict.js';
 import { UsageError } from './args.js';
 
 const USAGE = `usage: webgpu-dec <command> [flags]
 
 commands:
-  train                DEC: pretraining, k-means, DEC; writes metrics.json, assignments.csv, model.json
+  train                DEC: pretraining, k-means, DEC; writes config.json, metrics.json, assignments.csv,
+                       model.safetensors (checkpoints while it runs; --resume DIR continues a run)
+  predict              clusters of new data with a trained model: index,cluster,confidence[,label]
+  embed                the embeddings z = f(x) of data under a trained model, as .npy
   bench                the benchmark suites (matmul, training, wait); --json FILE, --suite, --quick
   info                 the WebGPU adapter: vendor, architecture, device, limits, features
-  help                 this text ("webgpu-dec train --help" for the training flags)
+  help                 this text ("webgpu-dec <command> --help" for a command's flags)
 
 common flags:
   --adapter SUBSTRING  pick the adapter whose name contains SUBSTRING (or env WEBGPU_DEC_ADAPTER)`;
+
+const commands: Record<'train' | 'predict' | 'embed', [(args: string[]) => Promise<number>, string]> = {
+  train: [train, trainUsage],
+  predict: [predict, predictUsage],
+  embed: [embed, embedUsage],
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'train':
+    case 'predict':
+    case 'embed': {
+      const [run, usage] = commands[command];
       if (rest.includes('--help') || rest.includes('-h')) {
-        console.log(trainUsage);
+        console.log(usage);
         return 0;
       }
-      return train(rest);
+      return run(rest);
+    }
     case 'bench': {
       // The suites ship in the package (dist/bench); the tfjs peer is used where it is installed.
       const { parseBenchArgs, runBench } = await import('../../bench/run.js');

@@ -1,147 +1,179 @@
-// `webgpu-dec train`: DEC on the bundled digits or on the user's own data; writes metrics.json,
-// assignments.csv and model.json to --out.
+// `webgpu-dec train`: DEC on the bundled digits or on the user's own data, as a loop over the
+// pipeline's phases (src/dec/pipeline.ts). Writes config.json at the start, checkpoints while it
+// runs, and metrics.json, assignments.csv and model.safetensors at the end; `--resume DIR`
+// continues a run from its checkpoint. Everything the user gave is checked before anything is
+// written: bad input leaves no run directory behind.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Runtime } from '../gpu/runtime.js';
 import { stratifiedSubset, shuffle, type Dataset } from '../data/dataset.js';
 import { loadData } from '../data/load.js';
-import { runDec, type RunResult } from '../dec/pipeline.js';
-import type { Scores } from '../metrics/clustering.js';
-import { presets, type Preset, type PresetName } from '../dec/presets.js';
+import { checkWritableDir, writeAtomic } from '../io/atomic.js';
+import { InputError } from '../io/errors.js';
+import { Checkpoints, Interrupted, parsePolicy, type CheckpointPolicy, type Snapshot } from '../dec/checkpoint.js';
+import { CONFIG_FILE, resolveConfig, type DataSource, type Overrides, type RunConfig } from '../dec/config.js';
+import { writeRunOutputs, type RunMetrics } from '../dec/outputs.js';
+import { runDec } from '../dec/pipeline.js';
+import type { PresetName } from '../dec/presets.js';
 import { stderrProgress } from '../dec/progress.js';
-import { modelFile } from '../dec/model-file.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { writeAtomic } from '../io/atomic.js';
 
 export const trainFlags: FlagSpec = {
   data: { kind: 'string', help: 'mnist (the bundled 10,000 digits, default) or a file: .npy, .csv, .idx/.idx3-ubyte (.gz too)' },
   labels: { kind: 'string', help: 'labels for --data (.npy, .csv, .idx1-ubyte): enables ACC/NMI/ARI' },
   n: { kind: 'int', help: 'a stratified, seeded subset of this many points' },
-  k: { kind: 'int', help: 'number of clusters (default 10)' },
+  k: { kind: 'int', help: 'number of clusters, at least 2 (default 10)' },
   preset: { kind: 'string', help: 'quick (default) | paper | endtoend', choices: ['quick', 'paper', 'endtoend'] },
   seed: { kind: 'int', help: 'all randomness flows from it (default 0)' },
-  out: { kind: 'string', help: 'output folder (default dec-out)' },
+  out: { kind: 'string', help: 'run folder (default dec-out)' },
+  resume: { kind: 'string', help: 'continue the run in this folder from its checkpoint (takes no other flags but --adapter, --checkpoint-every)' },
+  'checkpoint-every': { kind: 'string', help: 'checkpoint every N training steps ("500") or minutes ("10m", the default)' },
   alpha: { kind: 'number', help: "Student's t degrees of freedom (default 1)" },
   'update-interval': { kind: 'int', help: 'DEC iterations between target updates (default 140)' },
   tol: { kind: 'number', help: 'stop when fewer than this fraction of points change cluster (default 0.001)' },
   'max-iter': { kind: 'int', help: 'DEC iterations at most (preset default)' },
   'kmeans-restarts': { kind: 'int', help: 'k-means restarts on the embedding, best inertia kept (default 20)' },
   'raw-kmeans-restarts': { kind: 'int', help: 'restarts of the raw-input k-means baseline (0 skips it)' },
-  epochs: { kind: 'int', help: 'pretraining epochs (endtoend recipes)' },
+  'pretrain-steps': { kind: 'int', help: 'pretraining steps (quick, endtoend; default 1,600 / 12,000 whatever n)' },
+  epochs: { kind: 'int', help: 'pretraining epochs instead of steps (quick, endtoend): steps = epochs · ⌈n / batch⌉' },
+  'layer-iters': { kind: 'int', help: 'paper preset: steps per layer-wise pair (default 50,000)' },
+  'finetune-iters': { kind: 'int', help: 'paper preset: end-to-end fine-tuning steps (default 100,000)' },
   batch: { kind: 'int', help: 'minibatch size of pretraining and DEC (default 256)' },
   lr: { kind: 'number', help: 'pretraining learning rate (preset default)' },
+  'lr-step': { kind: 'int', help: 'divide the pretraining learning rate by 10 every this many steps' },
   dims: { kind: 'string', help: 'encoder widths after the input, e.g. 500,500,2000,10 (preset default)' },
-  'lr-step': { kind: 'int', help: 'divide the pretraining learning rate by 10 every this many iterations' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
 };
 
-export const trainUsage = `usage: webgpu-dec train [flags]\n\n${flagHelp(trainFlags)}`;
+export const trainUsage = `usage: webgpu-dec train [flags]
+       webgpu-dec train --resume DIR
 
-function positive(name: string, v: number | undefined, min = 1): void {
-  if (v !== undefined && v < min) throw new UsageError(`--${name} must be at least ${min}; got ${v}`);
-}
+${flagHelp(trainFlags)}`;
 
-/** Range checks of the numeric flags: one line each. */
-function checkFlags(f: Flags): void {
-  for (const name of ['n', 'k', 'update-interval', 'max-iter', 'kmeans-restarts', 'epochs', 'lr-step', 'batch']) positive(name, f[name] as number | undefined);
-  positive('raw-kmeans-restarts', f['raw-kmeans-restarts'] as number | undefined, 0);
-  if (f.lr !== undefined && !((f.lr as number) > 0)) throw new UsageError(`--lr must be positive; got ${f.lr}`);
-  if (f.alpha !== undefined && !((f.alpha as number) > 0)) throw new UsageError(`--alpha must be positive; got ${f.alpha}`);
-  if (f.tol !== undefined && !((f.tol as number) >= 0 && (f.tol as number) < 1)) throw new UsageError(`--tol must be in [0, 1); got ${f.tol}`);
-}
-
-/** The chosen preset with the pretraining flags (--epochs, --lr, --lr-step, --batch, --dims) applied. */
-function presetFromFlags(f: Flags): Preset {
-  const { dims, ...data } = presets[((f.preset as string | undefined) ?? 'quick') as PresetName];
-  const preset: Preset = { ...structuredClone(data), dims };
-  if (f.epochs !== undefined) {
-    if (preset.pretrain.recipe !== 'endtoend') throw new UsageError('--epochs applies to the quick and endtoend presets; the paper preset counts iterations');
-    preset.pretrain.cfg.epochs = f.epochs as number;
-  }
-  if (f['lr-step'] !== undefined) preset.pretrain.cfg.optim.lrStep = f['lr-step'] as number;
-  if (f.lr !== undefined) preset.pretrain.cfg.optim.lr = f.lr as number;
-  if (f.batch !== undefined) {
-    preset.pretrain.cfg.batch = f.batch as number;
-    preset.dec.batch = f.batch as number;
-  }
+function overridesOf(f: Flags): Overrides {
+  const num = (name: string) => f[name] as number | undefined;
+  let dims: number[] | undefined;
   if (f.dims !== undefined) {
-    const widths = String(f.dims).split(',').map(Number);
-    if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--dims must be positive integers separated by commas, e.g. 500,500,2000,10; got "${f.dims}"`);
-    preset.dims = (d: number) => [d, ...widths];
+    dims = String(f.dims).split(',').map(Number);
+    if (dims.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--dims must be positive integers separated by commas, e.g. 500,500,2000,10; got "${f.dims}"`);
   }
-  return preset;
+  return {
+    preset: f.preset as PresetName | undefined,
+    seed: num('seed'),
+    k: num('k'),
+    alpha: num('alpha'),
+    updateInterval: num('update-interval'),
+    tol: num('tol'),
+    maxIter: num('max-iter'),
+    kmeansRestarts: num('kmeans-restarts'),
+    rawKmeansRestarts: num('raw-kmeans-restarts'),
+    epochs: num('epochs'),
+    pretrainSteps: num('pretrain-steps'),
+    layerIters: num('layer-iters'),
+    finetuneIters: num('finetune-iters'),
+    batch: num('batch'),
+    lr: num('lr'),
+    lrStep: num('lr-step'),
+    dims,
+  };
+}
+
+/** The data a run trains on, in the run's order (seeded shuffle or stratified subset). */
+function runData(source: Pick<DataSource, 'data' | 'labels' | 'subset'>, seed: number): { ds: Dataset; sha256: string; rows: number } {
+  const all = loadData(source.data, source.labels ?? undefined);
+  const sha256 = createHash('sha256').update(Buffer.from(all.x.buffer, all.x.byteOffset, all.x.byteLength)).digest('hex');
+  const ds = source.subset !== null ? stratifiedSubset(all, source.subset, seed) : shuffle(all, seed);
+  return { ds, sha256, rows: all.n };
+}
+
+interface Plan {
+  cfg: RunConfig;
+  ds: Dataset;
+  out: string;
+  policy: CheckpointPolicy;
+  resume?: Snapshot;
+}
+
+function policyOf(f: Flags): CheckpointPolicy {
+  const text = (f['checkpoint-every'] as string | undefined) ?? '10m';
+  const p = parsePolicy(text);
+  if (!p) throw new UsageError(`--checkpoint-every must be a number of steps ("500") or minutes ("10m"); got "${text}"`);
+  return p;
+}
+
+/** A new run: flags, data and output folder checked; nothing written yet. */
+function planNew(f: Flags): Plan {
+  const o = overridesOf(f);
+  const out = (f.out as string | undefined) ?? 'dec-out';
+  checkWritableDir(out);
+  const policy = policyOf(f);
+  const subset = (f.n as number | undefined) ?? null;
+  if (subset !== null && subset < 2) throw new UsageError(`--n must be at least 2; got ${subset}`);
+  const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
+  const { ds, sha256, rows } = runData(source, o.seed ?? 0);
+  const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256 }, ds.n);
+  return { cfg, ds, out, policy };
+}
+
+/** `--resume DIR`: the run's own config, the same data (checked by its fingerprint), the checkpoint. */
+function planResume(f: Flags): Plan {
+  const allowed = new Set(['resume', 'adapter', 'checkpoint-every']);
+  const extra = Object.keys(f).filter((k) => !allowed.has(k));
+  if (extra.length) throw new UsageError(`--resume continues the run as configured in its ${CONFIG_FILE}; drop ${extra.map((k) => `--${k}`).join(' ')}`);
+  const dir = f.resume as string;
+  const file = join(dir, CONFIG_FILE);
+  if (!existsSync(file)) throw new InputError(`--resume ${dir}: no ${CONFIG_FILE} there; is it a run folder of webgpu-dec train?`);
+  let cfg: RunConfig;
+  try {
+    cfg = JSON.parse(readFileSync(file, 'utf8')) as RunConfig;
+    if (cfg.format !== 'webgpu-dec-config/1') throw new Error(`format ${cfg.format}`);
+  } catch (e) {
+    throw new InputError(`${file}: not a webgpu-dec run configuration (${(e as Error).message})`);
+  }
+  const resume = Checkpoints.load(dir);
+  checkWritableDir(dir, '--resume');
+  const { ds, sha256 } = runData(cfg.source, cfg.seed);
+  if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
+  return { cfg, ds, out: dir, policy: policyOf(f), resume };
 }
 
 export async function train(args: string[]): Promise<number> {
   const f = parseFlags(args, trainFlags);
-  checkFlags(f);
-  const seed = (f.seed as number | undefined) ?? 0;
-  const k = (f.k as number | undefined) ?? 10;
-  const out = (f.out as string | undefined) ?? 'dec-out';
-  const preset = presetFromFlags(f);
-
-  let ds: Dataset = loadData((f.data as string | undefined) ?? 'mnist', f.labels as string | undefined);
-  if (k > ds.n) throw new UsageError(`--k ${k} is more clusters than the ${ds.n} points`);
-  ds = f.n !== undefined ? stratifiedSubset(ds, f.n as number, seed) : shuffle(ds, seed);
-
+  const plan = f.resume !== undefined ? planResume(f) : planNew(f);
+  const { cfg, ds, out } = plan;
   const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
+  const checkpoints = new Checkpoints(out, plan.policy, (line) => process.stderr.write(`webgpu-dec: ${line}\n`));
+  // Ctrl-C: finish the step, write a checkpoint, exit 130. Repeats (a terminal and a launcher may
+  // both deliver one) change nothing.
+  const onSigint = () => {
+    if (!checkpoints.stopRequested) process.stderr.write('webgpu-dec: stopping after this step (a checkpoint, then exit 130)\n');
+    checkpoints.stopRequested = true;
+  };
+  process.on('SIGINT', onSigint);
   try {
-    process.stderr.write(`webgpu-dec: ${ds.name}: ${ds.n} points × ${ds.d}, k = ${k}, preset ${preset.name}, seed ${seed}, adapter ${rt.adapterName}\n`);
-    const dec = {
-      ...preset.dec,
-      k,
-      alpha: (f.alpha as number | undefined) ?? preset.dec.alpha,
-      updateInterval: (f['update-interval'] as number | undefined) ?? preset.dec.updateInterval,
-      tol: (f.tol as number | undefined) ?? preset.dec.tol,
-      maxIter: (f['max-iter'] as number | undefined) ?? preset.dec.maxIter,
-    };
-    const r = await runDec(rt, ds, {
-      preset,
-      k,
-      seed,
-      dec,
-      kmeansRestarts: (f['kmeans-restarts'] as number | undefined) ?? preset.kmeansRestarts,
-      rawKmeansRestarts: (f['raw-kmeans-restarts'] as number | undefined) ?? preset.rawKmeansRestarts,
-      progress: stderrProgress,
-    });
-    const metrics = await writeRun(out, ds, r, { seed, preset: preset.name, adapter: rt.adapterName, k, alpha: dec.alpha });
+    const what = plan.resume ? `resuming ${out} at ${plan.resume.position.phase} step ${plan.resume.position.step}` : `${ds.name}`;
+    process.stderr.write(`webgpu-dec: ${what}: ${ds.n} points × ${ds.d}, k = ${cfg.k}, preset ${cfg.preset}, seed ${cfg.seed}, adapter ${rt.adapterName}\n`);
+    if (!plan.resume) writeAtomic(out, CONFIG_FILE, JSON.stringify(cfg, null, 2) + '\n');
+    const r = await runDec(rt, ds, cfg, { progress: stderrProgress, checkpoints, resume: plan.resume });
+    const image: [number, number] | null = cfg.source.data === 'mnist' ? [28, 28] : null;
+    const metrics = await writeRunOutputs(out, ds, r, cfg, { image, adapter: rt.adapterName });
     r.ae.dispose();
     printSummary(metrics, out);
     return 0;
+  } catch (e) {
+    if (e instanceof Interrupted) throw new Interrupted(`(${e.message.replace(/^interrupted /, '')}); continue with: webgpu-dec train --resume ${out}`);
+    throw e;
   } finally {
+    process.off('SIGINT', onSigint);
     rt.destroy();
   }
 }
 
-/** metrics.json, assignments.csv and model.json, each written to a temporary name and renamed. */
-async function writeRun(out: string, ds: Dataset, r: RunResult, meta: { seed: number; preset: string; adapter: string; k: number; alpha: number }) {
-  const round = (x: Scores | null) => x && { acc: +x.acc.toFixed(4), nmi: +x.nmi.toFixed(4), ari: +x.ari.toFixed(4) };
-  const sec = (v: number) => +v.toFixed(1);
-  const metrics = {
-    dec: round(r.dec),
-    ae_kmeans: round(r.aeKmeans),
-    raw_kmeans: round(r.rawKmeans),
-    seconds: { pretrain: sec(r.seconds.pretrain), kmeans: sec(r.seconds.kmeans), dec: sec(r.seconds.dec), raw_kmeans: sec(r.seconds.rawKmeans), total: sec(r.seconds.total) },
-    dec_iterations: r.decIterations,
-    stopped_by: r.stoppedBy,
-    seed: meta.seed,
-    preset: meta.preset,
-    adapter: meta.adapter,
-    data: { name: ds.name, n: ds.n, d: ds.d, k: meta.k },
-    nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)',
-  };
-  writeAtomic(out, 'metrics.json', JSON.stringify(metrics, null, 2) + '\n');
-  const rows = ['index,cluster,confidence,label'];
-  for (let i = 0; i < ds.n; i++) rows.push(`${i},${r.labels[i]},${r.confidence[i].toFixed(4)},${ds.labels ? ds.labels[i] : ''}`);
-  writeAtomic(out, 'assignments.csv', rows.join('\n') + '\n');
-  writeAtomic(out, 'model.json', JSON.stringify(await modelFile(r.ae, r.centers, meta.k, meta.alpha)) + '\n');
-  return metrics;
-}
-
-type Metrics = Awaited<ReturnType<typeof writeRun>>;
-
-function printSummary(m: Metrics, out: string): void {
-  const fmt = (x: Metrics['dec']) => (x ? `ACC ${x.acc.toFixed(3)}  NMI ${x.nmi.toFixed(3)}  ARI ${x.ari.toFixed(3)}` : 'no labels');
+function printSummary(m: RunMetrics, out: string): void {
+  const fmt = (x: RunMetrics['dec']) => (x ? `ACC ${x.acc.toFixed(3)}  NMI ${x.nmi.toFixed(3)}  ARI ${x.ari.toFixed(3)}` : 'no labels');
   console.log(`DEC          ${fmt(m.dec)}`);
   console.log(`AE + k-means ${fmt(m.ae_kmeans)}`);
   console.log(`raw k-means  ${m.raw_kmeans ? fmt(m.raw_kmeans) : 'skipped'}`);
-  console.log(`(NMI: arithmetic normalisation)  ${m.dec_iterations} DEC iterations, stopped by ${m.stopped_by}, ${m.seconds.total}s; wrote ${out}/metrics.json, assignments.csv, model.json`);
+  console.log(`(NMI: arithmetic normalisation)  ${m.dec_iterations} DEC iterations, stopped by ${m.stopped_by}, ${m.seconds.total}s; wrote ${out}/metrics.json, assignments.csv, model.safetensors`);
 }

@@ -7,6 +7,8 @@ export interface Dataset {
   n: number;
   d: number;
   labels: Int32Array | null; // [n], or null when unlabelled
+  /** Each row's position in the source file (after shuffles and subsets); absent: 0..n-1. */
+  index?: Uint32Array;
 }
 
 /** A seeded permutation of 0..n-1 (Fisher–Yates). */
@@ -28,7 +30,8 @@ export function takeRows(ds: Dataset, index: ArrayLike<number>): Dataset {
   const x = new Float32Array(index.length * ds.d);
   for (let i = 0; i < index.length; i++) x.set(ds.x.subarray(index[i] * ds.d, (index[i] + 1) * ds.d), i * ds.d);
   const labels = ds.labels ? Int32Array.from(index, (i) => ds.labels![i]) : null;
-  return { name: ds.name, x, n: index.length, d: ds.d, labels };
+  const source = Uint32Array.from(index, (i) => (ds.index ? ds.index[i] : i));
+  return { name: ds.name, x, n: index.length, d: ds.d, labels, index: source };
 }
 
 /** Shuffles the rows with the seed (the bundled digits come sorted by class). */

@@ -1,7 +1,8 @@
 // Readers for the user's own data: NPY (float32/float64/uint8/int… , C order, 1-D or 2-D), CSV
 // (numbers, optional header row), IDX (MNIST's format; .gz is decompressed). Bad input raises a
 // DataError: one line naming the file, what is wrong and what to do.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../io/errors.js';
 
@@ -16,20 +17,70 @@ export interface Matrix {
   data: Float32Array;
   rows: number;
   cols: number;
+  /** CSV only: the line (from 1) each row came from, so that later checks name what an editor shows. */
+  lines?: number[];
 }
 
-function bytesOf(file: string): Buffer {
-  if (!existsSync(file)) throw new DataError(file, 'no such file; pass --data mnist or a path to a .npy, .csv or .idx file');
-  const raw = readFileSync(file);
-  return file.endsWith('.gz') ? gunzipSync(raw) : raw;
+const formats = '.npy, .csv or .idx file (optionally .gz)';
+
+/** Why a path cannot be read, from Node's error code; `flag` is the option that named the file. */
+function fsProblem(e: unknown, flag: string): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return `no such file; pass ${flag === '--data' ? '--data mnist or a path to' : `${flag} the path of`} a ${formats}`;
+  }
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied; make the file readable (chmod +r) or copy it somewhere readable';
+  if (code === 'EISDIR') return `is a directory; pass a ${formats}`;
+  return `cannot read it (${(e as Error).message}); check the path`;
 }
 
-export function readMatrix(file: string): Matrix {
-  const name = file.replace(/\.gz$/, '');
-  if (name.endsWith('.npy')) return readNpy(file, bytesOf(file));
-  if (name.endsWith('.csv')) return readCsv(file, bytesOf(file).toString('utf8'));
-  if (/\.idx\d?(-ubyte)?$|-ubyte$/.test(name)) return readIdx(file, bytesOf(file));
-  throw new DataError(file, 'unknown format; use .npy, .csv or .idx (optionally .gz)');
+function bytesOf(file: string, flag: string): Buffer {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(file);
+  } catch (e) {
+    throw new DataError(file, fsProblem(e, flag));
+  }
+  const empty = 'the file is empty (0 bytes); check that the export or download finished, or pass another file';
+  if (!raw.length) throw new DataError(file, empty);
+  const gzipped = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+  if (!/\.gz$/i.test(file)) {
+    // No valid NPY, IDX or CSV starts with these bytes: say what it is rather than "bad magic".
+    if (gzipped) throw new DataError(file, `is gzip-compressed but not named .gz; rename it to ${file}.gz or decompress it (gunzip)`);
+    return raw;
+  }
+  if (!gzipped) {
+    throw new DataError(file, 'is not gzip-compressed despite its .gz name (bad magic); rename it without .gz if it is not compressed');
+  }
+  let out: Buffer;
+  try {
+    out = gunzipSync(raw);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const what = /unexpected end of file/i.test(msg)
+      ? 'the gzip stream is truncated or corrupt (unexpected end of file)'
+      : `the gzip stream is corrupt (${msg})`;
+    throw new DataError(file, `${what}; download or compress the file again`);
+  }
+  if (!out.length) throw new DataError(file, 'decompresses to nothing (0 bytes); check that the export or download finished, or pass another file');
+  return out;
+}
+
+/** `flag`: the option that named the file, for the message when it is missing. */
+export function readMatrix(file: string, flag = '--data'): Matrix {
+  // Missing files and directories first: that is the likelier mistake than the extension.
+  try {
+    if (statSync(file).isDirectory()) throw new DataError(file, `is a directory; pass a ${formats}`);
+  } catch (e) {
+    throw e instanceof DataError ? e : new DataError(file, fsProblem(e, flag));
+  }
+  const name = file.replace(/\.gz$/i, '').toLowerCase();
+  if (name.endsWith('.npy')) return readNpy(file, bytesOf(file, flag));
+  if (name.endsWith('.csv')) return readCsv(file, bytesOf(file, flag).toString('utf8'));
+  if (/\.idx\d?(-ubyte)?$|-ubyte$/.test(name)) return readIdx(file, bytesOf(file, flag));
+  const ext = extname(name);
+  const what = ext ? `unknown file type "${ext}"` : 'no file type in the name';
+  throw new DataError(file, `${what}; convert the data to a ${formats} and name it so`);
 }
 
 const npyTypes: Record<string, (b: DataView, o: number, le: boolean) => number> = {
@@ -42,59 +93,131 @@ const npyTypes: Record<string, (b: DataView, o: number, le: boolean) => number> 
   i4: (b, o, le) => b.getInt32(o, le),
   u4: (b, o, le) => b.getUint32(o, le),
   i8: (b, o, le) => Number(b.getBigInt64(o, le)),
+  u8: (b, o, le) => Number(b.getBigUint64(o, le)),
 };
+const npySupported = 'float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64';
+
+/** numpy's name for a dtype code, e.g. c8 → complex64, for the message that rejects it. */
+function npyTypeName(kind: string, size: number): string {
+  const numeric: Record<string, string> = { f: 'float', i: 'int', u: 'uint', c: 'complex' };
+  const bits = numeric[kind];
+  if (bits) return `${bits}${size * 8}`;
+  const other: Record<string, string> = { b: 'bool', U: 'unicode string', S: 'byte string', O: 'Python object', M: 'datetime64', m: 'timedelta64' };
+  return other[kind] ?? 'raw bytes';
+}
 
 function readNpy(file: string, buf: Buffer): Matrix {
-  if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY') throw new DataError(file, 'not an NPY file (bad magic); save it with numpy.save');
+  if (buf.toString('latin1', 0, 6) !== '\x93NUMPY') {
+    throw new DataError(file, 'not an NPY file (bad magic); save the array with numpy.save');
+  }
   const major = buf[6];
+  const headerStart = major === 1 ? 10 : 12;
+  const saveAgain = 'save the array again with numpy.save';
+  if (buf.length < headerStart) throw new DataError(file, `truncated: the file ends inside the NPY header; ${saveAgain}`);
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = (major === 1 ? 10 : 12) + headerLen;
-  const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
-  const descr = /'descr':\s*'([<>|=])(\w\d)'/.exec(header);
+  const start = headerStart + headerLen;
+  if (buf.length < start) throw new DataError(file, `truncated: the file ends inside the NPY header; ${saveAgain}`);
+  const header = buf.toString(major >= 3 ? 'utf8' : 'latin1', headerStart, start);
+  const descrField = /'descr':\s*(?:'([^']*)'|(\[))/.exec(header);
   const shape = /'shape':\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !shape) throw new DataError(file, `unreadable NPY header: ${header.trim()}`);
-  if (/'fortran_order':\s*True/.test(header)) throw new DataError(file, 'Fortran-order arrays are not supported; save with numpy.ascontiguousarray');
-  const read = npyTypes[descr[2]];
-  if (!read) throw new DataError(file, `dtype ${descr[2]} is not supported; use float32, float64 or an integer type`);
+  if (!descrField || !shape) throw new DataError(file, `unreadable NPY header: ${header.trim()}; ${saveAgain}`);
+  if (descrField[2]) {
+    throw new DataError(file, 'a structured (record) array is not supported; save a plain 2-D numeric array (e.g. numpy.column_stack of the fields)');
+  }
+  if (/'fortran_order':\s*True/.test(header)) {
+    throw new DataError(file, 'Fortran-order (column-major) arrays are not supported; save numpy.ascontiguousarray(arr) instead');
+  }
+  const descr = descrField[1];
+  const dt = /^([<>|=])([a-zA-Z])(\d*)$/.exec(descr);
+  const read = dt ? npyTypes[dt[2] + dt[3]] : undefined;
+  if (!dt || !read) {
+    const named = dt ? ` (${npyTypeName(dt[2], Number(dt[3]))})` : '';
+    throw new DataError(file, `dtype '${descr}'${named} is not supported; supported: ${npySupported}; convert with arr.astype(numpy.float32)`);
+  }
   const dims = shape[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (dims.length < 1 || dims.length > 2) throw new DataError(file, `shape (${dims.join(', ')}) must be 1-D (labels) or 2-D (points × features)`);
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new DataError(file, `unreadable NPY header: ${header.trim()}; ${saveAgain}`);
+  }
+  if (dims.length < 1 || dims.length > 2) {
+    const what = dims.length ? `shape (${dims.join(', ')}) is ${dims.length}-D` : 'a single number (shape ()) is not a data set';
+    throw new DataError(file, `${what}; save a 2-D array (points × features), e.g. arr.reshape(len(arr), -1), or a 1-D array of labels`);
+  }
   const [rows, cols = 1] = dims;
-  const size = Number(descr[2][1]);
-  if (buf.length < start + rows * cols * size) throw new DataError(file, `truncated: header says ${rows}×${cols} but the file is too short`);
-  const view = new DataView(buf.buffer, buf.byteOffset + start, rows * cols * size);
-  const le = descr[1] !== '>';
+  const size = Number(dt[3]);
+  const need = rows * cols * size;
+  if (buf.length < start + need) {
+    const sizes = `${rows}×${cols} ${descr} (${need} bytes of data) but only ${buf.length - start} follow it`;
+    throw new DataError(file, `truncated: the header says ${sizes}; ${saveAgain}`);
+  }
+  const view = new DataView(buf.buffer, buf.byteOffset + start, need);
+  const le = dt[1] !== '>';
   const data = new Float32Array(rows * cols);
-  for (let i = 0; i < data.length; i++) data[i] = read(view, i * size, le);
+  for (let i = 0; i < data.length; i++) {
+    const v = read(view, i * size, le);
+    data[i] = v;
+    // float64 beyond float32's range would show up later as an Infinity that is not in the file.
+    if (!Number.isFinite(data[i]) && Number.isFinite(v)) {
+      const at = `row ${Math.floor(i / cols)}, column ${i % cols} (counting from 0)`;
+      throw new DataError(file, `value at ${at} is ${v}, beyond float32's range; rescale the data`);
+    }
+  }
   return { data, rows, cols };
 }
 
+/** NaN, inf, infinity (any case, signed): numbers to Number() or not, missing values to the user. */
+const nonFinite = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
+
 function readCsv(file: string, text: string): Matrix {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (!lines.length) throw new DataError(file, 'empty CSV');
-  const first = lines[0].split(',');
-  const header = first.some((c) => c.trim() !== '' && Number.isNaN(Number(c)));
+  const lines = text
+    .split(/\r?\n/)
+    .map((t, i) => ({ n: i + 1, t }))
+    .filter((l) => l.t.trim() !== '');
+  if (!lines.length) throw new DataError(file, 'has only blank lines; write one point per line, values separated by commas');
+  const first = lines[0].t.split(',');
+  const header = first.some((c) => c.trim() !== '' && Number.isNaN(Number(c)) && !nonFinite.test(c));
   const body = header ? lines.slice(1) : lines;
+  if (!body.length) {
+    throw new DataError(file, 'has a header row but no data rows; write one point per line below it, values separated by commas');
+  }
   const cols = first.length;
   const data = new Float32Array(body.length * cols);
-  body.forEach((line, r) => {
-    const cells = line.split(',');
-    if (cells.length !== cols) throw new DataError(file, `line ${r + 1 + (header ? 1 : 0)} has ${cells.length} fields, expected ${cols}`);
+  body.forEach(({ n, t }, r) => {
+    const cells = t.split(',');
+    if (cells.length !== cols) {
+      const what = `line ${n} has ${cells.length} fields, expected ${cols} (as on line ${lines[0].n})`;
+      throw new DataError(file, `${what}; every row needs the same number of comma-separated values`);
+    }
     cells.forEach((c, j) => {
       const v = Number(c);
-      if (c.trim() === '' || !Number.isFinite(v)) throw new DataError(file, `line ${r + 1 + (header ? 1 : 0)}, column ${j + 1}: "${c}" is not a finite number`);
-      data[r * cols + j] = v;
+      if (c.trim() !== '' && Number.isFinite(v)) {
+        data[r * cols + j] = v;
+        return;
+      }
+      const cell = (c.length > 40 ? `${c.slice(0, 40)}…` : c).replace(/\t/g, '\\t'); // the message stays one plain line
+      const fix =
+        c.trim() === '' || nonFinite.test(c) ? 'drop or impute missing values first'
+        : /[;\t]/.test(c) ? 'separate the values with commas'
+        : 'every cell below the header must be a number';
+      throw new DataError(file, `line ${n}, column ${j + 1}: "${cell}" is not a finite number; ${fix}`);
     });
   });
-  return { data, rows: body.length, cols };
+  return { data, rows: body.length, cols, lines: body.map((l) => l.n) };
 }
 
 function readIdx(file: string, buf: Buffer): Matrix {
-  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) throw new DataError(file, 'not an IDX file (bad magic)');
+  if (buf[0] !== 0 || buf[1] !== 0) {
+    const fix = 'pass MNIST-style files such as train-images-idx3-ubyte(.gz)';
+    throw new DataError(file, `not an IDX file (bad magic: it must start with two zero bytes); ${fix}`);
+  }
   const type = buf[2];
   const ndim = buf[3];
-  const dims = Array.from({ length: ndim }, (_, i) => buf.readUInt32BE(4 + 4 * i));
+  const again = 'download or copy the file again';
+  if (buf.length < 4) throw new DataError(file, `truncated: the file ends inside the IDX header; ${again}`);
+  if (ndim === 0) throw new DataError(file, `an IDX file with 0 dimensions holds no data; ${again}`);
   const start = 4 + 4 * ndim;
-  const rows = dims[0] ?? 0;
+  if (buf.length < start) throw new DataError(file, `truncated: the file ends inside the IDX header; ${again}`);
+  const dims = Array.from({ length: ndim }, (_, i) => buf.readUInt32BE(4 + 4 * i));
+  const rows = dims[0];
   const cols = dims.slice(1).reduce((a, b) => a * b, 1);
   const readers: Record<number, [number, (o: number) => number]> = {
     0x08: [1, (o) => buf.readUInt8(o)],
@@ -105,8 +228,15 @@ function readIdx(file: string, buf: Buffer): Matrix {
     0x0e: [8, (o) => buf.readDoubleBE(o)],
   };
   const r = readers[type];
-  if (!r) throw new DataError(file, `IDX data type 0x${type.toString(16)} is not supported`);
-  if (buf.length < start + rows * cols * r[0]) throw new DataError(file, `truncated: header says ${dims.join('×')} but the file is too short`);
+  if (!r) {
+    const hex = `0x${type.toString(16).padStart(2, '0')}`;
+    throw new DataError(file, `IDX data type ${hex} is not supported (known: 0x08, 0x09, 0x0b-0x0e); convert the data to .npy`);
+  }
+  const need = rows * cols * r[0];
+  if (buf.length < start + need) {
+    const sizes = `${dims.join('×')} (${need} bytes of data) but only ${buf.length - start} follow it`;
+    throw new DataError(file, `truncated: the header says ${sizes}; ${again}`);
+  }
   const data = new Float32Array(rows * cols);
   for (let i = 0; i < data.length; i++) data[i] = r[1](start + i * r[0]);
   return { data, rows, cols };

@@ -1,33 +1,57 @@
 // --data / --labels: the bundled digits or the user's files, as a Dataset.
 import { basename } from 'node:path';
 import type { Dataset } from './dataset.js';
-import { DataError, readMatrix } from './files.js';
+import { DataError, readMatrix, type Matrix } from './files.js';
 import { loadBundledMnist } from './mnist.js';
+import { applyPreprocess, defaultPreprocess, type Preprocess } from './preprocess.js';
 
-export function loadData(data: string, labelsFile?: string): Dataset {
+/** Where element i of a file is, as its user would look for it: a CSV line and column, else indices from 0 as in numpy. */
+function where(m: Matrix, i: number): string {
+  const r = Math.floor(i / m.cols);
+  const c = i % m.cols;
+  if (m.lines) return m.cols > 1 ? `line ${m.lines[r]}, column ${c + 1}` : `line ${m.lines[r]}`;
+  return m.cols > 1 ? `row ${r}, column ${c} (counting from 0)` : `row ${r} (counting from 0)`;
+}
+
+/**
+ * The bundled digits ('mnist') or a data file with optional labels, checked, with the preprocessing
+ * applied (by default the 'unit' rule: 8-bit pixel data divided by 255, as the bundled digits are).
+ */
+export function loadData(data: string, labelsFile?: string, preprocess: Preprocess = defaultPreprocess): Dataset {
   if (data === 'mnist') {
     if (labelsFile) throw new DataError(labelsFile, '--labels applies to your own --data file; the bundled digits carry theirs');
-    return loadBundledMnist();
+    const ds = loadBundledMnist();
+    applyPreprocess(ds.x, preprocess);
+    return ds;
   }
   const m = readMatrix(data);
-  if (m.rows < 2) throw new DataError(data, `only ${m.rows} point(s); need at least as many points as clusters`);
+  if (m.rows === 0 || m.cols === 0) {
+    throw new DataError(data, `holds no data (${m.rows} rows × ${m.cols} columns); pass a file with one point per row`);
+  }
+  if (m.rows < 2) throw new DataError(data, `only ${m.rows} point; clustering needs at least as many points as clusters (--k)`);
   for (let i = 0; i < m.data.length; i++) {
-    if (!Number.isFinite(m.data[i])) throw new DataError(data, `value at row ${Math.floor(i / m.cols)}, column ${i % m.cols} is ${m.data[i]}; clean or impute it first`);
+    if (!Number.isFinite(m.data[i])) {
+      throw new DataError(data, `value at ${where(m, i)} is ${m.data[i]}; drop or impute non-finite values first (e.g. numpy.nan_to_num)`);
+    }
   }
   let labels: Int32Array | null = null;
   if (labelsFile) {
-    const l = readMatrix(labelsFile);
-    if (l.cols !== 1) throw new DataError(labelsFile, `labels must be one column; got ${l.cols}`);
-    if (l.rows !== m.rows) throw new DataError(labelsFile, `${l.rows} labels for ${m.rows} points in ${data}`);
+    const l = readMatrix(labelsFile, '--labels');
+    if (l.cols !== 1) {
+      throw new DataError(labelsFile, `labels must be one column (one class id per point); got ${l.cols}: pass a 1-D array or a one-column file`);
+    }
+    if (l.rows !== m.rows) {
+      const fix = 'pass the labels of that file, one per point in the same order';
+      throw new DataError(labelsFile, `${l.rows} labels for ${m.rows} points in ${data}; ${fix}`);
+    }
+    for (let i = 0; i < l.rows; i++) {
+      if (!Number.isInteger(l.data[i])) {
+        const fix = 'labels must be integer class ids (leave --labels out if some points have none)';
+        throw new DataError(labelsFile, `label at ${where(l, i)} is ${l.data[i]}; ${fix}`);
+      }
+    }
     labels = Int32Array.from(l.data);
   }
-  // Pixel-like data (integers up to 255) is scaled to [0, 1], as the bundled digits are.
-  let max = 0;
-  let integral = true;
-  for (const v of m.data) {
-    if (Math.abs(v) > max) max = Math.abs(v);
-    if (integral && !Number.isInteger(v)) integral = false;
-  }
-  if (integral && max > 1 && max <= 255) for (let i = 0; i < m.data.length; i++) m.data[i] /= 255;
+  applyPreprocess(m.data, preprocess);
   return { name: basename(data), x: m.data, n: m.rows, d: m.cols, labels };
 }

@@ -26,7 +26,18 @@ export function softAssignInto(rt: Runtime, z: GPUBuffer, mu: GPUBuffer, n: numb
 /** f = Σ_i q_ij, then p and the hard assignments, for all n rows of q. */
 export function targetInto(rt: Runtime, q: GPUBuffer, n: number, kk: number, f: GPUBuffer, p: GPUBuffer, hard: GPUBuffer): void {
   sumRowsRaw(rt, q, n, kk, 1, f);
+  targetFromF(rt, q, n, kk, f, p, hard);
+}
+
+/** p and the hard assignments for n rows of q, given the frequencies f of the whole data set. */
+export function targetFromF(rt: Runtime, q: GPUBuffer, n: number, kk: number, f: GPUBuffer, p: GPUBuffer, hard: GPUBuffer): void {
   rt.dispatch(TARGET, [params(n, 0, kk, 1), q, f, p, hard], grid1d(n));
+}
+
+/** L_i = Σ_j p_ij log(p_ij / q_ij) for n rows (into `out`, [n]); only p and q are read. */
+export function klRowsInto(rt: Runtime, p: GPUBuffer, q: GPUBuffer, n: number, kk: number, out: GPUBuffer): void {
+  const s = rt.scratch;
+  rt.dispatch(KL_ROWS, [params(n, 0, kk, 1), s, s, p, q, s, s, out], grid1d(n));
 }
 
 /**

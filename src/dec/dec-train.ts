@@ -1,13 +1,17 @@
 // Phase 2 of DEC: self-training of the encoder and the centres μ on KL(P‖Q).
-// P is recomputed over the whole data set every `updateInterval` iterations (a chunked GPU pass:
-// encoder, q, f, p, hard assignments); training stops when fewer than `tol` of the points changed
-// cluster between two updates (the check skipped at the first), or at `maxIter`.
+// P is recomputed over the whole data set every `updateInterval` iterations by the assignment pass
+// (encoder, q, f, p, hard assignments, in blocks); training stops when fewer than `tol` of the
+// points changed cluster between two updates (the check skipped at the first), or at `maxIter`.
+// After every iteration a checkpoint may be taken; a run resumes at any iteration.
 import type { Runtime } from '../gpu/runtime.js';
 import type { Autoencoder } from '../nn/autoencoder.js';
 import { Sgd, type ParamGroup } from '../nn/optim.js';
-import { empty, fromArray, keep, noGrad, tidy, type Tensor } from '../tensor/index.js';
-import { copyRowsInto, rowSlice } from './batches.js';
-import { klLoss, softAssignInto, targetInto } from './dec-ops.js';
+import { ChunkedRows, fromArray, keep, tidy, type Tensor } from '../tensor/index.js';
+import type { StTensor } from '../io/safetensors.js';
+import { assign } from './assign.js';
+import { NonFiniteError, type Checkpoints, type Snapshot } from './checkpoint.js';
+import { klLoss } from './dec-ops.js';
+import { autoencoderTensors, loadAutoencoder } from './model-file.js';
 import { LossLog, type ProgressSink } from './progress.js';
 
 export interface DecConfig {
@@ -24,101 +28,106 @@ export interface DecConfig {
 }
 
 export interface DecResult {
-  labels: Uint32Array; // hard assignments at the last target update
+  labels: Uint32Array; // hard assignments of the final model
   confidence: Float32Array; // max_j q_ij
   centers: Float32Array;
   iterations: number;
   stoppedBy: 'tol' | 'max_iter';
 }
 
-const CHUNK = 2048;
-
-/** z = encoder(x) for all rows, in chunks (no gradients): [n, dims.at(-1)]. */
-export function encodeAll(ae: Autoencoder, x: Tensor): Tensor {
-  const d = ae.dims[ae.dims.length - 1];
-  const z = keep(empty(x.rt, x.rows, d));
-  for (let start = 0; start < x.rows; start += CHUNK) {
-    tidy(() => noGrad(() => copyRowsInto(ae.encode(rowSlice(x, start, Math.min(CHUNK, x.rows - start))), z, start)));
-  }
-  return z;
+export interface DecOptions {
+  progress: ProgressSink;
+  logEvery?: number;
+  checkpoints?: Checkpoints;
+  /** A DEC checkpoint to continue from. */
+  resume?: Snapshot;
 }
 
-/**
- * The target update: q over all points, f_j, p (into `p`) and the hard assignments, read back for
- * the tolerance check. The confidences max_j q_ij need q itself back (n·k floats), so they are read
- * only when asked for (the final assignment), not at every update.
- */
-async function computeTarget(rt: Runtime, ae: Autoencoder, x: Tensor, mu: Tensor, cfg: DecConfig, p: Tensor, withConfidence = false): Promise<{ hard: Uint32Array; confidence?: Float32Array }> {
-  const z = encodeAll(ae, x);
-  const n = x.rows;
-  const [q, w, f, hard] = [n * cfg.k, n * cfg.k, cfg.k, n].map((c) => rt.acquire(c * 4));
-  softAssignInto(rt, z.buffer, mu.buffer, n, z.cols, cfg.k, cfg.alpha, q, w);
-  targetInto(rt, q, n, cfg.k, f, p.buffer, hard);
-  const labels = await rt.readU32(hard, n);
-  let confidence: Float32Array | undefined;
-  if (withConfidence) {
-    const qs = await rt.readF32(q, n * cfg.k);
-    confidence = Float32Array.from(labels, (j, i) => qs[i * cfg.k + j]);
-  }
-  [q, w, f, hard].forEach((b) => rt.release(b));
-  z.dispose();
-  return { hard: labels, confidence };
+/** The state the loop carries between iterations (what a checkpoint holds besides the weights). */
+interface LoopState {
+  it: number;
+  previous: Uint32Array | null;
+  changed: number | undefined;
 }
 
-export async function trainDec(rt: Runtime, ae: Autoencoder, x: Tensor, centers: Float32Array, cfg: DecConfig, progress: ProgressSink, logEvery = 20): Promise<DecResult> {
+async function capture(ae: Autoencoder, mu: Tensor, opt: Sgd, p: ChunkedRows, s: LoopState): Promise<Snapshot> {
+  const tensors: Record<string, StTensor> = await autoencoderTensors(ae);
+  tensors['dec.mu'] = { dtype: 'F32', shape: [mu.rows, mu.cols], data: await mu.toArray() };
+  tensors['dec.p'] = { dtype: 'F32', shape: [p.rows, p.cols], data: await p.read() };
+  if (s.previous) tensors['dec.previous'] = { dtype: 'U32', shape: [s.previous.length], data: s.previous };
+  const state = await opt.exportState();
+  state.v.forEach((v, i) => (tensors[`opt.${i}.v`] = { dtype: 'F32', shape: [v.length], data: v }));
+  const info: Record<string, number> = { 'opt.t': state.t };
+  if (s.changed !== undefined) info['dec.changed'] = s.changed;
+  return { position: { phase: 'dec', stage: 0, step: s.it }, tensors, info };
+}
+
+function restore(r: Snapshot, ae: Autoencoder, mu: Tensor, opt: Sgd, p: ChunkedRows): LoopState {
+  loadAutoencoder(ae, r.tensors, 'checkpoint');
+  const rt = mu.rt;
+  rt.flush(); // the writes below land before the next submit: recorded work keeps the old values
+  rt.write(mu.buffer, r.tensors['dec.mu'].data);
+  p.write(r.tensors['dec.p'].data as Float32Array);
+  const v = opt.params.map((_, i) => r.tensors[`opt.${i}.v`].data as Float32Array);
+  opt.importState({ t: r.info['opt.t'], v, m: v.map((a) => new Float32Array(a.length)) });
+  const prev = r.tensors['dec.previous'];
+  return { it: r.position.step, previous: prev ? (prev.data as Uint32Array) : null, changed: r.info['dec.changed'] };
+}
+
+export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, centers: Float32Array, cfg: DecConfig, o: DecOptions): Promise<DecResult> {
   const d = ae.dims[ae.dims.length - 1];
   const n = x.rows;
   const mu = keep(fromArray(rt, centers, cfg.k, d, true));
   const groups: ParamGroup[] = [...ae.encoder.flatMap((l) => [{ param: l.weight }, { param: l.bias }]), { param: mu }];
   const opt = new Sgd(rt, groups, { lr: cfg.lr, momentum: cfg.momentum });
-  const p = keep(empty(rt, n, cfg.k));
+  const p = new ChunkedRows(rt, x.plan, cfg.k);
+  const model = { ae, mu: mu.buffer, k: cfg.k, alpha: cfg.alpha };
+  const s: LoopState = o.resume ? restore(o.resume, ae, mu, opt, p) : { it: 0, previous: null, changed: undefined };
   const batchesPerPass = Math.ceil(n / cfg.batch);
-  let previous: Uint32Array | null = null;
   let stoppedBy: 'tol' | 'max_iter' = 'max_iter';
-  let changed: number | undefined;
-  let it = 0;
-  const log = new LossLog('dec', cfg.maxIter, progress, () => ({ changed }));
+  const log = new LossLog('dec', cfg.maxIter, o.progress, () => ({ changed: s.changed }));
   try {
-    for (; it < cfg.maxIter; it++) {
-      if (it % cfg.updateInterval === 0) {
+    for (; s.it < cfg.maxIter; s.it++) {
+      if (s.it % cfg.updateInterval === 0) {
         await log.report();
-        const { hard } = await computeTarget(rt, ae, x, mu, cfg, p);
-        if (previous) {
+        const { hard, f } = await assign(rt, model, x, { target: p });
+        if (!f.every(Number.isFinite)) throw new NonFiniteError(`dec at iteration ${s.it}`, 'the soft assignments q');
+        if (s.previous) {
           let diff = 0;
-          for (let i = 0; i < n; i++) if (previous[i] !== hard[i]) diff++;
-          changed = diff / n;
-          if (changed < cfg.tol) {
+          for (let i = 0; i < n; i++) if (s.previous[i] !== hard[i]) diff++;
+          s.changed = diff / n;
+          if (s.changed < cfg.tol) {
             stoppedBy = 'tol';
             break;
           }
         }
-        previous = hard;
+        s.previous = hard;
         if (cfg.resetMomentum) opt.resetState();
       }
-      const b = it % batchesPerPass; // batches in order over the (shuffled) data, wrapping
+      const b = s.it % batchesPerPass; // batches in order over the (shuffled) data, wrapping
       const rows = Math.min(cfg.batch, n - b * cfg.batch);
       const loss = tidy(() => {
-        const z = ae.encode(rowSlice(x, b * cfg.batch, rows));
-        const l = klLoss(z, mu, rowSlice(p, b * cfg.batch, rows), cfg.alpha);
+        const z = ae.encode(x.slice(b * cfg.batch, rows));
+        const l = klLoss(z, mu, p.slice(b * cfg.batch, rows), cfg.alpha);
         l.backward();
         opt.step();
         return l;
       });
-      if ((it + 1) % logEvery === 0) await log.start(it + 1, loss); // flushes
+      if ((s.it + 1) % (o.logEvery ?? 20) === 0) await log.start(s.it + 1, loss); // flushes
       else rt.flush();
       loss.dispose();
+      if (o.checkpoints) {
+        await o.checkpoints.tick(async () => {
+          await log.report();
+          return capture(ae, mu, opt, p, { ...s, it: s.it + 1 });
+        });
+      }
     }
     await log.report();
-    // The final assignment and its confidences (after `tol`, the same labels as the last update).
-    const final = await computeTarget(rt, ae, x, mu, cfg, p, true);
-    const result: DecResult = {
-      labels: final.hard,
-      confidence: final.confidence!,
-      centers: await mu.toArray(),
-      iterations: it,
-      stoppedBy,
-    };
-    progress({ phase: 'dec', step: it, total: it, changed, elapsedS: log.elapsedS });
+    // The final assignment and its confidences: the same pass `predict` makes with the saved model.
+    const final = await assign(rt, model, x, { confidence: true });
+    const result: DecResult = { labels: final.hard, confidence: final.confidence!, centers: await mu.toArray(), iterations: s.it, stoppedBy };
+    o.progress({ phase: 'dec', step: s.it, total: s.it, changed: s.changed, elapsedS: log.elapsedS });
     return result;
   } finally {
     opt.dispose();

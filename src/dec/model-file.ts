@@ -1,20 +1,109 @@
-// The model file: the trained encoder and the cluster centres, enough to assign new points.
-// JSON with little-endian float32 arrays in base64.
-import type { Autoencoder } from '../nn/autoencoder.js';
+// The model file, model.safetensors: the contract between training and everything after it.
+// Tensors (F32, little-endian): encoder.{i}.weight [in, out], encoder.{i}.bias [out], the same for
+// decoder.{i} (the mirror, input side last), and centers [k, d_z]. The header's __metadata__ holds
+// the format, dims, k, α, the preprocessing (how raw inputs were scaled), d and the image shape,
+// the preset, seed, adapter and package version: enough to assign new points exactly as training did.
+import type { Runtime } from '../gpu/runtime.js';
+import type { Preprocess } from '../data/preprocess.js';
+import { InputError } from '../io/errors.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
+import { packageVersion } from '../io/version.js';
+import { Autoencoder } from '../nn/autoencoder.js';
+import type { Linear } from '../nn/linear.js';
+import { makeRng } from '../nn/init.js';
+import { fromArray, keep, type Tensor } from '../tensor/index.js';
 
-export interface ModelFile {
-  format: 'webgpu-dec/1';
+export const MODEL_FORMAT = 'webgpu-dec/2';
+
+export interface ModelMeta {
   dims: number[];
   k: number;
   alpha: number;
-  centers: string; // [k, dims.at(-1)]
-  encoder: { weight: string; bias: string; relu: boolean }[]; // weight: [in, out]
+  preprocess: Preprocess;
+  /** Height × width when the rows are images (d = h·w), else null. */
+  image: [number, number] | null;
+  preset: string;
+  seed: number;
+  adapter: string;
 }
 
-const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const f32 = (data: Float32Array, shape: number[]): StTensor => ({ dtype: 'F32', shape, data });
 
-export async function modelFile(ae: Autoencoder, centers: Float32Array, k: number, alpha: number): Promise<ModelFile> {
-  const encoder = [];
-  for (const l of ae.encoder) encoder.push({ weight: b64(await l.weight.toArray()), bias: b64(await l.bias.toArray()), relu: l.relu });
-  return { format: 'webgpu-dec/1', dims: ae.dims, k, alpha, centers: b64(centers), encoder };
+function layerNames(ae: Autoencoder): [string, Linear][] {
+  return [...ae.encoder.map((l, i): [string, Linear] => [`encoder.${i}`, l]), ...ae.decoder.map((l, i): [string, Linear] => [`decoder.${i}`, l])];
+}
+
+/** Every weight and bias of the autoencoder, read back, by name. */
+export async function autoencoderTensors(ae: Autoencoder): Promise<Record<string, StTensor>> {
+  const out: Record<string, StTensor> = {};
+  for (const [name, l] of layerNames(ae)) {
+    out[`${name}.weight`] = f32(await l.weight.toArray(), [l.inFeatures, l.outFeatures]);
+    out[`${name}.bias`] = f32(await l.bias.toArray(), [l.outFeatures]);
+  }
+  return out;
+}
+
+/** Overwrites the autoencoder's weights with `tensors` (names and shapes as autoencoderTensors). */
+export function loadAutoencoder(ae: Autoencoder, tensors: Record<string, StTensor>, file = 'model'): void {
+  for (const [name, l] of layerNames(ae)) {
+    for (const [part, t, size] of [['weight', l.weight, l.inFeatures * l.outFeatures], ['bias', l.bias, l.outFeatures]] as const) {
+      const st = tensors[`${name}.${part}`];
+      if (!st || st.dtype !== 'F32' || st.data.length !== size) throw new InputError(`${file}: ${name}.${part} is missing or has the wrong shape for dims ${ae.dims.join('-')}`);
+      t.rt.write(t.buffer, st.data);
+    }
+  }
+}
+
+export async function modelBytes(ae: Autoencoder, centers: Float32Array, meta: ModelMeta): Promise<Uint8Array> {
+  const tensors = { ...(await autoencoderTensors(ae)), centers: f32(centers, [meta.k, meta.dims[meta.dims.length - 1]]) };
+  const m: Record<string, string> = {
+    format: MODEL_FORMAT,
+    dims: JSON.stringify(meta.dims),
+    d: String(meta.dims[0]),
+    k: String(meta.k),
+    alpha: String(meta.alpha),
+    preprocess: JSON.stringify(meta.preprocess),
+    image: JSON.stringify(meta.image),
+    preset: meta.preset,
+    seed: String(meta.seed),
+    adapter: meta.adapter,
+    version: packageVersion(),
+  };
+  return encodeSafetensors(tensors, m);
+}
+
+export interface LoadedModel {
+  meta: ModelMeta & { version: string };
+  tensors: Record<string, StTensor>;
+}
+
+/** Reads and checks a model file (bytes given, or read from `file`). */
+export function readModel(file: string, bytes?: Uint8Array): LoadedModel {
+  const { tensors, metadata: m } = bytes ? decodeSafetensors(bytes, file) : readSafetensors(file);
+  if (m.format !== MODEL_FORMAT) throw new InputError(`${file}: not a webgpu-dec model (format "${m.format ?? 'none'}", expected ${MODEL_FORMAT}); train one with webgpu-dec train`);
+  try {
+    const meta = {
+      dims: JSON.parse(m.dims) as number[],
+      k: Number(m.k),
+      alpha: Number(m.alpha),
+      preprocess: JSON.parse(m.preprocess) as Preprocess,
+      image: JSON.parse(m.image) as [number, number] | null,
+      preset: m.preset,
+      seed: Number(m.seed),
+      adapter: m.adapter,
+      version: m.version,
+    };
+    if (!tensors.centers || tensors.centers.data.length !== meta.k * meta.dims[meta.dims.length - 1]) throw new Error('centers');
+    return { meta, tensors };
+  } catch (e) {
+    throw new InputError(`${file}: damaged model metadata (${(e as Error).message}); train the model again`);
+  }
+}
+
+/** The model on the GPU: its autoencoder (encoder and decoder) and the centres μ. */
+export function modelOnGpu(rt: Runtime, model: LoadedModel, file = 'model'): { ae: Autoencoder; mu: Tensor } {
+  const ae = new Autoencoder(rt, model.meta.dims, { kind: 'gaussian', std: 0 }, makeRng('load'));
+  loadAutoencoder(ae, model.tensors, file);
+  const dz = model.meta.dims[model.meta.dims.length - 1];
+  return { ae, mu: keep(fromArray(rt, model.tensors.centers.data, model.meta.k, dz)) };
 }

@@ -1,25 +1,68 @@
-// The whole method, end to end: raw k-means baseline, SDAE pretraining, k-means on the embedding,
-// DEC, and the metrics of each.
+// The method as phases on one resolved config, each callable alone:
+//   raw k-means (the baseline) → pretrain → encode + k-means (initial centres) → DEC → assign
+// and `runDec`, the loop over them that checkpoints at every phase boundary (and, inside the
+// training phases, as the Checkpoints policy says) and resumes from a checkpoint at any of them.
 import type { Runtime } from '../gpu/runtime.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import { makeRng } from '../nn/init.js';
 import type { Dataset } from '../data/dataset.js';
 import { scores, type Scores } from '../metrics/clustering.js';
+import type { ChunkedRows } from '../tensor/index.js';
+import type { StTensor } from '../io/safetensors.js';
+import { encodeAll } from './assign.js';
 import { upload } from './batches.js';
-import { encodeAll, trainDec, type DecConfig } from './dec-train.js';
-import { kmeans } from './kmeans.js';
+import { Checkpoints, type Position, type Snapshot } from './checkpoint.js';
+import type { RunConfig } from './config.js';
+import { trainDec, type DecResult } from './dec-train.js';
+import { kmeans, type KMeansResult } from './kmeans.js';
+import { autoencoderTensors, loadAutoencoder } from './model-file.js';
 import { pretrainEndToEnd, pretrainLayerwise } from './pretrain.js';
-import type { Preset } from './presets.js';
 import type { ProgressSink } from './progress.js';
 
-export interface RunOptions {
-  preset: Preset;
-  k: number;
-  seed: number;
-  dec: DecConfig;
-  kmeansRestarts: number;
-  rawKmeansRestarts: number;
+export interface PhaseHooks {
   progress: ProgressSink;
+  checkpoints?: Checkpoints;
+  /** A checkpoint to continue from (runDec picks the phase it belongs to). */
+  resume?: Snapshot;
+}
+
+/** k-means on the inputs themselves: the baseline DEC is compared with (null when 0 restarts). */
+export async function rawKmeansPhase(rt: Runtime, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult | null> {
+  if (cfg.rawKmeansRestarts === 0) return null;
+  hooks.progress({ phase: 'raw k-means', step: 0, total: cfg.rawKmeansRestarts, elapsedS: 0 });
+  return kmeans(rt, x, { k: cfg.k, restarts: cfg.rawKmeansRestarts, seed: cfg.seed });
+}
+
+/** A new autoencoder, initialised from the seed. */
+export function newAutoencoder(rt: Runtime, cfg: RunConfig): Autoencoder {
+  return new Autoencoder(rt, cfg.dims, cfg.init, makeRng(`init:${cfg.seed}`));
+}
+
+/** SDAE pretraining of `ae` (from `hooks.resume` where it is a pretraining checkpoint). */
+export async function pretrainPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<void> {
+  const resume = hooks.resume?.position.phase === 'pretrain' ? hooks.resume : undefined;
+  const ctx = { rt, x, seed: cfg.seed, progress: hooks.progress, logEvery: 20, checkpoints: hooks.checkpoints, resume };
+  if (cfg.pretrain.recipe === 'layerwise') await pretrainLayerwise(ctx, ae, cfg.pretrain.cfg);
+  else await pretrainEndToEnd(ctx, ae, cfg.pretrain.cfg);
+  await rt.sync();
+}
+
+/** The initial centres: k-means (restarts, best inertia) on the embedding z = f_θ(x). */
+export async function kmeansPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
+  const z = encodeAll(ae, x);
+  try {
+    hooks.progress({ phase: 'k-means', step: 0, total: cfg.kmeansRestarts, elapsedS: 0 });
+    return await kmeans(rt, z, { k: cfg.k, restarts: cfg.kmeansRestarts, seed: cfg.seed });
+  } finally {
+    z.dispose();
+  }
+}
+
+/** DEC from the initial centres (from `hooks.resume` where it is a DEC checkpoint). */
+export async function decPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, centers: Float32Array, cfg: RunConfig, hooks: PhaseHooks): Promise<DecResult> {
+  const r = hooks.resume;
+  const resume = r?.position.phase === 'dec' && r.position.step > 0 ? r : undefined;
+  return trainDec(rt, ae, x, centers, cfg.dec, { progress: hooks.progress, checkpoints: hooks.checkpoints, resume });
 }
 
 export interface RunResult {
@@ -35,43 +78,65 @@ export interface RunResult {
   ae: Autoencoder;
 }
 
-const since = (t: number) => (performance.now() - t) / 1000;
+const u32 = (data: Uint32Array): StTensor => ({ dtype: 'U32', shape: [data.length], data });
+const f32 = (data: Float32Array, shape: number[]): StTensor => ({ dtype: 'F32', shape, data });
 
-/** Runs DEC on `ds` (already shuffled). The caller disposes `result.ae`. */
-export async function runDec(rt: Runtime, ds: Dataset, o: RunOptions): Promise<RunResult> {
-  const t0 = performance.now();
+/** Order of the phases, for "is this phase still to run?" on resume. */
+const ORDER: Position['phase'][] = ['pretrain', 'kmeans', 'dec'];
+
+/**
+ * Runs DEC on `ds` (already in the run's order) through the phases; with `hooks.resume`, skips
+ * what the checkpoint has finished. The caller disposes `result.ae`.
+ */
+export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: PhaseHooks): Promise<RunResult> {
+  const ck = hooks.checkpoints ?? new Checkpoints(null, {});
+  const r = hooks.resume;
+  const at = r ? ORDER.indexOf(r.position.phase) : -1;
+  const todo = (phase: Position['phase']) => ORDER.indexOf(phase) >= at;
+  if (r) {
+    for (const [name, t] of Object.entries(r.tensors)) if (name.startsWith('done.')) ck.done[name] = t;
+    for (const [name, v] of Object.entries(r.info)) if (name.startsWith('seconds.')) ck.doneInfo[name] = v;
+  }
+  const seconds = (phase: string) => ck.doneInfo[`seconds.${phase}`] ?? 0;
+  const timed = async <T>(phase: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const out = await fn();
+    ck.doneInfo[`seconds.${phase}`] = seconds(phase) + (performance.now() - t) / 1000;
+    return out;
+  };
+  const boundary = async (phase: Position['phase'], ae: Autoencoder) =>
+    ck.boundary({ position: { phase, stage: 0, step: 0 }, tensors: await autoencoderTensors(ae), info: {} });
+
+  const h: PhaseHooks = { ...hooks, checkpoints: ck };
   const x = upload(rt, ds);
-  const score = (labels: Uint32Array) => (ds.labels ? scores(ds.labels, labels) : null);
+  const ae = newAutoencoder(rt, cfg);
   try {
-    let t = performance.now();
-    o.progress({ phase: 'raw k-means', step: 0, total: o.rawKmeansRestarts, elapsedS: 0 });
-    const raw = o.rawKmeansRestarts > 0 ? await kmeans(rt, x.buffer, ds.n, ds.d, { k: o.k, restarts: o.rawKmeansRestarts, seed: o.seed }) : null;
-    const rawSeconds = since(t);
-
-    t = performance.now();
-    const ae = new Autoencoder(rt, o.preset.dims(ds.d), o.preset.init, makeRng(`init:${o.seed}`));
-    const ctx = { rt, x, seed: o.seed, progress: o.progress, logEvery: 20 };
-    const pre = o.preset.pretrain;
-    if (pre.recipe === 'layerwise') await pretrainLayerwise(ctx, ae, pre.cfg);
-    else await pretrainEndToEnd(ctx, ae, pre.cfg);
-    await rt.sync();
-    const pretrainSeconds = since(t);
-
-    t = performance.now();
-    const z = encodeAll(ae, x);
-    o.progress({ phase: 'k-means', step: 0, total: o.kmeansRestarts, elapsedS: 0 });
-    const init = await kmeans(rt, z.buffer, ds.n, z.cols, { k: o.k, restarts: o.kmeansRestarts, seed: o.seed });
-    z.dispose();
-    const kmeansSeconds = since(t);
-
-    t = performance.now();
-    const dec = await trainDec(rt, ae, x, init.centers, o.dec, o.progress);
-    const decSeconds = since(t);
+    if (!r) {
+      const raw = await timed('raw', () => rawKmeansPhase(rt, x, cfg, h));
+      if (raw) ck.done['done.raw.labels'] = u32(raw.labels);
+    }
+    if (todo('pretrain')) {
+      await timed('pretrain', () => pretrainPhase(rt, ae, x, cfg, h));
+      await boundary('kmeans', ae);
+    } else loadAutoencoder(ae, r!.tensors, 'checkpoint');
+    if (todo('kmeans')) {
+      const init = await timed('kmeans', () => kmeansPhase(rt, ae, x, cfg, h));
+      ck.done['done.kmeans.labels'] = u32(init.labels);
+      ck.done['done.kmeans.centers'] = f32(init.centers, [cfg.k, cfg.dims[cfg.dims.length - 1]]);
+      await boundary('dec', ae);
+    }
+    const centers = ck.done['done.kmeans.centers'].data as Float32Array;
+    const dec = await timed('dec', () => decPhase(rt, ae, x, centers, cfg, h));
+    const score = (labels: StTensor | Uint32Array | undefined) => {
+      const l = labels && 'dtype' in labels ? (labels.data as Uint32Array) : labels;
+      return ds.labels && l ? scores(ds.labels, l) : null;
+    };
+    const s = { pretrain: seconds('pretrain'), kmeans: seconds('kmeans'), dec: seconds('dec'), rawKmeans: seconds('raw') };
     return {
       dec: score(dec.labels),
-      aeKmeans: score(init.labels),
-      rawKmeans: raw ? score(raw.labels) : null,
-      seconds: { pretrain: pretrainSeconds, kmeans: kmeansSeconds, dec: decSeconds, rawKmeans: rawSeconds, total: since(t0) },
+      aeKmeans: score(ck.done['done.kmeans.labels']),
+      rawKmeans: score(ck.done['done.raw.labels']),
+      seconds: { ...s, total: s.pretrain + s.kmeans + s.dec + s.rawKmeans },
       decIterations: dec.iterations,
       stoppedBy: dec.stoppedBy,
       labels: dec.labels,
@@ -79,6 +144,9 @@ export async function runDec(rt: Runtime, ds: Dataset, o: RunOptions): Promise<R
       centers: dec.centers,
       ae,
     };
+  } catch (e) {
+    ae.dispose();
+    throw e;
   } finally {
     x.dispose();
   }

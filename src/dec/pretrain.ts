@@ -2,13 +2,18 @@
 //  - 'layerwise' (the paper): greedy denoising autoencoder pairs, each on the clean output of the
 //    layers below, then end-to-end fine-tuning without dropout; batches in data order, wrapping.
 //  - 'endtoend' (the common re-implementation): the whole autoencoder at once, reshuffled every epoch.
+// Lengths are budgets of gradient steps, whatever the number of points (README "Presets").
+// Each step can be followed by a checkpoint; a run resumes at any stage and step.
 import type { Runtime } from '../gpu/runtime.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import type { Linear } from '../nn/linear.js';
 import { Adam, Sgd, type ParamGroup } from '../nn/optim.js';
-import { dropout, DropoutRng, mseLoss, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { dropout, DropoutRng, mseLoss, noGrad, tidy, type ChunkedRows, type Tensor } from '../tensor/index.js';
 import { permutation } from '../data/dataset.js';
-import { rowSlice, ShuffledBatches } from './batches.js';
+import type { StTensor } from '../io/safetensors.js';
+import { ShuffledBatches } from './batches.js';
+import type { Checkpoints, Position, Snapshot } from './checkpoint.js';
+import { autoencoderTensors, loadAutoencoder } from './model-file.js';
 import { LossLog, type ProgressSink } from './progress.js';
 
 export interface OptimConfig {
@@ -34,15 +39,49 @@ export interface LayerwiseConfig {
 export interface EndToEndConfig {
   optim: OptimConfig;
   batch: number;
-  epochs: number;
+  /** Gradient steps in all (epochs = steps · batch / n). */
+  steps: number;
 }
 
 interface Ctx {
   rt: Runtime;
-  x: Tensor; // [n, d] on the GPU
+  x: ChunkedRows; // [n, d] on the GPU
   seed: number;
   progress: ProgressSink;
   logEvery: number;
+  checkpoints?: Checkpoints;
+  /** A pretraining checkpoint to continue from. */
+  resume?: Snapshot;
+}
+
+/** A stage of pretraining: its optimiser, and the dropout counter where it has one. */
+interface Stage {
+  index: number;
+  ae: Autoencoder;
+  opt: Sgd | Adam;
+  rng?: DropoutRng;
+}
+
+/** The checkpoint of a stage after `step` steps: all weights, the optimiser's state, the counters. */
+async function capture(ctx: Ctx, s: Stage, step: number): Promise<Snapshot> {
+  const tensors: Record<string, StTensor> = await autoencoderTensors(s.ae);
+  const state = await s.opt.exportState();
+  state.v.forEach((v, i) => (tensors[`opt.${i}.v`] = { dtype: 'F32', shape: [v.length], data: v }));
+  state.m.forEach((m, i) => (tensors[`opt.${i}.m`] = { dtype: 'F32', shape: [m.length], data: m }));
+  const position: Position = { phase: 'pretrain', stage: s.index, step };
+  return { position, tensors, info: { 'opt.t': state.t, 'dropout.step': s.rng?.step ?? 0 } };
+}
+
+/** The step a stage starts at: 0, or where the checkpoint left it (weights and state restored). */
+function restore(ctx: Ctx, s: Stage): number {
+  const r = ctx.resume;
+  if (!r || r.position.stage !== s.index) return 0;
+  loadAutoencoder(s.ae, r.tensors, 'checkpoint');
+  const v = s.opt.params.map((_, i) => r.tensors[`opt.${i}.v`].data as Float32Array);
+  const m = s.opt.params.map((_, i) => r.tensors[`opt.${i}.m`].data as Float32Array);
+  s.opt.importState({ t: r.info['opt.t'], v, m });
+  if (s.rng) s.rng.step = r.info['dropout.step'];
+  return r.position.step;
 }
 
 function optimizer(rt: Runtime, layers: Linear[], o: OptimConfig): Sgd | Adam {
@@ -57,21 +96,23 @@ function schedule(opt: Sgd | Adam, o: OptimConfig, step: number): void {
 }
 
 /**
- * Runs `steps` training steps: each is one recorded forward + backward + update and one submit.
- * The loss is read back every `logEvery` steps without stalling (the read of step s is awaited
- * at step s + logEvery, which also bounds how far the CPU runs ahead of the GPU).
+ * Runs steps `from` … `steps` − 1 of a stage: each is one recorded forward + backward + update and
+ * one submit. The loss is read back every `logEvery` steps without stalling (the read of step s is
+ * awaited at step s + logEvery, which also bounds how far the CPU runs ahead of the GPU).
  */
 export async function trainSteps(
   ctx: Ctx,
   phase: string,
+  stage: Stage,
+  from: number,
   steps: number,
-  opt: Sgd | Adam,
   o: OptimConfig,
   stepLoss: (step: number) => Tensor,
   epochOf?: (step: number) => number,
 ): Promise<number> {
+  const { opt } = stage;
   const log = new LossLog(phase, steps, ctx.progress, (step) => ({ epoch: epochOf?.(step - 1) }));
-  for (let step = 0; step < steps; step++) {
+  for (let step = from; step < steps; step++) {
     schedule(opt, o, step);
     const loss = tidy(() => {
       const l = stepLoss(step);
@@ -82,43 +123,55 @@ export async function trainSteps(
     if ((step + 1) % ctx.logEvery === 0 || step === steps - 1) await log.start(step + 1, loss); // flushes
     else ctx.rt.flush();
     loss.dispose();
+    if (ctx.checkpoints) {
+      await ctx.checkpoints.tick(async () => {
+        await log.report(); // a diverged loss stops the run before its state is saved
+        return capture(ctx, stage, step + 1);
+      });
+    }
   }
   await log.report();
   return log.last;
 }
 
-/** The paper's greedy layer-wise denoising pretraining, then end-to-end fine-tuning. */
+/** The stages still to run: all of them, or from the checkpoint's stage on. */
+const firstStage = (ctx: Ctx) => ctx.resume?.position.stage ?? 0;
+
+/** The paper's greedy layer-wise denoising pretraining (stages 0 … L−1), then end-to-end fine-tuning (stage L). */
 export async function pretrainLayerwise(ctx: Ctx, ae: Autoencoder, cfg: LayerwiseConfig): Promise<number> {
   const { rt, x } = ctx;
   const L = ae.encoder.length;
   const rng = new DropoutRng(rt, ctx.seed);
-  const batchesPerPass = Math.ceil(x.rows / cfg.batch);
   // Batches in data order, wrapping around; the last partial batch kept.
+  const batchesPerPass = Math.ceil(x.rows / cfg.batch);
   const batchAt = (step: number) => {
     const b = step % batchesPerPass;
-    return rowSlice(x, b * cfg.batch, Math.min(cfg.batch, x.rows - b * cfg.batch));
+    return x.slice(b * cfg.batch, Math.min(cfg.batch, x.rows - b * cfg.batch));
   };
+  let loss = NaN;
   try {
-    for (let l = 0; l < L; l++) {
-      const enc = ae.encoder[l];
-      const dec = ae.decoder[L - 1 - l];
-      const opt = optimizer(rt, [enc, dec], cfg.optim);
-      await trainSteps(ctx, `pretrain layer ${l + 1}/${L}`, cfg.layerIters, opt, cfg.optim, (step) => {
-        rng.next();
-        // The clean input of this pair: the trained layers below, without dropout or gradients.
-        const clean = noGrad(() => ae.encoder.slice(0, l).reduce((h, layer) => layer.forward(h), batchAt(step)));
-        const input = l > 0 ? dropout(clean, cfg.dropout, rng, 2 * l) : clean; // the first pair's input gets none
-        const hidden = dropout(enc.forward(input), cfg.dropout, rng, 2 * l + 1);
-        return mseLoss(dec.forward(hidden), clean);
-      });
-      opt.dispose();
+    for (let l = firstStage(ctx); l <= L; l++) {
+      const layers = l < L ? [ae.encoder[l], ae.decoder[L - 1 - l]] : ae.layers;
+      const stage: Stage = { index: l, ae, opt: optimizer(rt, layers, cfg.optim), rng };
+      const from = restore(ctx, stage);
+      if (l < L) {
+        const [enc, dec] = layers;
+        loss = await trainSteps(ctx, `pretrain layer ${l + 1}/${L}`, stage, from, cfg.layerIters, cfg.optim, (step) => {
+          rng.next();
+          // The clean input of this pair: the trained layers below, without dropout or gradients.
+          const clean = noGrad(() => ae.encoder.slice(0, l).reduce((h, layer) => layer.forward(h), batchAt(step)));
+          const input = l > 0 ? dropout(clean, cfg.dropout, rng, 2 * l) : clean; // the first pair's input gets none
+          const hidden = dropout(enc.forward(input), cfg.dropout, rng, 2 * l + 1);
+          return mseLoss(dec.forward(hidden), clean);
+        });
+      } else {
+        loss = await trainSteps(ctx, 'finetune', stage, from, cfg.finetuneIters, cfg.optim, (step) => {
+          const xb = batchAt(step);
+          return mseLoss(ae.decode(ae.encode(xb)), xb);
+        });
+      }
+      stage.opt.dispose();
     }
-    const opt = optimizer(rt, ae.layers, cfg.optim);
-    const loss = await trainSteps(ctx, 'finetune', cfg.finetuneIters, opt, cfg.optim, (step) => {
-      const xb = batchAt(step);
-      return mseLoss(ae.decode(ae.encode(xb)), xb);
-    });
-    opt.dispose();
     return loss;
   } finally {
     rng.dispose();
@@ -130,25 +183,27 @@ export async function pretrainEndToEnd(ctx: Ctx, ae: Autoencoder, cfg: EndToEndC
   const { rt, x } = ctx;
   const perEpoch = Math.ceil(x.rows / cfg.batch);
   const batches = new ShuffledBatches(rt, x);
-  const opt = optimizer(rt, ae.layers, cfg.optim);
+  const stage: Stage = { index: 0, ae, opt: optimizer(rt, ae.layers, cfg.optim) };
+  let epochSet = -1;
   try {
     return await trainSteps(
       ctx,
       'pretrain',
-      cfg.epochs * perEpoch,
-      opt,
+      stage,
+      restore(ctx, stage),
+      cfg.steps,
       cfg.optim,
       (step) => {
         const epoch = Math.floor(step / perEpoch);
+        if (epoch !== epochSet) batches.setPermutation(permutation(x.rows, `${ctx.seed}:epoch${(epochSet = epoch)}`));
         const b = step % perEpoch;
-        if (b === 0) batches.setPermutation(permutation(x.rows, `${ctx.seed}:epoch${epoch}`));
         const xb = batches.batch(b * cfg.batch, Math.min(cfg.batch, x.rows - b * cfg.batch));
         return mseLoss(ae.decode(ae.encode(xb)), xb);
       },
       (step) => Math.floor(step / perEpoch) + 1,
     );
   } finally {
-    opt.dispose();
+    stage.opt.dispose();
     batches.dispose();
   }
 }

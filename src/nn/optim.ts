@@ -100,6 +100,24 @@ abstract class Optimizer {
     this.written.fill(NaN); // rewrite H (and its t) before the next step
   }
 
+  /** The state a checkpoint needs: each parameter's v and m, and the step count t. */
+  async exportState(): Promise<{ t: number; v: Float32Array[]; m: Float32Array[] }> {
+    const v = await Promise.all(this.state.map((s) => s.v.toArray()));
+    const m = await Promise.all(this.state.map((s) => s.m.toArray()));
+    return { t: this.t, v, m };
+  }
+
+  /** Restores what exportState returned (same parameters, same order). */
+  importState(s: { t: number; v: Float32Array[]; m: Float32Array[] }): void {
+    this.rt.flush(); // writes land before the next submit: earlier recorded steps keep the old state
+    this.state.forEach((st, i) => {
+      this.rt.write(st.v.buffer, s.v[i]);
+      this.rt.write(st.m.buffer, s.m[i]);
+    });
+    this.t = s.t;
+    this.written.fill(NaN); // rewrite H, with t, before the next step
+  }
+
   dispose(): void {
     this.zeroGrad();
     for (const s of this.state) {

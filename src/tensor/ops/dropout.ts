@@ -22,6 +22,15 @@ export class DropoutRng {
     this.state[1]++;
     this.rt.write(this.buffer, this.state);
   }
+  /** Steps taken so far (a checkpoint stores it; resuming sets it back). */
+  get step(): number {
+    return this.state[1];
+  }
+  set step(step: number) {
+    this.rt.flush();
+    this.state[1] = step;
+    this.rt.write(this.buffer, this.state);
+  }
   dispose(): void {
     this.rt.release(this.buffer);
   }

@@ -1,0 +1,35 @@
+// The real command line process. bin/webgpu-dec.js runs this file in a child process (to keep Dawn's
+// native start-up warnings off the user's terminal) or, with WEBGPU_DEC_NO_FORK=1, in its own process.
+//
+// Exit codes: what main() returns; 2 for bad input (errors with an `exitCode`: InputError and its
+// subclasses UsageError, DataError); 1 for any other failure at run time.
+//
+// Signals (for whoever adds a SIGINT handler here, e.g. to stop training cleanly): Ctrl-C in a
+// terminal reaches this process twice, once from the terminal (it signals the whole foreground
+// process group) and once forwarded by the launcher (which must forward it for `kill -INT <launcher>`).
+// A handler must therefore treat a second SIGINT within a moment as the same request, not as "force
+// quit now", and exit 130 when it is done.
+import { main } from './main.js';
+
+// The launcher talks to us over an IPC channel only so that we notice when it dies: if it is killed
+// with SIGKILL it cannot forward anything, and without this rule we would keep the GPU busy for
+// minutes with nobody to read the output. unref(): the channel must not keep us alive by itself.
+if (process.channel) {
+  process.on('disconnect', () => process.exit(129)); // 128 + SIGHUP: our controlling process went away
+  process.channel.unref();
+}
+
+/** `webgpu-dec: <message>`; bad input is one line whatever its message holds. */
+function report(err: unknown): number {
+  const e = err as { message?: unknown; exitCode?: unknown } | null;
+  const code = e && typeof e.exitCode === 'number' ? e.exitCode : 1;
+  let message = e && typeof e.message === 'string' && e.message ? e.message : String(err);
+  if (code === 2) message = message.replace(/\s*\n\s*/g, ' ').trim();
+  console.error(`webgpu-dec: ${message}`);
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => process.exit(report(err)),
+);

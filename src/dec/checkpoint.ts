@@ -1,0 +1,117 @@
+// Checkpoints: a run's whole state at a step boundary, written atomically into the run directory
+// (checkpoint.safetensors: the tensors, and in the metadata where the run stands), so that a run
+// killed at minute 50 of 60 continues from its last checkpoint and ends exactly as an uninterrupted
+// run would. What a checkpoint holds: the autoencoder's weights, the optimiser's state, the phase,
+// stage and step, the dropout counter, DEC's target P and previous assignments, and the results of
+// the phases already finished (raw k-means, the initial centres), with their timings.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAtomic } from '../io/atomic.js';
+import { InputError } from '../io/errors.js';
+import { encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+/** Where a run stands: `step` steps of stage `stage` of `phase` are done. */
+export interface Position {
+  phase: 'pretrain' | 'kmeans' | 'dec' | 'final';
+  stage: number;
+  step: number;
+}
+
+export interface Snapshot {
+  position: Position;
+  tensors: Record<string, StTensor>;
+  /** Small JSON-able state: counters, timings. */
+  info: Record<string, number>;
+}
+
+/** Ctrl-C: the step finished, a checkpoint was written; the command exits 130. */
+export class Interrupted extends Error {
+  readonly exitCode = 130;
+  constructor(where: string) {
+    super(`interrupted ${where}`);
+    this.name = 'Interrupted';
+  }
+}
+
+/** A NaN or Inf in the state: the run stops (exit 1) and the last good checkpoint is kept. */
+export class NonFiniteError extends Error {
+  constructor(where: string, what: string) {
+    super(`${where}: ${what} became NaN or Inf; the last good checkpoint is kept. Lower the learning rate or check the input data`);
+    this.name = 'NonFiniteError';
+  }
+}
+
+/** Every N steps and/or every M minutes (both counted since the last checkpoint). */
+export interface CheckpointPolicy {
+  steps?: number;
+  minutes?: number;
+}
+
+/** `--checkpoint-every`: "500" (steps) or "10m" (minutes). */
+export function parsePolicy(text: string): CheckpointPolicy | null {
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(text.trim());
+  if (!m || !(Number(m[1]) > 0)) return null;
+  return m[2] ? { minutes: Number(m[1]) } : Number.isInteger(Number(m[1])) ? { steps: Number(m[1]) } : null;
+}
+
+export const describe = (p: Position) => `${p.phase}${p.phase === 'pretrain' ? ` stage ${p.stage + 1}` : ''} at step ${p.step}`;
+
+export class Checkpoints {
+  /** Results of finished phases, carried by every later checkpoint. */
+  readonly done: Record<string, StTensor> = {};
+  readonly doneInfo: Record<string, number> = {};
+  /** Set by the CLI's SIGINT handler: the next step boundary saves and stops. */
+  stopRequested = false;
+  private stepsSince = 0;
+  private lastSave = performance.now();
+
+  constructor(
+    readonly dir: string | null,
+    readonly policy: CheckpointPolicy,
+    private log: (line: string) => void = () => {},
+  ) {}
+
+  /** After each training step: saves when due, and stops (after saving) when asked to. */
+  async tick(capture: () => Promise<Snapshot>): Promise<void> {
+    this.stepsSince++;
+    const { steps, minutes } = this.policy;
+    const due = (steps !== undefined && this.stepsSince >= steps) || (minutes !== undefined && performance.now() - this.lastSave >= minutes * 60_000);
+    if (!due && !this.stopRequested) return;
+    const snap = await capture();
+    await this.save(snap);
+    if (this.stopRequested) throw new Interrupted(describe(snap.position));
+  }
+
+  /** At a phase boundary: saves (when a directory is set) and honours a pending stop. */
+  async boundary(snap: Snapshot): Promise<void> {
+    await this.save(snap);
+    if (this.stopRequested) throw new Interrupted(describe(snap.position));
+  }
+
+  /** Writes the snapshot and the finished phases' results; refuses (NonFiniteError) a non-finite state. */
+  async save(snap: Snapshot): Promise<void> {
+    this.stepsSince = 0;
+    this.lastSave = performance.now();
+    for (const [name, t] of Object.entries(snap.tensors)) {
+      if (t.dtype === 'F32' && !t.data.every(Number.isFinite)) throw new NonFiniteError(describe(snap.position), name);
+    }
+    if (!this.dir) return;
+    const bytes = encodeSafetensors(
+      { ...this.done, ...snap.tensors },
+      { format: 'webgpu-dec-checkpoint/1', position: JSON.stringify(snap.position), info: JSON.stringify({ ...this.doneInfo, ...snap.info }) },
+    );
+    writeAtomic(this.dir, CHECKPOINT_FILE, bytes);
+    this.log(`checkpoint: ${describe(snap.position)} -> ${join(this.dir, CHECKPOINT_FILE)}`);
+  }
+
+  /** The last checkpoint in `dir`; an InputError when there is none. */
+  static load(dir: string): Snapshot {
+    const path = join(dir, CHECKPOINT_FILE);
+    if (!existsSync(path)) throw new InputError(`${dir}: no ${CHECKPOINT_FILE} to resume from; start the run without --resume`);
+    const { tensors, metadata } = readSafetensors(path);
+    if (metadata.format !== 'webgpu-dec-checkpoint/1') throw new InputError(`${path}: not a webgpu-dec checkpoint`);
+    return { position: JSON.parse(metadata.position), tensors, info: JSON.parse(metadata.info) };
+  }
+}

@@ -1,0 +1,130 @@
+// One run's configuration, resolved once from a preset and the user's overrides, and written to
+// the run directory as config.json: every phase reads it, and `--resume` rebuilds the run from it.
+import type { Preprocess } from '../data/preprocess.js';
+import { defaultPreprocess } from '../data/preprocess.js';
+import { InputError } from '../io/errors.js';
+import type { Init } from '../nn/linear.js';
+import type { DecConfig } from './dec-train.js';
+import { presets, type Preset, type PresetName } from './presets.js';
+
+export const CONFIG_FILE = 'config.json';
+
+/** What the user may change; anything unset comes from the preset. */
+export interface Overrides {
+  preset?: PresetName;
+  seed?: number;
+  k?: number;
+  alpha?: number;
+  updateInterval?: number;
+  tol?: number;
+  maxIter?: number;
+  kmeansRestarts?: number;
+  rawKmeansRestarts?: number;
+  /** End-to-end recipes: epochs of the data, turned into a step budget. */
+  epochs?: number;
+  /** End-to-end recipes: the step budget itself. */
+  pretrainSteps?: number;
+  /** Layer-wise recipe: steps per layer pair and of fine-tuning. */
+  layerIters?: number;
+  finetuneIters?: number;
+  batch?: number;
+  lr?: number;
+  lrStep?: number;
+  /** Encoder widths after the input. */
+  dims?: number[];
+}
+
+/** Where the data came from: enough to load the same rows again on --resume. */
+export interface DataSource {
+  data: string; // 'mnist' or a path
+  labels: string | null;
+  /** A stratified subset of this many rows, or null for all. */
+  subset: number | null;
+  /** Rows and features of the loaded file (before the subset), and a fingerprint of its values. */
+  rows: number;
+  d: number;
+  sha256: string;
+}
+
+export interface RunConfig {
+  format: 'webgpu-dec-config/1';
+  source: DataSource;
+  /** Points the run trains on (after the subset). */
+  n: number;
+  seed: number;
+  k: number;
+  preset: PresetName;
+  dims: number[];
+  init: Init;
+  pretrain: Preset['pretrain'];
+  dec: DecConfig;
+  kmeansRestarts: number;
+  rawKmeansRestarts: number;
+  preprocess: Preprocess;
+}
+
+function positive(name: string, v: number | undefined, min = 1): void {
+  if (v !== undefined && !(v >= min)) throw new InputError(`${name} must be at least ${min}; got ${v}`);
+}
+
+/** Range checks: one line each, naming the flag. */
+function check(o: Overrides, n: number): void {
+  for (const [name, v] of Object.entries({ '--update-interval': o.updateInterval, '--max-iter': o.maxIter, '--kmeans-restarts': o.kmeansRestarts, '--epochs': o.epochs, '--pretrain-steps': o.pretrainSteps, '--layer-iters': o.layerIters, '--finetune-iters': o.finetuneIters, '--lr-step': o.lrStep, '--batch': o.batch })) positive(name, v);
+  positive('--raw-kmeans-restarts', o.rawKmeansRestarts, 0);
+  positive('--k', o.k, 2);
+  if ((o.k ?? 10) > n) throw new InputError(`--k ${o.k ?? 10} is more clusters than the ${n} points; use a smaller --k or more data`);
+  if (o.lr !== undefined && !(o.lr > 0)) throw new InputError(`--lr must be positive; got ${o.lr}`);
+  if (o.alpha !== undefined && !(o.alpha > 0)) throw new InputError(`--alpha must be positive; got ${o.alpha}`);
+  if (o.tol !== undefined && !(o.tol >= 0 && o.tol < 1)) throw new InputError(`--tol must be in [0, 1); got ${o.tol}`);
+  if (o.dims && (!o.dims.length || o.dims.some((w) => !Number.isInteger(w) || w < 1))) throw new InputError(`--dims must be positive integers separated by commas, e.g. 500,500,2000,10`);
+}
+
+/** The pretraining recipe of the preset with the overrides applied (lengths in steps). */
+function pretrainOf(preset: Preset, o: Overrides, n: number): Preset['pretrain'] {
+  const pre = structuredClone(preset.pretrain);
+  const cfg = pre.cfg;
+  if (o.batch !== undefined) cfg.batch = o.batch;
+  if (o.lr !== undefined) cfg.optim.lr = o.lr;
+  if (o.lrStep !== undefined) cfg.optim.lrStep = o.lrStep;
+  if (pre.recipe === 'endtoend') {
+    if (o.layerIters !== undefined || o.finetuneIters !== undefined) throw new InputError(`--layer-iters and --finetune-iters apply to the paper preset's layer-wise recipe; use --pretrain-steps or --epochs with ${preset.name}`);
+    if (o.epochs !== undefined) pre.cfg.steps = o.epochs * Math.ceil(n / cfg.batch);
+    if (o.pretrainSteps !== undefined) pre.cfg.steps = o.pretrainSteps;
+  } else {
+    if (o.epochs !== undefined || o.pretrainSteps !== undefined) throw new InputError('--epochs and --pretrain-steps apply to the quick and endtoend presets; the paper preset takes --layer-iters and --finetune-iters');
+    if (o.layerIters !== undefined) pre.cfg.layerIters = o.layerIters;
+    if (o.finetuneIters !== undefined) pre.cfg.finetuneIters = o.finetuneIters;
+  }
+  return pre;
+}
+
+/** Preset + overrides for data of n points (after any subset) and d features. */
+export function resolveConfig(o: Overrides, source: DataSource, n: number): RunConfig {
+  check(o, n);
+  const preset = presets[o.preset ?? 'quick'];
+  const k = o.k ?? 10;
+  const dec: DecConfig = {
+    ...preset.dec,
+    k,
+    alpha: o.alpha ?? preset.dec.alpha,
+    updateInterval: o.updateInterval ?? preset.dec.updateInterval,
+    tol: o.tol ?? preset.dec.tol,
+    maxIter: o.maxIter ?? preset.dec.maxIter,
+    batch: o.batch ?? preset.dec.batch,
+  };
+  return {
+    format: 'webgpu-dec-config/1',
+    source,
+    n,
+    seed: o.seed ?? 0,
+    k,
+    preset: preset.name,
+    dims: o.dims ? [source.d, ...o.dims] : preset.dims(source.d),
+    init: preset.init,
+    pretrain: pretrainOf(preset, o, n),
+    dec,
+    kmeansRestarts: o.kmeansRestarts ?? preset.kmeansRestarts,
+    rawKmeansRestarts: o.rawKmeansRestarts ?? preset.rawKmeansRestarts,
+    preprocess: defaultPreprocess,
+  };
+}

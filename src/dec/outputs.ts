@@ -1,0 +1,57 @@
+// What a run leaves behind, each file written to a temporary name and renamed:
+// metrics.json, assignments.csv (rows in the order of the user's input file) and model.safetensors.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
+import { writeAtomic } from '../io/atomic.js';
+import type { Scores } from '../metrics/clustering.js';
+import { CHECKPOINT_FILE } from './checkpoint.js';
+import type { RunConfig } from './config.js';
+import { modelBytes, type ModelMeta } from './model-file.js';
+import type { RunResult } from './pipeline.js';
+
+export const MODEL_FILE = 'model.safetensors';
+
+/**
+ * `index,cluster,confidence[,label]`, one row per point, sorted by `index`: the row of the input
+ * file (`index[i]` for point i of the run, which may be shuffled or a subset).
+ */
+export function assignmentsCsv(index: ArrayLike<number> | undefined, cluster: Uint32Array, confidence: Float32Array, labels: Int32Array | null): string {
+  const order = Array.from(cluster, (_, i) => i);
+  if (index) order.sort((a, b) => index[a] - index[b]);
+  const rows = [labels ? 'index,cluster,confidence,label' : 'index,cluster,confidence'];
+  for (const i of order) rows.push(`${index ? index[i] : i},${cluster[i]},${confidence[i].toFixed(4)}${labels ? `,${labels[i]}` : ''}`);
+  return rows.join('\n') + '\n';
+}
+
+export const round = (x: Scores | null) => x && { acc: +x.acc.toFixed(4), nmi: +x.nmi.toFixed(4), ari: +x.ari.toFixed(4) };
+
+export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: string) {
+  const sec = (v: number) => +v.toFixed(1);
+  return {
+    dec: round(r.dec),
+    ae_kmeans: round(r.aeKmeans),
+    raw_kmeans: round(r.rawKmeans),
+    seconds: { pretrain: sec(r.seconds.pretrain), kmeans: sec(r.seconds.kmeans), dec: sec(r.seconds.dec), raw_kmeans: sec(r.seconds.rawKmeans), total: sec(r.seconds.total) },
+    dec_iterations: r.decIterations,
+    stopped_by: r.stoppedBy,
+    seed: cfg.seed,
+    preset: cfg.preset,
+    adapter,
+    data: { name: ds.name, n: ds.n, d: ds.d, k: cfg.k },
+    nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)',
+  };
+}
+
+export type RunMetrics = ReturnType<typeof runMetrics>;
+
+/** Writes metrics.json, assignments.csv and model.safetensors; the checkpoint is removed once they are. */
+export async function writeRunOutputs(dir: string, ds: Dataset, r: RunResult, cfg: RunConfig, meta: Pick<ModelMeta, 'image' | 'adapter'>): Promise<RunMetrics> {
+  const metrics = runMetrics(ds, r, cfg, meta.adapter);
+  writeAtomic(dir, 'assignments.csv', assignmentsCsv(ds.index, r.labels, r.confidence, ds.labels));
+  const model: ModelMeta = { dims: cfg.dims, k: cfg.k, alpha: cfg.dec.alpha, preprocess: cfg.preprocess, preset: cfg.preset, seed: cfg.seed, ...meta };
+  writeAtomic(dir, MODEL_FILE, await modelBytes(r.ae, r.centers, model));
+  writeAtomic(dir, 'metrics.json', JSON.stringify(metrics, null, 2) + '\n');
+  rmSync(join(dir, CHECKPOINT_FILE), { force: true });
+  return metrics;
+}

@@ -1,0 +1,139 @@
+// A matrix of many rows kept on the GPU as several buffers ("chunks") of whole rows, so that a data
+// set larger than one storage binding (128 MiB on lavapipe; 70,000 × 784 floats is 219 MB) can
+// still be trained on: kernels bind one chunk at a time, and copies (which have no binding limit)
+// move rows between chunks and ordinary tensors.
+//
+// Work over all rows goes in blocks of at most BLOCK_ROWS rows at fixed global positions (multiples
+// of the block size) and chunks hold a whole number of blocks: so a block never straddles a chunk,
+// and a pass over the data does exactly the same arithmetic however the rows are chunked.
+import type { Runtime } from '../gpu/runtime.js';
+import { empty, type Tensor } from './tensor.js';
+
+/** Rows per block of a pass over the data (encoder activations of a block stay small). */
+export const BLOCK_ROWS = 1024;
+
+/**
+ * The binding size the chunking plans for: the adapter's maxStorageBufferBindingSize, or less
+ * where WEBGPU_DEC_MAX_BINDING (bytes) says so (tests lower it so that small data spans chunks).
+ */
+export function bindingLimit(rt: Runtime): number {
+  const device = rt.device.limits.maxStorageBufferBindingSize;
+  const env = Number(process.env.WEBGPU_DEC_MAX_BINDING);
+  return Number.isFinite(env) && env > 0 ? Math.min(device, env) : device;
+}
+
+/** The row layout shared by every per-point matrix of one data set (x, z, q, p). */
+export interface RowPlan {
+  rows: number;
+  /** Rows per chunk: a multiple of `blockRows`. */
+  rowsPerChunk: number;
+  blockRows: number;
+}
+
+/** Chunks sized for the widest per-point matrix (`widestCols` floats a row, usually the input's d). */
+export function planRows(rt: Runtime, rows: number, widestCols: number): RowPlan {
+  const fit = Math.floor(bindingLimit(rt) / (4 * widestCols));
+  if (fit < 1) throw new Error(`one row of ${widestCols} floats exceeds the ${bindingLimit(rt)}-byte binding limit`);
+  const blockRows = Math.min(BLOCK_ROWS, fit);
+  const rowsPerChunk = Math.floor(fit / blockRows) * blockRows;
+  return { rows, rowsPerChunk, blockRows };
+}
+
+export interface Block {
+  start: number; // first row (global)
+  rows: number;
+  chunk: number;
+  offset: number; // first row within the chunk
+}
+
+export class ChunkedRows {
+  readonly chunks: GPUBuffer[] = [];
+
+  constructor(
+    readonly rt: Runtime,
+    readonly plan: RowPlan,
+    readonly cols: number,
+  ) {
+    for (let start = 0; start < plan.rows; start += plan.rowsPerChunk) {
+      this.chunks.push(rt.acquire(Math.min(plan.rowsPerChunk, plan.rows - start) * cols * 4));
+    }
+  }
+
+  /** A chunked copy of host rows `data` ([rows, cols], row-major). */
+  static upload(rt: Runtime, plan: RowPlan, cols: number, data: Float32Array | Uint32Array): ChunkedRows {
+    const m = new ChunkedRows(rt, plan, cols);
+    m.write(data);
+    return m;
+  }
+
+  /** Overwrites all rows with host data (queue order: before the next submit). */
+  write(data: Float32Array | Uint32Array): void {
+    if (data.length !== this.rows * this.cols) throw new RangeError(`write: ${data.length} values for [${this.rows}, ${this.cols}]`);
+    const per = this.plan.rowsPerChunk * this.cols;
+    this.chunks.forEach((buffer, c) => this.rt.write(buffer, data.subarray(c * per, Math.min(data.length, (c + 1) * per))));
+  }
+
+  get rows(): number {
+    return this.plan.rows;
+  }
+
+  /** Rows in chunk c. */
+  chunkRows(c: number): number {
+    return Math.min(this.plan.rowsPerChunk, this.rows - c * this.plan.rowsPerChunk);
+  }
+
+  /** The blocks of a pass over all rows, in order (see the file's comment). */
+  blocks(): Block[] {
+    const { rowsPerChunk, blockRows } = this.plan;
+    const out: Block[] = [];
+    for (let start = 0; start < this.rows; start += blockRows) {
+      const chunk = Math.floor(start / rowsPerChunk);
+      out.push({ start, rows: Math.min(blockRows, this.rows - start), chunk, offset: start - chunk * rowsPerChunk });
+    }
+    return out;
+  }
+
+  /** Calls `fn` for each piece of rows [start, start + rows) that lies in one chunk. */
+  private pieces(start: number, rows: number, fn: (chunk: GPUBuffer, rowInChunk: number, rowInRange: number, count: number) => void): void {
+    if (start < 0 || rows < 0 || start + rows > this.rows) throw new RangeError(`rows [${start}, ${start + rows}) outside [0, ${this.rows})`);
+    const per = this.plan.rowsPerChunk;
+    for (let r = start; r < start + rows; ) {
+      const c = Math.floor(r / per);
+      const count = Math.min(start + rows, (c + 1) * per) - r;
+      fn(this.chunks[c], r - c * per, r - start, count);
+      r += count;
+    }
+  }
+
+  /** Rows [start, start + rows) as a new [rows, cols] tensor (GPU copies). */
+  slice(start: number, rows: number): Tensor {
+    const out = empty(this.rt, rows, this.cols);
+    this.copyOut(start, rows, out.buffer, 0);
+    return out;
+  }
+
+  /** Copies rows [start, start + rows) into `dst` from row `dstRow` on (a buffer of `cols`-wide rows). */
+  copyOut(start: number, rows: number, dst: GPUBuffer, dstRow: number): void {
+    const w = this.cols * 4;
+    this.pieces(start, rows, (chunk, at, i, count) => this.rt.copy(chunk, dst, count * w, at * w, (dstRow + i) * w));
+  }
+
+  /** Writes `rows` rows of `src` (from its row 0) into rows [start, start + rows). */
+  copyIn(src: GPUBuffer, start: number, rows: number): void {
+    const w = this.cols * 4;
+    this.pieces(start, rows, (chunk, at, i, count) => this.rt.copy(src, chunk, count * w, i * w, at * w));
+  }
+
+  /** All rows back on the host, as float32 (reinterpret `.buffer` for u32 data). */
+  async read(): Promise<Float32Array> {
+    const out = new Float32Array(this.rows * this.cols);
+    const parts = this.chunks.map((b, c) => this.rt.readF32(b, this.chunkRows(c) * this.cols));
+    for (let c = 0; c < parts.length; c++) out.set(await parts[c], c * this.plan.rowsPerChunk * this.cols);
+    return out;
+  }
+
+  dispose(): void {
+    for (const b of this.chunks) this.rt.release(b);
+    this.chunks.length = 0;
+  }
+}

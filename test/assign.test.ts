@@ -1,0 +1,116 @@
+// The assignment pass and the model file: a model.safetensors built byte by byte here is read by
+// the project's reader and applied to data in chunks; q, f, p, the hard assignments, the
+// confidences and the KL loss match a float64 CPU reference.
+import { describe, expect, it } from 'vitest';
+import { assign } from '../src/dec/assign.js';
+import { modelOnGpu, readModel } from '../src/dec/model-file.js';
+import { ChunkedRows } from '../src/tensor/index.js';
+import { expectClose, randomArray, useRuntime } from './helpers.js';
+
+const rt = useRuntime();
+
+/** A safetensors file laid out by hand: 8-byte LE header length, JSON header, raw LE float32 data. */
+function handBuiltModel(tensors: [string, number[], Float32Array][], metadata: Record<string, string>): Uint8Array {
+  let offset = 0;
+  const entries = tensors.map(([name, shape, data]) => {
+    const e = `"${name}":{"dtype":"F32","shape":[${shape.join(',')}],"data_offsets":[${offset},${offset + data.byteLength}]}`;
+    offset += data.byteLength;
+    return e;
+  });
+  const meta = Object.entries(metadata).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',');
+  const header = Buffer.from(`{${[`"__metadata__":{${meta}}`, ...entries].join(',')}}`, 'utf8');
+  const out = Buffer.alloc(8 + header.length + offset);
+  out.writeBigUInt64LE(BigInt(header.length), 0);
+  header.copy(out, 8);
+  let at = 8 + header.length;
+  for (const [, , data] of tensors) for (const v of data) at = out.writeFloatLE(v, at);
+  return out;
+}
+
+describe('the assignment pass on a hand-built model file', () => {
+  // A one-layer encoder d = 5 -> d_z = 3 (the embedding is linear), k = 4 centres, α = 1.
+  const [n, d, dz, k, alpha] = [301, 5, 3, 4, 1];
+  const w = randomArray(d * dz, 'w');
+  const b = randomArray(dz, 'b');
+  const dw = randomArray(dz * d, 'dw');
+  const db = randomArray(d, 'db');
+  const mu = randomArray(k * dz, 'mu', -2, 2);
+  const x = randomArray(n * d, 'x');
+  const bytes = handBuiltModel(
+    [['encoder.0.weight', [d, dz], w], ['encoder.0.bias', [dz], b], ['decoder.0.weight', [dz, d], dw], ['decoder.0.bias', [d], db], ['centers', [k, dz], mu]],
+    { format: 'webgpu-dec/2', dims: `[${d},${dz}]`, k: String(k), alpha: String(alpha), preprocess: '{"rule":"none","factor":1}', image: 'null', preset: 'test', seed: '0', adapter: 'hand', version: '0' },
+  );
+
+  /** float64 reference: z = xW + b, q (eq. 1), f, p (eq. 3), hard, confidence, mean KL. */
+  function reference() {
+    const q = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+      let total = 0;
+      for (let j = 0; j < k; j++) {
+        let d2 = 0;
+        for (let t = 0; t < dz; t++) {
+          let z = b[t];
+          for (let s = 0; s < d; s++) z += x[i * d + s] * w[s * dz + t];
+          d2 += (z - mu[j * dz + t]) ** 2;
+        }
+        q[i * k + j] = (1 + d2 / alpha) ** -((alpha + 1) / 2);
+        total += q[i * k + j];
+      }
+      for (let j = 0; j < k; j++) q[i * k + j] /= total;
+    }
+    const f = new Float64Array(k);
+    for (let i = 0; i < n * k; i++) f[i % k] += q[i];
+    const p = new Float64Array(n * k);
+    let kl = 0;
+    const hard = new Uint32Array(n);
+    const conf = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let total = 0;
+      for (let j = 0; j < k; j++) total += q[i * k + j] ** 2 / f[j];
+      for (let j = 0; j < k; j++) {
+        p[i * k + j] = q[i * k + j] ** 2 / f[j] / total;
+        kl += p[i * k + j] * Math.log(p[i * k + j] / q[i * k + j]);
+        if (q[i * k + j] > q[i * k + hard[i]]) hard[i] = j;
+      }
+      conf[i] = q[i * k + hard[i]];
+    }
+    return { q, f, p, kl: kl / n, hard, conf };
+  }
+
+  it('the reader takes the hand-built bytes: dims, k, α, preprocessing, tensors', () => {
+    const m = readModel('hand.safetensors', bytes);
+    expect(m.meta).toMatchObject({ dims: [d, dz], k, alpha, preprocess: { rule: 'none', factor: 1 }, image: null });
+    expect(Array.from(m.tensors['encoder.0.weight'].data)).toEqual(Array.from(w));
+    expect(Array.from(m.tensors.centers.data)).toEqual(Array.from(mu));
+  });
+
+  it.each([
+    ['one chunk', { rows: n, rowsPerChunk: 1024, blockRows: 1024 }],
+    ['chunks of 64 rows', { rows: n, rowsPerChunk: 64, blockRows: 64 }],
+  ])('q, f, p, hard, confidence and KL match the float64 reference (%s)', async (_, plan) => {
+    const model = modelOnGpu(rt(), readModel('hand.safetensors', bytes));
+    const data = ChunkedRows.upload(rt(), plan, d, x);
+    const p = new ChunkedRows(rt(), plan, k);
+    const a = await assign(rt(), { ae: model.ae, mu: model.mu.buffer, k, alpha }, data, { target: p, confidence: true, kl: 'own' });
+    const ref = reference();
+    const tol = { atol: 1e-5, rtol: 1e-4 };
+    expectClose(a.f, ref.f, tol, 'f');
+    expectClose(await p.read(), ref.p, tol, 'p');
+    expectClose(a.confidence!, ref.conf, tol, 'confidence');
+    expect(a.kl!).toBeCloseTo(ref.kl, 5);
+    // argmax may only differ where two q are within float32 noise of each other
+    for (let i = 0; i < n; i++) if (a.hard[i] !== ref.hard[i]) expect(Math.abs(ref.q[i * k + a.hard[i]] - ref.conf[i])).toBeLessThan(1e-5);
+    // KL against a given p equals KL against its own p when they are the same
+    const again = await assign(rt(), { ae: model.ae, mu: model.mu.buffer, k, alpha }, data, { kl: p });
+    expect(again.kl!).toBeCloseTo(a.kl!, 6);
+    [data, p, model.ae, model.mu].forEach((t) => t.dispose());
+  });
+
+  it('a model whose tensors do not fit its dims is refused with one line', () => {
+    const bad = handBuiltModel([['encoder.0.weight', [2, 2], new Float32Array(4)], ['centers', [k, dz], mu]], {
+      format: 'webgpu-dec/2', dims: `[${d},${dz}]`, k: String(k), alpha: '1', preprocess: '{"rule":"none","factor":1}', image: 'null', preset: 'x', seed: '0', adapter: 'x', version: '0',
+    });
+    expect(() => modelOnGpu(rt(), readModel('bad.safetensors', bad), 'bad.safetensors')).toThrow(/bad.safetensors: encoder.0.weight is missing or has the wrong shape/);
+    expect(() => readModel('other.safetensors', handBuiltModel([], { format: 'something-else' }))).toThrow(/not a webgpu-dec model/);
+  });
+});

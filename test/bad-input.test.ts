@@ -1,0 +1,194 @@
+// Bad input through the command line: exit code 2, exactly one line on stderr (Dawn's start-up warnings
+// are filtered by the launcher, so nothing else may show), naming the file and what to do, and no
+// output folder left behind. Nearly every case fails before a device is opened, so the file is quick.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'dec-bad-'));
+
+const cli = (args: string[]) => spawnSync(process.execPath, ['bin/webgpu-dec.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+/** An NPY file (version 1.0) as numpy.save writes it: header padded to 64 bytes, then the raw data. */
+function npy(descr: string, shape: number[], data: Buffer, fortran = false): Buffer {
+  const dict = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const header = dict.padEnd(Math.ceil((10 + dict.length + 1) / 64) * 64 - 11) + '\n';
+  const pre = Buffer.alloc(10);
+  pre.write('\x93NUMPY', 0, 'latin1');
+  pre[6] = 1;
+  pre.writeUInt16LE(header.length, 8);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), data]);
+}
+const f32 = (...v: number[]) => Buffer.from(new Float32Array(v).buffer);
+/** An IDX file: 0, 0, type, ndim, the dimensions big-endian, then the data. */
+function idx(type: number, dims: number[], data: Buffer): Buffer {
+  const head = Buffer.alloc(4 + 4 * dims.length);
+  head[2] = type;
+  head[3] = dims.length;
+  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([head, data]);
+}
+const points = npy('<f4', [4, 2], f32(0, 0, 0, 1, 5, 5, 5, 6)); // a good 4 × 2 data set
+
+/** Writes the files, runs `train --data <first file> [--labels <second>] --k 2 --out OUT` and checks the policy. */
+function expectBadInput(files: [string, Buffer | string | null][], message: RegExp, extra: string[] = []) {
+  const sub = mkdtempSync(join(dir, 'case-'));
+  const paths = files.map(([name, content]) => {
+    const p = join(sub, name);
+    if (content !== null) writeFileSync(p, content);
+    return p;
+  });
+  const out = join(sub, 'out');
+  const r = cli(['train', '--data', paths[0], ...(paths[1] ? ['--labels', paths[1]] : []), '--k', '2', ...extra, '--out', out]);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(r.status, r.stderr).toBe(2);
+  expect(lines[0]).toMatch(/^webgpu-dec: /);
+  expect(lines[0]).toMatch(message);
+  expect(existsSync(out), 'no output folder').toBe(false);
+  return lines[0];
+}
+/** The path in a message, as a regex. */
+const at = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('bad input: one line, exit 2, nothing written', () => {
+  it('a missing file', () => {
+    expectBadInput([['nope.npy', null]], /nope\.npy: no such file; pass --data mnist or a path/);
+  });
+  it('a missing labels file', () => {
+    expectBadInput([['x.npy', points], ['nope.csv', null]], /nope\.csv: no such file; pass --labels the path of a \.npy, \.csv or \.idx file/);
+  });
+  it('a directory', () => {
+    const sub = mkdtempSync(join(dir, 'd-'));
+    mkdirSync(join(sub, 'points.npy'));
+    const out = join(sub, 'out');
+    const r = cli(['train', '--data', join(sub, 'points.npy'), '--k', '2', '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([`webgpu-dec: ${join(sub, 'points.npy')}: is a directory; pass a .npy, .csv or .idx file (optionally .gz)`]);
+    expect(existsSync(out)).toBe(false);
+  });
+  it.each(['x.npy', 'x.csv', 'train-images-idx3-ubyte', 'x.npy.gz'])('an empty file: %s', (name) => {
+    expectBadInput([[name, Buffer.alloc(0)]], new RegExp(`${at(name)}: the file is empty \\(0 bytes\\); check that the export or download finished`));
+  });
+  it('a truncated .gz', () => {
+    const gz = gzipSync(npy('<f4', [64, 16], f32(...Array.from({ length: 1024 }, (_, i) => Math.sin(i)))));
+    expectBadInput([['x.npy.gz', gz.subarray(0, gz.length >> 1)]], /x\.npy\.gz: the gzip stream is truncated or corrupt \(unexpected end of file\); download or compress/);
+  });
+  it('a .gz that is not gzip', () => {
+    expectBadInput([['x.npy.gz', points]], /x\.npy\.gz: is not gzip-compressed despite its \.gz name \(bad magic\); rename it without \.gz/);
+  });
+  it('a gzip file without .gz', () => {
+    expectBadInput([['x.npy', gzipSync(points)]], /x\.npy: is gzip-compressed but not named \.gz; rename it to .*x\.npy\.gz/);
+  });
+  it('a truncated NPY', () => {
+    expectBadInput([['x.npy', points.subarray(0, points.length - 5)]], /x\.npy: truncated: the header says 4×2 <f4 \(32 bytes of data\) but only 27 follow it; save the array again/);
+  });
+  it('a truncated IDX', () => {
+    expectBadInput([['x-idx3-ubyte', idx(0x08, [4, 2, 2], Buffer.alloc(10))]], /x-idx3-ubyte: truncated: the header says 4×2×2 \(16 bytes of data\) but only 10 follow it/);
+  });
+  it('an NPY with the wrong magic', () => {
+    expectBadInput([['x.npy', 'index,value\n1,2\n']], /x\.npy: not an NPY file \(bad magic\); save the array with numpy\.save/);
+  });
+  it('an IDX with the wrong magic', () => {
+    expectBadInput([['x.idx', 'PK\x03\x04 not idx']], /x\.idx: not an IDX file \(bad magic: .*\); pass MNIST-style files/);
+  });
+  it.each([
+    ['<c8', 'complex64'],
+    ['|b1', 'bool'],
+    ['<f2', 'float16'],
+  ])('an NPY of dtype %s', (descr, named) => {
+    expectBadInput([['x.npy', npy(descr, [4, 2], Buffer.alloc(64))]],
+      new RegExp(`x\\.npy: dtype '${at(descr)}' \\(${named}\\) is not supported; supported: float32, float64, int8.*; convert with arr\\.astype`));
+  });
+  it('an NPY in Fortran order', () => {
+    expectBadInput([['x.npy', npy('<f4', [4, 2], f32(0, 0, 5, 5, 0, 1, 5, 6), true)]], /x\.npy: Fortran-order .* not supported; save numpy\.ascontiguousarray\(arr\)/);
+  });
+  it('a 0-D NPY', () => {
+    expectBadInput([['x.npy', npy('<f4', [], f32(1))]], /x\.npy: a single number \(shape \(\)\) is not a data set; save a 2-D array/);
+  });
+  it('a 3-D NPY', () => {
+    expectBadInput([['x.npy', npy('<f4', [2, 2, 2], f32(1, 2, 3, 4, 5, 6, 7, 8))]], /x\.npy: shape \(2, 2, 2\) is 3-D; save a 2-D array .*reshape/);
+  });
+  it('a CSV with ragged rows', () => {
+    expectBadInput([['x.csv', 'a,b\n1,2\n\n3\n4,5\n']], /x\.csv: line 4 has 1 fields, expected 2 \(as on line 1\); every row needs the same number/);
+  });
+  it('a CSV with a non-numeric cell', () => {
+    expectBadInput([['x.csv', 'a,b\n1,2\n3,oops\n']], /x\.csv: line 3, column 2: "oops" is not a finite number; every cell below the header must be a number$/);
+  });
+  it('a CSV with only a header', () => {
+    expectBadInput([['x.csv', 'a,b,c\n']], /x\.csv: has a header row but no data rows; write one point per line below it/);
+  });
+  it('NaN in NPY data', () => {
+    expectBadInput([['x.npy', npy('<f4', [4, 2], f32(0, 0, 0, 1, 5, NaN, 5, 6))]], /x\.npy: value at row 2, column 1 \(counting from 0\) is NaN; drop or impute/);
+  });
+  it('Infinity in IDX data', () => {
+    const data = Buffer.alloc(16);
+    [0, 1, Infinity, 3].forEach((v, i) => data.writeFloatBE(v, 4 * i));
+    expectBadInput([['x-idx2-ubyte', idx(0x0d, [2, 2], data)]], /x-idx2-ubyte: value at row 1, column 0 \(counting from 0\) is Infinity; drop or impute/);
+  });
+  it('NaN in a CSV', () => {
+    expectBadInput([['x.csv', '1,2\n3,4\n5,nan\n']], /x\.csv: line 3, column 2: "nan" is not a finite number; drop or impute missing values first/);
+  });
+  it('NaN in the labels', () => {
+    expectBadInput([['x.npy', points], ['y.npy', npy('<f8', [4], Buffer.from(new Float64Array([0, 1, NaN, 1]).buffer))]],
+      /y\.npy: label at row 2 \(counting from 0\) is NaN; labels must be integer class ids/);
+  });
+  it('labels that are not integers', () => {
+    expectBadInput([['x.npy', points], ['y.csv', 'label\n0\n1.5\n1\n1\n']], /y\.csv: label at line 3 is 1\.5; labels must be integer class ids/);
+  });
+  it('a label count that differs from the row count', () => {
+    expectBadInput([['x.npy', points], ['y.npy', npy('<i8', [3], Buffer.alloc(24))]], /y\.npy: 3 labels for 4 points in .*x\.npy; pass the labels of that file/);
+  });
+  it('an unknown extension', () => {
+    expectBadInput([['x.txt', '1,2\n3,4\n']], /x\.txt: unknown file type "\.txt"; convert the data to a \.npy, \.csv or \.idx file/);
+  });
+  it('--k 1', () => {
+    // Tiny settings: should --k 1 get through, the test fails in seconds instead of training for minutes.
+    expectBadInput([['x.npy', points]], /^webgpu-dec: --k must be at least 2; got 1$/,
+      ['--k', '1', '--epochs', '1', '--dims', '2', '--max-iter', '1', '--kmeans-restarts', '1', '--raw-kmeans-restarts', '0']);
+  });
+  it('an unknown flag', () => {
+    expectBadInput([['x.npy', points]], /^webgpu-dec: unknown flag --frobnicate; known: --data/, ['--frobnicate', '3']);
+  });
+  it('an unknown command', () => {
+    const r = cli(['frobnicate']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('webgpu-dec: unknown command "frobnicate"; run "webgpu-dec help" for the list\n');
+  });
+});
+
+describe('the launcher', () => {
+  it("keeps Dawn's start-up warnings off stderr", () => {
+    const r = cli(['info']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/vendor:/);
+    expect(r.stderr).not.toMatch(/Warning:/);
+  });
+  it('a launcher killed with SIGKILL takes the command with it', async () => {
+    const out = join(mkdtempSync(join(dir, 'kill-')), 'out');
+    const p = spawn(process.execPath, ['bin/webgpu-dec.js', 'train', '--n', '300', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The command is running (a device open, training started) once it has printed its first line.
+    await new Promise<void>((resolve, reject) => {
+      p.stderr.on('data', (d: Buffer) => (d.toString().includes('webgpu-dec: ') ? resolve() : undefined));
+      p.on('exit', () => reject(new Error('the launcher exited early')));
+    });
+    const children = readdirSync(`/proc/${p.pid}/task`).flatMap((t) => readFileSync(`/proc/${p.pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+    expect(children).toHaveLength(1);
+    const child = Number(children[0]);
+    p.kill('SIGKILL');
+    // Gone, or a zombie nobody reaps (PID 1 in some containers): either way no longer running.
+    const running = () => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${child}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 5000;
+    while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(running(), `child ${child} still running after the launcher died`).toBe(false);
+  });
+});
