@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { encodeSafetensors } from '../src/io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dec-bad-'));
 
@@ -157,6 +158,64 @@ describe('bad input: one line, exit 2, nothing written', () => {
     const r = cli(['frobnicate']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('webgpu-dec: unknown command "frobnicate"; run "webgpu-dec help" for the list\n');
+  });
+});
+
+/** A tiny model file (dims 3-2, k 2) as train writes it. */
+function tinyModel(): Buffer {
+  const t = (shape: number[]) => ({ dtype: 'F32' as const, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) });
+  const tensors = { 'encoder.0.weight': t([3, 2]), 'encoder.0.bias': t([2]), 'decoder.0.weight': t([2, 3]), 'decoder.0.bias': t([3]), centers: t([2, 2]) };
+  const meta = { format: 'webgpu-dec/2', dims: '[3,2]', d: '3', k: '2', alpha: '1', preprocess: '{"rule":"unit","factor":1}', image: 'null', preset: 'quick', seed: '0', adapter: 'test', version: '0' };
+  return Buffer.from(encodeSafetensors(tensors, meta));
+}
+
+/** Runs a command that must fail on bad input: exit 2, one line matching `message`. */
+function expectOneLine(args: string[], message: RegExp) {
+  const r = cli(args);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(r.status, r.stderr).toBe(2);
+  expect(lines[0]).toMatch(message);
+}
+
+describe('bad input to --out, --resume, predict and embed: one line, exit 2, nothing written', () => {
+  it('more clusters than points', () => {
+    expectBadInput([['x.npy', points]], /^webgpu-dec: --k 5 is more clusters than the 4 points; use a smaller --k or more data$/, ['--k', '5']);
+  });
+  it('an --out that cannot be written (under a regular file)', () => {
+    const sub = mkdtempSync(join(dir, 'o-'));
+    writeFileSync(join(sub, 'file'), 'x');
+    expectOneLine(['train', '--data', 'mnist', '--out', join(sub, 'file', 'run')], /--out .*file\/run: .*file is a file, so the folder cannot be created; choose another --out$/);
+    expect(readdirSync(sub)).toEqual(['file']);
+  });
+  it('--resume on a folder without a run in it', () => {
+    const sub = mkdtempSync(join(dir, 'r-'));
+    expectOneLine(['train', '--resume', sub], /--resume .*: no config\.json there; is it a run folder of webgpu-dec train\?$/);
+  });
+  it('--resume on a run folder without a checkpoint', () => {
+    const sub = mkdtempSync(join(dir, 'r-'));
+    writeFileSync(join(sub, 'config.json'), JSON.stringify({ format: 'webgpu-dec-config/1' }));
+    expectOneLine(['train', '--resume', sub], /: no checkpoint\.safetensors to resume from; start the run without --resume$/);
+    expect(readdirSync(sub)).toEqual(['config.json']);
+  });
+  it('--resume with other flags', () => {
+    expectOneLine(['train', '--resume', dir, '--k', '3'], /^webgpu-dec: --resume continues the run as configured in its config\.json; drop --k$/);
+  });
+  it('predict with a model whose input dimension differs from the data', () => {
+    const sub = mkdtempSync(join(dir, 'p-'));
+    writeFileSync(join(sub, 'model.safetensors'), tinyModel());
+    writeFileSync(join(sub, 'x.npy'), points); // 2 columns, the model takes 3
+    expectOneLine(['predict', '--model', join(sub, 'model.safetensors'), '--data', join(sub, 'x.npy'), '--out', join(sub, 'pred.csv')],
+      /x\.npy: 2 columns, but the model .*model\.safetensors takes 3 inputs; pass data of the kind it was trained on$/);
+    expect(readdirSync(sub).sort()).toEqual(['model.safetensors', 'x.npy']);
+  });
+  it('predict with a file that is not a model', () => {
+    const sub = mkdtempSync(join(dir, 'p-'));
+    writeFileSync(join(sub, 'x.npy'), points);
+    expectOneLine(['predict', '--model', join(sub, 'x.npy'), '--data', join(sub, 'x.npy'), '--out', join(sub, 'pred.csv')], /x\.npy: /);
+  });
+  it('embed without --model', () => {
+    expectOneLine(['embed', '--data', 'mnist', '--out', join(dir, 'z.npy')], /^webgpu-dec: embed needs --model; see webgpu-dec embed --help$/);
   });
 });
 

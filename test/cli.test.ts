@@ -78,6 +78,23 @@ describe('the command line', () => {
     expect(idx.map((r) => r[0])).toEqual([...idx.map((r) => r[0])].sort((a, b) => a - b));
     expect(new Set(idx.map((r) => r[0])).size).toBe(200);
     for (const [i, , , label] of idx) expect(label).toBe(digits.labels![i]);
+    // predict with the saved model on all 10,000 digits: the 200 training rows get training's clusters
+    const pred = join(out, '..', 'pred.csv');
+    const p = cli(['predict', '--model', join(out, 'model.safetensors'), '--data', 'mnist', '--out', pred]);
+    expect(p.status, p.stderr).toBe(0);
+    const predicted = readFileSync(pred, 'utf8').trim().split('\n').slice(1).map((r) => r.split(',').map(Number));
+    expect(predicted).toHaveLength(10000);
+    for (const [i, cluster, confidence] of idx) {
+      expect(predicted[i][1]).toBe(cluster);
+      expect(predicted[i][2]).toBeCloseTo(confidence, 3);
+    }
+    expect(JSON.parse(readFileSync(join(out, '..', 'pred.metrics.json'), 'utf8'))).toMatchObject({ n: 10000, k: 10 });
+    expect(p.stderr).toMatch(/ACC \d\.\d+ {2}NMI/);
+    // embed: an .npy of [10000, 10] float32
+    const z = join(out, '..', 'z.npy');
+    expect(cli(['embed', '--model', join(out, 'model.safetensors'), '--data', 'mnist', '--out', z]).status).toBe(0);
+    expect(readFileSync(z).subarray(0, 128).toString('latin1')).toMatch(/^\x93NUMPY\x01\x00.{2}\{'descr': '<f4', 'fortran_order': False, 'shape': \(10000, 10\), \}/);
+    expect(readFileSync(z).length).toBe(128 + 10000 * 10 * 4);
     expect(r.stderr).toMatch(/\[pretrain\].*epoch 2.*loss/);
     expect(r.stderr).toMatch(/\[dec\].*changed/);
   });

@@ -28,7 +28,7 @@ export const trainFlags: FlagSpec = {
   seed: { kind: 'int', help: 'all randomness flows from it (default 0)' },
   out: { kind: 'string', help: 'run folder (default dec-out)' },
   resume: { kind: 'string', help: 'continue the run in this folder from its checkpoint (takes no other flags but --adapter, --checkpoint-every)' },
-  'checkpoint-every': { kind: 'string', help: 'checkpoint every N training steps ("500") or minutes ("10m", the default)' },
+  'checkpoint-every': { kind: 'string', help: 'checkpoint every N training steps ("500") or minutes ("10m", the default); --resume keeps the run\'s' },
   alpha: { kind: 'number', help: "Student's t degrees of freedom (default 1)" },
   'update-interval': { kind: 'int', help: 'DEC iterations between target updates (default 140)' },
   tol: { kind: 'number', help: 'stop when fewer than this fraction of points change cluster (default 0.001)' },
@@ -95,8 +95,8 @@ interface Plan {
   resume?: Snapshot;
 }
 
-function policyOf(f: Flags): CheckpointPolicy {
-  const text = (f['checkpoint-every'] as string | undefined) ?? '10m';
+function policyOf(f: Flags, fallback = '10m'): CheckpointPolicy {
+  const text = (f['checkpoint-every'] as string | undefined) ?? fallback;
   const p = parsePolicy(text);
   if (!p) throw new UsageError(`--checkpoint-every must be a number of steps ("500") or minutes ("10m"); got "${text}"`);
   return p;
@@ -113,6 +113,7 @@ function planNew(f: Flags): Plan {
   const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
   const { ds, sha256, rows } = runData(source, o.seed ?? 0);
   const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256 }, ds.n);
+  if (f['checkpoint-every'] !== undefined) cfg.checkpointEvery = f['checkpoint-every'] as string;
   return { cfg, ds, out, policy };
 }
 
@@ -135,7 +136,7 @@ function planResume(f: Flags): Plan {
   checkWritableDir(dir, '--resume');
   const { ds, sha256 } = runData(cfg.source, cfg.seed);
   if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
-  return { cfg, ds, out: dir, policy: policyOf(f), resume };
+  return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };
 }
 
 export async function train(args: string[]): Promise<number> {
@@ -165,7 +166,8 @@ export async function train(args: string[]): Promise<number> {
     if (e instanceof Interrupted) throw new Interrupted(`(${e.message.replace(/^interrupted /, '')}); continue with: webgpu-dec train --resume ${out}`);
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    // The SIGINT handler stays until the process exits: a late second Ctrl-C must not kill the
+    // process while it reports how to resume.
     rt.destroy();
   }
 }

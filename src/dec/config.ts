@@ -61,6 +61,8 @@ export interface RunConfig {
   kmeansRestarts: number;
   rawKmeansRestarts: number;
   preprocess: Preprocess;
+  /** `--checkpoint-every` as given ("500" steps or "10m"); --resume keeps it unless given again. */
+  checkpointEvery: string;
 }
 
 function positive(name: string, v: number | undefined, min = 1): void {
@@ -126,5 +128,6 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number): RunC
     kmeansRestarts: o.kmeansRestarts ?? preset.kmeansRestarts,
     rawKmeansRestarts: o.rawKmeansRestarts ?? preset.rawKmeansRestarts,
     preprocess: defaultPreprocess,
+    checkpointEvery: '10m',
   };
 }

@@ -114,6 +114,7 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
     if (!r) {
       const raw = await timed('raw', () => rawKmeansPhase(rt, x, cfg, h));
       if (raw) ck.done['done.raw.labels'] = u32(raw.labels);
+      await boundary('pretrain', ae); // a good checkpoint before any training step
     }
     if (todo('pretrain')) {
       await timed('pretrain', () => pretrainPhase(rt, ae, x, cfg, h));

@@ -77,6 +77,7 @@ function restore(ctx: Ctx, s: Stage): number {
   const r = ctx.resume;
   if (!r || r.position.stage !== s.index) return 0;
   loadAutoencoder(s.ae, r.tensors, 'checkpoint');
+  if (r.position.step === 0) return 0; // the checkpoint at the start: weights only, no optimiser yet
   const v = s.opt.params.map((_, i) => r.tensors[`opt.${i}.v`].data as Float32Array);
   const m = s.opt.params.map((_, i) => r.tensors[`opt.${i}.m`].data as Float32Array);
   s.opt.importState({ t: r.info['opt.t'], v, m });

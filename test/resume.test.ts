@@ -1,0 +1,93 @@
+// Runs that survive: a run killed with SIGKILL in pretraining and again in DEC, resumed each time,
+// ends exactly as an uninterrupted run; Ctrl-C (SIGINT) checkpoints and exits 130; a NaN stops the
+// run with exit 1, naming the phase and step, and keeps the last good checkpoint. Through the
+// command line, as a user meets it.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Checkpoints } from '../src/dec/checkpoint.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dec-resume-'));
+const BIN = 'bin/webgpu-dec.js';
+
+// A small run: 300 digits, a small network, 300 pretraining steps (layer-wise would do too), 150
+// DEC iterations with a target update every 25; a checkpoint every 10 steps.
+const small = ['train', '--n', '300', '--dims', '32,32,64,10', '--batch', '64', '--pretrain-steps', '300', '--max-iter', '150', '--update-interval', '25',
+  '--tol', '0', '--kmeans-restarts', '2', '--raw-kmeans-restarts', '1', '--seed', '5'];
+
+const runSync = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+
+/**
+ * Starts `args` in its own process group and kills the whole group with SIGKILL as soon as stderr
+ * shows a line matching `when`; resolves with the stderr seen.
+ */
+function killWhen(args: string[], when: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (when.test(err) && child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    });
+    child.on('close', (code, signal) => (signal === 'SIGKILL' ? resolve(err) : reject(new Error(`exited ${code} before the kill:\n${err}`))));
+  });
+}
+
+const outputs = (dir: string) => {
+  const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+  return { assignments: readFileSync(join(dir, 'assignments.csv'), 'utf8'), scores: [m.dec, m.ae_kmeans, m.raw_kmeans, m.dec_iterations, m.stopped_by] };
+};
+
+describe('checkpoints and --resume', () => {
+  it('killed (SIGKILL) in pretraining and in DEC, resumed twice: the same assignments and metrics as one run', async () => {
+    const straight = join(root, 'straight');
+    const r = runSync([...small, '--out', straight]);
+    expect(r.status, r.stderr).toBe(0);
+
+    const dir = join(root, 'killed');
+    const first = await killWhen([...small, '--checkpoint-every', '10', '--out', dir], /checkpoint: pretrain stage 1 at step [1-9]\d/);
+    expect(first).toMatch(/checkpoint: pretrain/);
+    expect(Checkpoints.load(dir).position.phase).toBe('pretrain');
+    const second = await killWhen(['train', '--resume', dir], /checkpoint: dec at step [1-9]\d/); // the run's --checkpoint-every
+    expect(second).toMatch(/resuming .* at pretrain step [1-9]\d/);
+    expect(Checkpoints.load(dir).position).toMatchObject({ phase: 'dec' });
+    const third = runSync(['train', '--resume', dir]);
+    expect(third.status, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/resuming .* at dec step [1-9]\d/);
+    expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false); // removed once the outputs are written
+    expect(outputs(dir)).toEqual(outputs(straight));
+  });
+
+  it('Ctrl-C (SIGINT) finishes the step, writes a checkpoint and exits 130; --resume then finishes', async () => {
+    const dir = join(root, 'sigint');
+    const child = spawn(process.execPath, [BIN, ...small, '--out', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (!sent && /\[pretrain\] .*iter [1-9]\d/.test(err)) sent = child.kill('SIGINT'); // one Ctrl-C
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve)); // 'close': after stderr has ended
+    expect(code, err).toBe(130);
+    expect(err).toMatch(/stopping after this step/);
+    expect(err.trim().split('\n').at(-1), err).toMatch(/^webgpu-dec: interrupted \(pretrain stage 1 at step \d+\); continue with: webgpu-dec train --resume /);
+    expect(Checkpoints.load(dir).position.phase).toBe('pretrain');
+    const resumed = runSync(['train', '--resume', dir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(existsSync(join(dir, 'metrics.json'))).toBe(true);
+  });
+
+  it('a NaN in training stops the run (exit 1, phase and step named) and keeps the last good checkpoint', () => {
+    const dir = join(root, 'nan');
+    const r = runSync(['train', '--preset', 'endtoend', '--n', '200', '--dims', '16,16,32,10', '--lr', '1e30', '--pretrain-steps', '50',
+      '--raw-kmeans-restarts', '0', '--checkpoint-every', '1', '--out', dir]);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(/^webgpu-dec: pretrain stage 1 at step \d+: \S+ became NaN or Inf; the last good checkpoint is kept/);
+    const last = Checkpoints.load(dir);
+    expect(last.position.phase).toBe('pretrain');
+    for (const t of Object.values(last.tensors)) if (t.dtype === 'F32') expect(t.data.every(Number.isFinite)).toBe(true);
+  });
+});
