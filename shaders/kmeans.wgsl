@@ -8,9 +8,9 @@ struct Params {
   k: u32,
   j: u32,        // nearest_update: the newly chosen centre
   offset: u32,   // global index of the chunk's first point
-  first: u32,    // update_sums: 1 for the first chunk (start the sums), 0 to add to them
   pad0: u32,
   pad1: u32,
+  pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -29,22 +29,6 @@ fn sq_dist(i: u32, j: u32) -> f32 {
   return s;
 }
 
-// Assignment step: label[i] = argmin_j ‖x_i − c_j‖² (lowest j on ties), dist[i] = that minimum.
-@compute @workgroup_size(64)
-fn assign(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
-  if (i >= P.n) { return; }
-  var best = 0u;
-  var bestD = sq_dist(i, 0u);
-  for (var j = 1u; j < P.k; j++) {
-    let dj = sq_dist(i, j);
-    if (dj < bestD) { best = j; bestD = dj; }
-  }
-  if (label[P.offset + i] != best) { atomicAdd(&stats[0], 1u); }
-  label[P.offset + i] = best;
-  dist[P.offset + i] = bestD;
-}
-
 // k-means++ seeding: dist[i] = min(dist[i], ‖x_i − c_j‖²) for the newly chosen centre j = P.j.
 @compute @workgroup_size(64)
 fn nearest_update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -53,46 +37,73 @@ fn nearest_update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   dist[P.offset + i] = min(dist[P.offset + i], sq_dist(i, P.j));
 }
 
-@group(0) @binding(1) var<storage, read> ux: array<f32>;
-@group(0) @binding(2) var<storage, read> ulabel: array<u32>;          // [all n]
-@group(0) @binding(3) var<storage, read_write> usum: array<f32>;      // [k, d] running sums
-@group(0) @binding(4) var<storage, read_write> ucount: array<u32>;    // [k] cluster sizes
+// ---- Lloyd iterations through matrix products ---------------------------------------------------
+// ‖x_i − c_j‖² = ‖x_i‖² − 2 x_i·c_j + ‖c_j‖²: the dot products G = X Cᵀ and the sums Hᵀ X (H the
+// one-hot labels) are matrix products (the engine's fast matmul, tens of times faster than a loop
+// per point on lavapipe); the kernels below do the rest, per chunk of points.
 
-// Update step, part 1, once per chunk: usum_j += Σ x_i over the chunk's points labelled j, for
-// invocation (t, j) = dimension t of centre j. The sum runs over i in order, chunk after chunk,
-// continuing from the stored partial sum: the same additions in the same order as one pass.
+@group(0) @binding(1) var<storage, read> nx: array<f32>;              // one chunk of [n, d] points, or [k, d] centres
+@group(0) @binding(2) var<storage, read_write> norms: array<f32>;     // [all n] or [k]
+
+// norms[offset + i] = ‖x_i‖² for the P.n rows of nx.
 @compute @workgroup_size(64)
-fn update_sums(@builtin(global_invocation_id) gid: vec3u) {
-  let t = gid.x;
-  let j = gid.y;
-  if (t >= P.d || j >= P.k) { return; }
+fn row_norms(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  if (i >= P.n) { return; }
   var s = 0.0;
-  var count = 0u;
-  if (P.first == 0u) {
-    s = usum[j * P.d + t];
-    // Only invocation t = 0 reads and writes the count: no other invocation touches ucount.
-    if (t == 0u) { count = ucount[j]; }
+  for (var t = 0u; t < P.d; t++) {
+    let v = nx[i * P.d + t];
+    s += v * v;
   }
-  for (var i = 0u; i < P.n; i++) {
-    if (ulabel[P.offset + i] == j) {
-      s += ux[i * P.d + t];
-      count++;
-    }
-  }
-  usum[j * P.d + t] = s;
-  if (t == 0u) { ucount[j] = count; }
+  norms[P.offset + i] = s;
 }
 
-@group(0) @binding(1) var<storage, read> fsum: array<f32>;           // [k, d]
-@group(0) @binding(2) var<storage, read> fcount: array<u32>;         // [k]
+@group(0) @binding(1) var<storage, read> g: array<f32>;               // [n (chunk), k] G = X Cᵀ
+@group(0) @binding(2) var<storage, read> xn: array<f32>;              // [all n] ‖x_i‖²
+@group(0) @binding(3) var<storage, read> cn: array<f32>;              // [k] ‖c_j‖²
+@group(0) @binding(4) var<storage, read_write> alabel: array<u32>;    // [all n]
+@group(0) @binding(5) var<storage, read_write> adist: array<f32>;     // [all n]
+@group(0) @binding(6) var<storage, read_write> astats: array<atomic<u32>>;
+
+// Assignment step: label[i] = argmin_j ‖x_i − c_j‖² (lowest j on ties), dist[i] = that minimum
+// (clamped at 0: the expansion can round below it); stats[0] counts the points that changed.
+@compute @workgroup_size(64)
+fn assign_dots(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  if (i >= P.n) { return; }
+  var best = 0u;
+  var bestD = cn[0] - 2.0 * g[i * P.k];
+  for (var j = 1u; j < P.k; j++) {
+    let dj = cn[j] - 2.0 * g[i * P.k + j];
+    if (dj < bestD) { best = j; bestD = dj; }
+  }
+  let at = P.offset + i;
+  if (alabel[at] != best) { atomicAdd(&astats[0], 1u); }
+  alabel[at] = best;
+  adist[at] = max(0.0, xn[at] + bestD);
+}
+
+@group(0) @binding(1) var<storage, read> hlabel: array<u32>;          // [all n]
+@group(0) @binding(2) var<storage, read_write> h: array<f32>;         // [n (chunk), k]
+
+// H[i, j] = 1 where point i is in cluster j, else 0 (for the sums Hᵀ X and the counts Σ_i H).
+@compute @workgroup_size(64)
+fn one_hot(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.y * nwg.x * 64u + gid.x;
+  if (i >= P.n) { return; }
+  for (var j = 0u; j < P.k; j++) { h[i * P.k + j] = select(0.0, 1.0, hlabel[P.offset + i] == j); }
+}
+
+@group(0) @binding(1) var<storage, read> fsum: array<f32>;           // [k, d] Σ of each cluster's points
+@group(0) @binding(2) var<storage, read> fcount: array<f32>;         // [k] cluster sizes
 @group(0) @binding(3) var<storage, read_write> fc: array<f32>;       // [k, d] centroids, updated
 
-// Update step, part 2: c_j = usum_j / |j|. An empty cluster keeps its old centre (its count 0 is
+// Update step: c_j = Σ_{i in j} x_i / |j|. An empty cluster keeps its old centre (its count 0 is
 // reported; the host re-seeds it).
 @compute @workgroup_size(64)
 fn update_finish(@builtin(global_invocation_id) gid: vec3u) {
   let t = gid.x;
   let j = gid.y;
   if (t >= P.d || j >= P.k) { return; }
-  if (fcount[j] > 0u) { fc[j * P.d + t] = fsum[j * P.d + t] / f32(fcount[j]); }
+  if (fcount[j] > 0.0) { fc[j * P.d + t] = fsum[j * P.d + t] / fcount[j]; }
 }

@@ -3,7 +3,7 @@ import { kmeans } from '../src/dec/kmeans.js';
 import { accuracy } from '../src/metrics/clustering.js';
 import { makeRng, gaussian } from '../src/nn/init.js';
 import { ChunkedRows, planRows } from '../src/tensor/index.js';
-import { useRuntime } from './helpers.js';
+import { expectClose, useRuntime } from './helpers.js';
 
 const rt = useRuntime();
 
@@ -61,8 +61,9 @@ describe('k-means on the GPU', () => {
   });
   it('points split into chunks (data larger than one binding) give exactly the one-chunk result', async () => {
     const { x } = blobs(6, 5, 70, 4);
-    const whole = points(x, 420, 5);
-    const chunked = ChunkedRows.upload(rt(), { rows: 420, rowsPerChunk: 64, blockRows: 64 }, 5, x); // 7 chunks, the last partial
+    // The same blocks of 64 points (what a pass adds up in order), in one chunk or in 7.
+    const whole = ChunkedRows.upload(rt(), { rows: 420, rowsPerChunk: 448, blockRows: 64 }, 5, x);
+    const chunked = ChunkedRows.upload(rt(), { rows: 420, rowsPerChunk: 64, blockRows: 64 }, 5, x); // the last chunk partial
     expect(chunked.chunks).toHaveLength(7);
     const a = await kmeans(rt(), whole, { k: 6, restarts: 3, seed: 5 });
     const b = await kmeans(rt(), chunked, { k: 6, restarts: 3, seed: 5 });
@@ -71,5 +72,25 @@ describe('k-means on the GPU', () => {
     expect(b.inertia).toBe(a.inertia);
     whole.dispose();
     chunked.dispose();
+  });
+  it('the result is a fixed point of Lloyd in float64: each point with its nearest centre, each centre the mean of its points', async () => {
+    const { x } = blobs(6, 9, 80, 8); // 480 points, d = 9 (odd, not a multiple of 4)
+    const buf = points(x, 480, 9);
+    const r = await kmeans(rt(), buf, { k: 6, restarts: 2, seed: 1 });
+    const sums = new Float64Array(6 * 9);
+    const counts = new Float64Array(6);
+    for (let i = 0; i < 480; i++) {
+      const d2 = Array.from({ length: 6 }, (_, j) => {
+        let s = 0;
+        for (let t = 0; t < 9; t++) s += (x[i * 9 + t] - r.centers[j * 9 + t]) ** 2;
+        return s;
+      });
+      const nearest = d2.indexOf(Math.min(...d2));
+      if (nearest !== r.labels[i]) expect(d2[r.labels[i]] - d2[nearest]).toBeLessThan(1e-4); // a tie within float32 noise
+      counts[r.labels[i]]++;
+      for (let t = 0; t < 9; t++) sums[r.labels[i] * 9 + t] += x[i * 9 + t];
+    }
+    expectClose(r.centers, sums.map((v, i) => v / counts[Math.floor(i / 9)]), { atol: 1e-5, rtol: 1e-5 }, 'centres');
+    buf.dispose();
   });
 });

@@ -157,8 +157,7 @@ export async function train(args: string[]): Promise<number> {
     process.stderr.write(`webgpu-dec: ${what}: ${ds.n} points × ${ds.d}, k = ${cfg.k}, preset ${cfg.preset}, seed ${cfg.seed}, adapter ${rt.adapterName}\n`);
     if (!plan.resume) writeAtomic(out, CONFIG_FILE, JSON.stringify(cfg, null, 2) + '\n');
     const r = await runDec(rt, ds, cfg, { progress: stderrProgress, checkpoints, resume: plan.resume });
-    const image: [number, number] | null = cfg.source.data === 'mnist' ? [28, 28] : null;
-    const metrics = await writeRunOutputs(out, ds, r, cfg, { image, adapter: rt.adapterName });
+    const metrics = await writeRunOutputs(out, ds, r, cfg, { image: ds.image ?? null, adapter: rt.adapterName, gpuBytes: rt.pool.bytes });
     r.ae.dispose();
     printSummary(metrics, out);
     return 0;

@@ -9,6 +9,8 @@ export interface Dataset {
   labels: Int32Array | null; // [n], or null when unlabelled
   /** Each row's position in the source file (after shuffles and subsets); absent: 0..n-1. */
   index?: Uint32Array;
+  /** Height × width when each row is an image. */
+  image?: [number, number];
 }
 
 /** A seeded permutation of 0..n-1 (Fisher–Yates). */
@@ -31,7 +33,7 @@ export function takeRows(ds: Dataset, index: ArrayLike<number>): Dataset {
   for (let i = 0; i < index.length; i++) x.set(ds.x.subarray(index[i] * ds.d, (index[i] + 1) * ds.d), i * ds.d);
   const labels = ds.labels ? Int32Array.from(index, (i) => ds.labels![i]) : null;
   const source = Uint32Array.from(index, (i) => (ds.index ? ds.index[i] : i));
-  return { name: ds.name, x, n: index.length, d: ds.d, labels, index: source };
+  return { name: ds.name, x, n: index.length, d: ds.d, labels, index: source, image: ds.image };
 }
 
 /** Shuffles the rows with the seed (the bundled digits come sorted by class). */

@@ -19,6 +19,8 @@ export interface Matrix {
   cols: number;
   /** CSV only: the line (from 1) each row came from, so that later checks name what an editor shows. */
   lines?: number[];
+  /** IDX with 3 dimensions: each row is an image of height × width. */
+  image?: [number, number];
 }
 
 const formats = '.npy, .csv or .idx file (optionally .gz)';
@@ -239,5 +241,5 @@ function readIdx(file: string, buf: Buffer): Matrix {
   }
   const data = new Float32Array(rows * cols);
   for (let i = 0; i < data.length; i++) data[i] = r[1](start + i * r[0]);
-  return { data, rows, cols };
+  return { data, rows, cols, image: dims.length === 3 ? [dims[1], dims[2]] : undefined };
 }

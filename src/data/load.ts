@@ -53,5 +53,5 @@ export function loadData(data: string, labelsFile?: string, preprocess: Preproce
     labels = Int32Array.from(l.data);
   }
   applyPreprocess(m.data, preprocess);
-  return { name: basename(data), x: m.data, n: m.rows, d: m.cols, labels };
+  return { name: basename(data), x: m.data, n: m.rows, d: m.cols, labels, image: m.image };
 }

@@ -23,5 +23,5 @@ export function loadBundledMnist(): Dataset {
     x.set(p, offset);
     offset += p.length;
   }
-  return { name: 'mnist (bundled, 10k)', x, n, d: 784, labels: Int32Array.from(labels) };
+  return { name: 'mnist (bundled, 10k)', x, n, d: 784, labels: Int32Array.from(labels), image: [28, 28] };
 }

@@ -64,6 +64,8 @@ export class Checkpoints {
   readonly doneInfo: Record<string, number> = {};
   /** Set by the CLI's SIGINT handler: the next step boundary saves and stops. */
   stopRequested = false;
+  /** The phase running now and when it started: its time so far goes into each checkpoint. */
+  clock: { phase: string; since: number } | null = null;
   private stepsSince = 0;
   private lastSave = performance.now();
 
@@ -98,9 +100,14 @@ export class Checkpoints {
       if (t.dtype === 'F32' && !t.data.every(Number.isFinite)) throw new NonFiniteError(describe(snap.position), name);
     }
     if (!this.dir) return;
+    const info = { ...this.doneInfo, ...snap.info };
+    if (this.clock) {
+      const key = `seconds.${this.clock.phase}`;
+      info[key] = (info[key] ?? 0) + (performance.now() - this.clock.since) / 1000;
+    }
     const bytes = encodeSafetensors(
       { ...this.done, ...snap.tensors },
-      { format: 'webgpu-dec-checkpoint/1', position: JSON.stringify(snap.position), info: JSON.stringify({ ...this.doneInfo, ...snap.info }) },
+      { format: 'webgpu-dec-checkpoint/1', position: JSON.stringify(snap.position), info: JSON.stringify(info) },
     );
     writeAtomic(this.dir, CHECKPOINT_FILE, bytes);
     this.log(`checkpoint: ${describe(snap.position)} -> ${join(this.dir, CHECKPOINT_FILE)}`);

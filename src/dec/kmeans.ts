@@ -1,17 +1,17 @@
 // k-means on the GPU: k-means++ seeding, Lloyd iterations (assignment and update kernels), several
 // restarts, the run with the lowest inertia kept; empty clusters are re-seeded with the point
-// farthest from its centre. The points may span several chunks (data larger than one binding):
-// each kernel runs once per chunk, and the result is the same as with one chunk.
+// farthest from its centre. Distances and cluster sums go through matrix products (shaders/
+// kmeans.wgsl). The points may span several chunks (data larger than one binding): each kernel
+// runs once per chunk.
 import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
 import { makeRng, type Rng } from '../nn/init.js';
-import type { ChunkedRows } from '../tensor/index.js';
+import type { Block, ChunkedRows } from '../tensor/index.js';
 import { grid1d, kernels } from '../tensor/ops/kernels.js';
+import { matmulInto } from '../tensor/ops/matmul.js';
+import { sumRowsRaw } from '../tensor/ops/reduce.js';
 
-const bindings = ['uniform', 'read', 'read', 'rw', 'rw', 'rw'] as const;
-const ASSIGN: Kernel = { file: 'kmeans', entry: 'assign', bindings };
-const NEAREST: Kernel = { file: 'kmeans', entry: 'nearest_update', bindings };
-const UPDATE_SUMS: Kernel = { file: 'kmeans', entry: 'update_sums', bindings: ['uniform', 'read', 'read', 'rw', 'rw'] };
-const UPDATE_FINISH: Kernel = { file: 'kmeans', entry: 'update_finish', bindings: ['uniform', 'read', 'read', 'rw'] };
+/** Lloyd iterations per restart at most (scikit-learn's default). */
+export const KMEANS_MAX_ITER = 300;
 
 export interface KMeansOptions {
   k: number;
@@ -20,6 +20,8 @@ export interface KMeansOptions {
   seed: number;
   /** Stop a run when at most this many points change cluster in an iteration. */
   minChanged?: number;
+  /** Called after every Lloyd iteration: restart, iteration, points that changed cluster. */
+  onIteration?: (restart: number, iteration: number, changed: number) => void;
 }
 
 export interface KMeansResult {
@@ -29,48 +31,90 @@ export interface KMeansResult {
   iterations: number;
 }
 
-/** The GPU buffers of one k-means run over `x`, and its per-chunk dispatches. */
+const K = (entry: string, bindings: Kernel['bindings']): Kernel => ({ file: 'kmeans', entry, bindings });
+const NEAREST = K('nearest_update', ['uniform', 'read', 'read', 'rw', 'rw', 'rw']);
+const ROW_NORMS = K('row_norms', ['uniform', 'read', 'rw']);
+const ASSIGN = K('assign_dots', ['uniform', 'read', 'read', 'read', 'rw', 'rw', 'rw']);
+const ONE_HOT = K('one_hot', ['uniform', 'read', 'rw']);
+const UPDATE = K('update_finish', ['uniform', 'read', 'read', 'rw']);
+
+/**
+ * The GPU buffers of one k-means run over `x`, and its dispatches. A Lloyd iteration goes over the
+ * points in x's blocks (fixed global positions, never straddling a chunk) and adds the per-block
+ * sums in block order: the result does not depend on how the points are chunked.
+ */
 class Lloyd {
-  readonly c: GPUBuffer;
-  readonly label: GPUBuffer;
-  readonly dist: GPUBuffer;
+  readonly c: GPUBuffer; // [k, d] centres
+  readonly label: GPUBuffer; // [n]
+  readonly dist: GPUBuffer; // [n] squared distance to the own centre
+  readonly xnorm: GPUBuffer; // [n] ‖x_i‖², once
+  readonly cnorm: GPUBuffer; // [k] ‖c_j‖², per iteration
   readonly stats: GPUBuffer;
-  readonly sums: GPUBuffer;
-  readonly counts: GPUBuffer;
+  readonly sums: GPUBuffer; // [blocks, k·d]: each block's Hᵀ X
+  readonly parts: GPUBuffer; // [blocks, k]: each block's cluster sizes
+  readonly counts: GPUBuffer; // [k] cluster sizes (f32: exact below 2^24 points)
   readonly n: number;
   readonly d: number;
+  readonly blocks: Block[];
 
   constructor(
     readonly rt: Runtime,
     readonly x: ChunkedRows,
     readonly k: number,
   ) {
-    [this.n, this.d] = [x.rows, x.cols];
-    [this.c, this.sums] = [rt.acquire(k * this.d * 4), rt.acquire(k * this.d * 4)];
-    [this.label, this.dist] = [rt.acquire(this.n * 4), rt.acquire(this.n * 4)];
-    [this.stats, this.counts] = [rt.acquire(16), rt.acquire(k * 4)];
+    [this.n, this.d, this.blocks] = [x.rows, x.cols, x.blocks()];
+    const acquire = (floats: number) => rt.acquire(floats * 4);
+    [this.c, this.cnorm, this.counts, this.stats] = [acquire(k * this.d), acquire(k), acquire(k), acquire(4)];
+    [this.label, this.dist, this.xnorm] = [acquire(this.n), acquire(this.n), acquire(this.n)];
+    [this.sums, this.parts] = [acquire(this.blocks.length * k * this.d), acquire(this.blocks.length * k)];
+    x.chunks.forEach((xc, i) => rt.dispatch(ROW_NORMS, [this.params(x.chunkRows(i), i * x.plan.rowsPerChunk), xc, this.xnorm], grid1d(x.chunkRows(i))));
   }
 
-  private params(chunk: number, j = 0): Uniform {
-    const { rowsPerChunk } = this.x.plan;
-    return new Uniform(8).u32(this.x.chunkRows(chunk)).u32(this.d).u32(this.k).u32(j).u32(chunk * rowsPerChunk).u32(chunk === 0 ? 1 : 0);
+  private params(rows: number, offset: number, j = 0): Uniform {
+    return new Uniform(8).u32(rows).u32(this.d).u32(this.k).u32(j).u32(offset);
   }
 
-  /** label, dist for every point against the current centres; stats[0] counts the changes. */
-  assign(): void {
-    this.x.chunks.forEach((xc, i) => this.rt.dispatch(ASSIGN, [this.params(i), xc, this.c, this.label, this.dist, this.stats], grid1d(this.x.chunkRows(i))));
+  /**
+   * label, dist for every point against the current centres (stats[0] counts the changes); with
+   * `update`, then the new centres (means of their points; empty clusters keep theirs) and counts.
+   */
+  pass(update: boolean): void {
+    const { rt, k, d } = this;
+    rt.dispatch(ROW_NORMS, [this.params(k, 0), this.c, this.cnorm], grid1d(k));
+    this.blocks.forEach((b, i) => {
+      const xb = rt.acquire(b.rows * d * 4);
+      this.x.copyOut(b.start, b.rows, xb, 0);
+      const g = rt.acquire(b.rows * k * 4);
+      matmulInto(rt, xb, this.c, g, b.rows, k, d, { transB: true }); // G = X Cᵀ
+      rt.dispatch(ASSIGN, [this.params(b.rows, b.start), g, this.xnorm, this.cnorm, this.label, this.dist, this.stats], grid1d(b.rows));
+      if (update) {
+        const h = g; // G is spent: the one-hot labels H take its place
+        rt.dispatch(ONE_HOT, [this.params(b.rows, b.start), this.label, h], grid1d(b.rows));
+        const s = rt.acquire(k * d * 4);
+        matmulInto(rt, h, xb, s, k, d, b.rows, { transA: true }); // each cluster's sum over the block: Hᵀ X
+        rt.copy(s, this.sums, k * d * 4, 0, i * k * d * 4);
+        sumRowsRaw(rt, h, b.rows, k, 1, s); // its sizes
+        rt.copy(s, this.parts, k * 4, 0, i * k * 4);
+        rt.release(s);
+      }
+      rt.release(g);
+      rt.release(xb);
+      rt.flush(); // the block's buffers go back to the pool
+    });
+    if (!update) return;
+    const total = rt.acquire(k * d * 4);
+    sumRowsRaw(rt, this.sums, this.blocks.length, k * d, 1, total);
+    sumRowsRaw(rt, this.parts, this.blocks.length, k, 1, this.counts);
+    rt.dispatch(UPDATE, [this.params(k, 0), total, this.counts, this.c], [Math.ceil(d / 64), k]);
+    rt.release(total);
   }
 
   /** dist = min(dist, distance to centre j), for k-means++. */
   nearest(j: number): void {
-    this.x.chunks.forEach((xc, i) => this.rt.dispatch(NEAREST, [this.params(i, j), xc, this.c, this.label, this.dist, this.stats], grid1d(this.x.chunkRows(i))));
-  }
-
-  /** Centres = means of their points (empty clusters keep theirs); counts = cluster sizes. */
-  update(): void {
-    const groups: [number, number] = [Math.ceil(this.d / 64), this.k];
-    this.x.chunks.forEach((xc, i) => this.rt.dispatch(UPDATE_SUMS, [this.params(i), xc, this.label, this.sums, this.counts], groups));
-    this.rt.dispatch(UPDATE_FINISH, [this.params(0), this.sums, this.counts, this.c], groups);
+    this.x.chunks.forEach((xc, i) => {
+      const u = this.params(this.x.chunkRows(i), i * this.x.plan.rowsPerChunk, j);
+      this.rt.dispatch(NEAREST, [u, xc, this.c, this.label, this.dist, this.stats], grid1d(this.x.chunkRows(i)));
+    });
   }
 
   /** Copies point `row` into centre j. */
@@ -79,13 +123,13 @@ class Lloyd {
   }
 
   dispose(): void {
-    for (const b of [this.c, this.sums, this.label, this.dist, this.stats, this.counts]) this.rt.release(b);
+    for (const b of [this.c, this.cnorm, this.counts, this.stats, this.label, this.dist, this.xnorm, this.sums, this.parts]) this.rt.release(b);
   }
 }
 
 /** Clusters the rows of `x` (on the GPU). */
 export async function kmeans(rt: Runtime, x: ChunkedRows, opts: KMeansOptions): Promise<KMeansResult> {
-  const { k, restarts, maxIter = 300, minChanged = 0 } = opts;
+  const { k, restarts, maxIter = KMEANS_MAX_ITER, minChanged = 0 } = opts;
   const n = x.rows;
   if (k > n) throw new Error(`k-means: k = ${k} clusters but only ${n} points`);
   const rng = makeRng(`kmeans:${opts.seed}`);
@@ -98,10 +142,10 @@ export async function kmeans(rt: Runtime, x: ChunkedRows, opts: KMeansOptions): 
       let it = 0;
       for (; it < maxIter; it++) {
         rt.write(run.stats, new Uint32Array(4));
-        run.assign();
-        run.update();
+        run.pass(true);
         const [changed] = await rt.readU32(run.stats, 1);
-        const sizes = await rt.readU32(run.counts, k);
+        const sizes = await rt.readF32(run.counts, k);
+        opts.onIteration?.(r, it, changed);
         if (sizes.some((s) => s === 0)) {
           await reseedEmpty(run, sizes);
           continue;
@@ -109,7 +153,7 @@ export async function kmeans(rt: Runtime, x: ChunkedRows, opts: KMeansOptions): 
         if (changed <= minChanged && it > 0) break;
       }
       // Final assignment against the final centres, and its inertia Σ_i min_j ‖x_i − c_j‖².
-      run.assign();
+      run.pass(false);
       const u = new Uniform(4).u32(1).u32(n).f32(1).u32(0);
       rt.dispatch(kernels.sum_all, [u, run.dist, rt.scratch, inertiaBuf], [1], { MASK_B: false });
       const [inertia] = await rt.readF32(inertiaBuf, 1);
@@ -150,7 +194,7 @@ async function seedPlusPlus(run: Lloyd, rng: Rng): Promise<void> {
 }
 
 /** Moves each empty cluster's centre onto the point farthest from its own centre. */
-async function reseedEmpty(run: Lloyd, sizes: Uint32Array): Promise<void> {
+async function reseedEmpty(run: Lloyd, sizes: Float32Array): Promise<void> {
   const d2 = await run.rt.readF32(run.dist, run.n);
   sizes.forEach((size, j) => {
     if (size !== 0) return;

@@ -26,7 +26,7 @@ export function assignmentsCsv(index: ArrayLike<number> | undefined, cluster: Ui
 
 export const round = (x: Scores | null) => x && { acc: +x.acc.toFixed(4), nmi: +x.nmi.toFixed(4), ari: +x.ari.toFixed(4) };
 
-export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: string) {
+export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: string, gpuBytes: number) {
   const sec = (v: number) => +v.toFixed(1);
   return {
     dec: round(r.dec),
@@ -39,6 +39,8 @@ export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: s
     preset: cfg.preset,
     adapter,
     data: { name: ds.name, n: ds.n, d: ds.d, k: cfg.k },
+    /** GPU buffers the run allocated (the pool keeps them for reuse, so this is its peak), MiB. */
+    gpu_buffers_mib: +(gpuBytes / 2 ** 20).toFixed(1),
     nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)',
   };
 }
@@ -46,10 +48,16 @@ export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: s
 export type RunMetrics = ReturnType<typeof runMetrics>;
 
 /** Writes metrics.json, assignments.csv and model.safetensors; the checkpoint is removed once they are. */
-export async function writeRunOutputs(dir: string, ds: Dataset, r: RunResult, cfg: RunConfig, meta: Pick<ModelMeta, 'image' | 'adapter'>): Promise<RunMetrics> {
-  const metrics = runMetrics(ds, r, cfg, meta.adapter);
+export async function writeRunOutputs(
+  dir: string,
+  ds: Dataset,
+  r: RunResult,
+  cfg: RunConfig,
+  meta: Pick<ModelMeta, 'image' | 'adapter'> & { gpuBytes: number },
+): Promise<RunMetrics> {
+  const metrics = runMetrics(ds, r, cfg, meta.adapter, meta.gpuBytes);
   writeAtomic(dir, 'assignments.csv', assignmentsCsv(ds.index, r.labels, r.confidence, ds.labels));
-  const model: ModelMeta = { dims: cfg.dims, k: cfg.k, alpha: cfg.dec.alpha, preprocess: cfg.preprocess, preset: cfg.preset, seed: cfg.seed, ...meta };
+  const model: ModelMeta = { dims: cfg.dims, k: cfg.k, alpha: cfg.dec.alpha, preprocess: cfg.preprocess, preset: cfg.preset, seed: cfg.seed, image: meta.image, adapter: meta.adapter };
   writeAtomic(dir, MODEL_FILE, await modelBytes(r.ae, r.centers, model));
   writeAtomic(dir, 'metrics.json', JSON.stringify(metrics, null, 2) + '\n');
   rmSync(join(dir, CHECKPOINT_FILE), { force: true });

@@ -14,7 +14,7 @@ import { upload } from './batches.js';
 import { Checkpoints, type Position, type Snapshot } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { trainDec, type DecResult } from './dec-train.js';
-import { kmeans, type KMeansResult } from './kmeans.js';
+import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from './kmeans.js';
 import { autoencoderTensors, loadAutoencoder } from './model-file.js';
 import { pretrainEndToEnd, pretrainLayerwise } from './pretrain.js';
 import type { ProgressSink } from './progress.js';
@@ -26,11 +26,22 @@ export interface PhaseHooks {
   resume?: Snapshot;
 }
 
+/** k-means with progress: a line every 20 Lloyd iterations (each a pass over the n points). */
+function kmeansWithProgress(rt: Runtime, x: ChunkedRows, phase: string, restarts: number, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
+  const t0 = performance.now();
+  const onIteration = (restart: number, it: number, changed: number) => {
+    if ((it + 1) % 20 !== 0) return;
+    const elapsedS = (performance.now() - t0) / 1000;
+    hooks.progress({ phase: `${phase} ${restart + 1}/${restarts}`, step: it + 1, total: KMEANS_MAX_ITER, changed: changed / x.rows, elapsedS });
+  };
+  hooks.progress({ phase, step: 0, total: restarts, elapsedS: 0 });
+  return kmeans(rt, x, { k: cfg.k, restarts, seed: cfg.seed, maxIter: KMEANS_MAX_ITER, onIteration });
+}
+
 /** k-means on the inputs themselves: the baseline DEC is compared with (null when 0 restarts). */
 export async function rawKmeansPhase(rt: Runtime, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult | null> {
   if (cfg.rawKmeansRestarts === 0) return null;
-  hooks.progress({ phase: 'raw k-means', step: 0, total: cfg.rawKmeansRestarts, elapsedS: 0 });
-  return kmeans(rt, x, { k: cfg.k, restarts: cfg.rawKmeansRestarts, seed: cfg.seed });
+  return kmeansWithProgress(rt, x, 'raw k-means', cfg.rawKmeansRestarts, cfg, hooks);
 }
 
 /** A new autoencoder, initialised from the seed. */
@@ -51,8 +62,7 @@ export async function pretrainPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows
 export async function kmeansPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
   const z = encodeAll(ae, x);
   try {
-    hooks.progress({ phase: 'k-means', step: 0, total: cfg.kmeansRestarts, elapsedS: 0 });
-    return await kmeans(rt, z, { k: cfg.k, restarts: cfg.kmeansRestarts, seed: cfg.seed });
+    return await kmeansWithProgress(rt, z, 'k-means', cfg.kmeansRestarts, cfg, hooks);
   } finally {
     z.dispose();
   }
@@ -98,10 +108,12 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
     for (const [name, v] of Object.entries(r.info)) if (name.startsWith('seconds.')) ck.doneInfo[name] = v;
   }
   const seconds = (phase: string) => ck.doneInfo[`seconds.${phase}`] ?? 0;
+  // Phase times add up over resumed runs (a checkpoint carries the running phase's time so far).
   const timed = async <T>(phase: string, fn: () => Promise<T>): Promise<T> => {
-    const t = performance.now();
+    ck.clock = { phase, since: performance.now() };
     const out = await fn();
-    ck.doneInfo[`seconds.${phase}`] = seconds(phase) + (performance.now() - t) / 1000;
+    ck.doneInfo[`seconds.${phase}`] = seconds(phase) + (performance.now() - ck.clock.since) / 1000;
+    ck.clock = null;
     return out;
   };
   const boundary = async (phase: Position['phase'], ae: Autoencoder) =>

@@ -20,6 +20,8 @@ export class BufferPool {
   private meta = new WeakMap<GPUBuffer, { key: string; id: number }>();
   /** Number of buffers ever created: the "pool stays flat" test watches this. */
   created = 0;
+  /** Their bytes: buffers are kept for reuse, never freed, so this is also the pool's peak. */
+  bytes = 0;
 
   constructor(private device: GPUDevice) {}
 
@@ -30,6 +32,7 @@ export class BufferPool {
     if (reuse) return reuse;
     const buffer = this.device.createBuffer({ size, usage, label });
     this.created++;
+    this.bytes += size;
     this.meta.set(buffer, { key, id: this.created });
     return buffer;
   }
