@@ -7,8 +7,8 @@ import { configFor, useRuntime } from './helpers.js';
 const rt = useRuntime();
 
 // The quick preset scaled to 1,000 points (batch 64, 60 epochs, 300 DEC iterations): about 50 s
-// on lavapipe; the code path is the one `npm start` takes. Measured with seed 0: raw k-means ACC
-// 0.508, AE + k-means 0.535, DEC 0.592.
+// on lavapipe on a 2-core AVX-512 machine, 150 s on a 2-core AVX2 one; the code path is the one
+// `npm start` takes.
 describe('DEC end to end', () => {
   it('on 1,000 bundled digits beats k-means on the raw pixels', async () => {
     const ds = stratifiedSubset(loadBundledMnist(), 1000, 0); // shuffled, 100 per class or so

@@ -6,14 +6,15 @@ import { basename, dirname, join } from 'node:path';
 import { Runtime } from '../gpu/runtime.js';
 import { loadData } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
-import { assign, encodeAll } from '../dec/assign.js';
+import { assign, encodeAll, type AssignModel } from '../dec/assign.js';
 import { upload } from '../dec/batches.js';
 import { readModel, modelOnGpu, type LoadedModel } from '../dec/model-file.js';
 import { assignmentsCsv, round } from '../dec/outputs.js';
-import { checkWritableFile, writeAtomic } from '../io/atomic.js';
+import { checkWritableFile, writeFileAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
 import { npyBytes } from '../io/npy.js';
 import { scores } from '../metrics/clustering.js';
+import type { ChunkedRows } from '../tensor/index.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
 
 const common: FlagSpec = {
@@ -44,47 +45,48 @@ function prepare(f: Flags, command: string): { model: LoadedModel; ds: Dataset; 
   return { model, ds, out };
 }
 
-export async function predict(args: string[]): Promise<number> {
-  const f = parseFlags(args, predictFlags);
-  const { model, ds, out } = prepare(f, 'predict');
+/** Opens the adapter, puts the model and the data on it, runs `fn`, and frees it all. */
+async function withModelOnGpu<T>(f: Flags, model: LoadedModel, ds: Dataset, fn: (m: AssignModel, x: ChunkedRows) => Promise<T>): Promise<T> {
   const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
   try {
     const { ae, mu } = modelOnGpu(rt, model, f.model as string);
     const x = upload(rt, ds);
-    const a = await assign(rt, { ae, mu: mu.buffer, k: model.meta.k, alpha: model.meta.alpha }, x, { confidence: true });
-    x.dispose();
-    ae.dispose();
-    mu.dispose();
-    writeAtomic(dirname(out), basename(out), assignmentsCsv(undefined, a.hard, a.confidence!, ds.labels));
-    const sizes = Array.from({ length: model.meta.k }, (_, j) => a.hard.filter((c) => c === j).length);
-    process.stderr.write(`webgpu-dec: ${ds.n} points of ${ds.name} assigned to ${model.meta.k} clusters (sizes ${sizes.join(' ')}); wrote ${out}\n`);
-    if (ds.labels) {
-      const s = round(scores(ds.labels, a.hard))!;
-      const metricsFile = join(dirname(out), `${basename(out).replace(/\.csv$/i, '')}.metrics.json`);
-      const json = { ...s, n: ds.n, k: model.meta.k, data: f.data, model: f.model, nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)' };
-      writeAtomic(dirname(metricsFile), basename(metricsFile), JSON.stringify(json, null, 2) + '\n');
-      process.stderr.write(`webgpu-dec: ACC ${s.acc.toFixed(3)}  NMI ${s.nmi.toFixed(3)}  ARI ${s.ari.toFixed(3)}; wrote ${metricsFile}\n`);
-    }
-    return 0;
+    const out = await fn({ ae, mu: mu.buffer, k: model.meta.k, alpha: model.meta.alpha }, x);
+    [x, ae, mu].forEach((t) => t.dispose());
+    return out;
   } finally {
     rt.destroy();
   }
 }
 
+export async function predict(args: string[]): Promise<number> {
+  const f = parseFlags(args, predictFlags);
+  const { model, ds, out } = prepare(f, 'predict');
+  const a = await withModelOnGpu(f, model, ds, (m, x) => assign(x.rt, m, x, { confidence: true }));
+  writeFileAtomic(out, assignmentsCsv(undefined, a.hard, a.confidence!, ds.labels));
+  const sizes = Array.from({ length: model.meta.k }, (_, j) => a.hard.filter((c) => c === j).length);
+  process.stderr.write(`webgpu-dec: ${ds.n} points of ${ds.name} assigned to ${model.meta.k} clusters (sizes ${sizes.join(' ')}); wrote ${out}\n`);
+  if (ds.labels) {
+    const s = round(scores(ds.labels, a.hard))!;
+    const metricsFile = join(dirname(out), `${basename(out).replace(/\.csv$/i, '')}.metrics.json`);
+    const json = { ...s, n: ds.n, k: model.meta.k, data: f.data, model: f.model, nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)' };
+    writeFileAtomic(metricsFile, JSON.stringify(json, null, 2) + '\n');
+    process.stderr.write(`webgpu-dec: ACC ${s.acc.toFixed(3)}  NMI ${s.nmi.toFixed(3)}  ARI ${s.ari.toFixed(3)}; wrote ${metricsFile}\n`);
+  }
+  return 0;
+}
+
 export async function embed(args: string[]): Promise<number> {
   const f = parseFlags(args, embedFlags);
   const { model, ds, out } = prepare(f, 'embed');
-  const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
-  try {
-    const { ae, mu } = modelOnGpu(rt, model, f.model as string);
-    const x = upload(rt, ds);
-    const z = encodeAll(ae, x);
-    const values = await z.read();
-    [x, z, ae, mu].forEach((t) => t.dispose());
-    writeAtomic(dirname(out), basename(out), npyBytes(values, [ds.n, z.cols]));
-    process.stderr.write(`webgpu-dec: embedded ${ds.n} points of ${ds.name} into ${z.cols} dimensions; wrote ${out}\n`);
-    return 0;
-  } finally {
-    rt.destroy();
-  }
+  const dz = model.meta.dims[model.meta.dims.length - 1];
+  const values = await withModelOnGpu(f, model, ds, async (m, x) => {
+    const z = encodeAll(m.ae, x);
+    const read = await z.read();
+    z.dispose();
+    return read;
+  });
+  writeFileAtomic(out, npyBytes(values, [ds.n, dz]));
+  process.stderr.write(`webgpu-dec: embedded ${ds.n} points of ${ds.name} into ${dz} dimensions; wrote ${out}\n`);
+  return 0;
 }

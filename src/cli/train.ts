@@ -3,16 +3,16 @@
 // runs, and metrics.json, assignments.csv and model.safetensors at the end; `--resume DIR`
 // continues a run from its checkpoint. Everything the user gave is checked before anything is
 // written: bad input leaves no run directory behind.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runtime } from '../gpu/runtime.js';
-import { stratifiedSubset, shuffle, type Dataset } from '../data/dataset.js';
-import { loadData } from '../data/load.js';
+import type { Dataset } from '../data/dataset.js';
 import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
 import { Checkpoints, Interrupted, parsePolicy, type CheckpointPolicy, type Snapshot } from '../dec/checkpoint.js';
-import { CONFIG_FILE, resolveConfig, type DataSource, type Overrides, type RunConfig } from '../dec/config.js';
+import { CONFIG_FILE, resolveConfig, scalingOf, type DataSource, type Overrides, type RunConfig } from '../dec/config.js';
+import type { ScaleMode } from '../data/preprocess.js';
+import { prepareData } from '../data/prepare.js';
 import { writeRunOutputs, type RunMetrics } from '../dec/outputs.js';
 import { runDec } from '../dec/pipeline.js';
 import type { PresetName } from '../dec/presets.js';
@@ -43,6 +43,9 @@ export const trainFlags: FlagSpec = {
   lr: { kind: 'number', help: 'pretraining learning rate (preset default)' },
   'lr-step': { kind: 'int', help: 'divide the pretraining learning rate by 10 every this many steps' },
   dims: { kind: 'string', help: 'encoder widths after the input, e.g. 500,500,2000,10 (preset default)' },
+  scale: { kind: 'string', help: 'input scaling: unit (8-bit pixels / 255; quick, endtoend) | paper (mean (1/d)‖x‖² to --scale-target; the paper preset) | none', choices: ['unit', 'paper', 'none'] },
+  'scale-target': { kind: 'number', help: '--scale paper: the mean (1/d)‖x‖² to reach (paper preset 2.9, else 1)' },
+  'input-scale': { kind: 'number', help: 'multiply the inputs by this after the unit or none rule' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
 };
 
@@ -76,15 +79,10 @@ function overridesOf(f: Flags): Overrides {
     lr: num('lr'),
     lrStep: num('lr-step'),
     dims,
+    scale: f.scale as ScaleMode | undefined,
+    scaleTarget: num('scale-target'),
+    inputScale: num('input-scale'),
   };
-}
-
-/** The data a run trains on, in the run's order (seeded shuffle or stratified subset). */
-function runData(source: Pick<DataSource, 'data' | 'labels' | 'subset'>, seed: number): { ds: Dataset; sha256: string; rows: number } {
-  const all = loadData(source.data, source.labels ?? undefined);
-  const sha256 = createHash('sha256').update(Buffer.from(all.x.buffer, all.x.byteOffset, all.x.byteLength)).digest('hex');
-  const ds = source.subset !== null ? stratifiedSubset(all, source.subset, seed) : shuffle(all, seed);
-  return { ds, sha256, rows: all.n };
 }
 
 interface Plan {
@@ -111,8 +109,8 @@ function planNew(f: Flags): Plan {
   const subset = (f.n as number | undefined) ?? null;
   if (subset !== null && subset < 2) throw new UsageError(`--n must be at least 2; got ${subset}`);
   const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
-  const { ds, sha256, rows } = runData(source, o.seed ?? 0);
-  const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256 }, ds.n);
+  const { ds, sha256, rows, preprocess } = prepareData(source, o.seed ?? 0, scalingOf(o), true);
+  const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256 }, ds.n, preprocess);
   if (f['checkpoint-every'] !== undefined) cfg.checkpointEvery = f['checkpoint-every'] as string;
   return { cfg, ds, out, policy };
 }
@@ -134,7 +132,7 @@ function planResume(f: Flags): Plan {
   }
   const resume = Checkpoints.load(dir);
   checkWritableDir(dir, '--resume');
-  const { ds, sha256 } = runData(cfg.source, cfg.seed);
+  const { ds, sha256 } = prepareData(cfg.source, cfg.seed, cfg.preprocess);
   if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
   return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };
 }

@@ -12,13 +12,6 @@ export function upload(rt: Runtime, ds: Dataset): ChunkedRows {
   return ChunkedRows.upload(rt, planRows(rt, ds.n, ds.d), ds.d, ds.x);
 }
 
-/** Rows [start, start + rows) of x as a new tensor (a GPU copy). */
-export function rowSlice(x: Tensor, start: number, rows: number): Tensor {
-  const out = empty(x.rt, rows, x.cols);
-  x.rt.copy(x.buffer, out.buffer, rows * x.cols * 4, start * x.cols * 4, 0);
-  return out;
-}
-
 /** Shuffled minibatches: batch b of the epoch holds rows perm[b·size … ]. */
 export class ShuffledBatches {
   private index: GPUBuffer;

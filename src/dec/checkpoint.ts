@@ -14,7 +14,7 @@ export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
 /** Where a run stands: `step` steps of stage `stage` of `phase` are done. */
 export interface Position {
-  phase: 'pretrain' | 'kmeans' | 'dec' | 'final';
+  phase: 'pretrain' | 'kmeans' | 'dec';
   stage: number;
   step: number;
 }

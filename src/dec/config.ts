@@ -1,7 +1,6 @@
 // One run's configuration, resolved once from a preset and the user's overrides, and written to
 // the run directory as config.json: every phase reads it, and `--resume` rebuilds the run from it.
-import type { Preprocess } from '../data/preprocess.js';
-import { defaultPreprocess } from '../data/preprocess.js';
+import type { Preprocess, ScaleMode } from '../data/preprocess.js';
 import { InputError } from '../io/errors.js';
 import type { Init } from '../nn/linear.js';
 import type { DecConfig } from './dec-train.js';
@@ -32,6 +31,11 @@ export interface Overrides {
   lrStep?: number;
   /** Encoder widths after the input. */
   dims?: number[];
+  /** Input scaling: 'unit', 'none', or 'paper' (a factor that brings mean (1/d)‖x‖² to scaleTarget). */
+  scale?: ScaleMode;
+  scaleTarget?: number;
+  /** A fixed factor after the 'unit' or 'none' rule. */
+  inputScale?: number;
 }
 
 /** Where the data came from: enough to load the same rows again on --resume. */
@@ -78,6 +82,8 @@ function check(o: Overrides, n: number): void {
   if (o.lr !== undefined && !(o.lr > 0)) throw new InputError(`--lr must be positive; got ${o.lr}`);
   if (o.alpha !== undefined && !(o.alpha > 0)) throw new InputError(`--alpha must be positive; got ${o.alpha}`);
   if (o.tol !== undefined && !(o.tol >= 0 && o.tol < 1)) throw new InputError(`--tol must be in [0, 1); got ${o.tol}`);
+  if (o.inputScale !== undefined && !(o.inputScale > 0)) throw new InputError(`--input-scale must be positive; got ${o.inputScale}`);
+  if (o.scaleTarget !== undefined && !(o.scaleTarget > 0)) throw new InputError(`--scale-target must be positive; got ${o.scaleTarget}`);
   if (o.dims && (!o.dims.length || o.dims.some((w) => !Number.isInteger(w) || w < 1))) throw new InputError(`--dims must be positive integers separated by commas, e.g. 500,500,2000,10`);
 }
 
@@ -100,8 +106,22 @@ function pretrainOf(preset: Preset, o: Overrides, n: number): Preset['pretrain']
   return pre;
 }
 
-/** Preset + overrides for data of n points (after any subset) and d features. */
-export function resolveConfig(o: Overrides, source: DataSource, n: number): RunConfig {
+/**
+ * How the data is to be scaled, before the data is seen: the rule and, for 'paper', the target
+ * (the factor itself is computed on the loaded data: `paperFactor`).
+ */
+export function scalingOf(o: Overrides): Preprocess {
+  const preset = presets[o.preset ?? 'quick'];
+  const mode = o.scale ?? (o.inputScale !== undefined ? 'unit' : preset.scale.mode);
+  if (mode === 'paper' && o.inputScale !== undefined) throw new InputError('--input-scale sets the factor itself; use it with --scale unit or none, not paper');
+  if (mode !== 'paper' && o.scaleTarget !== undefined) throw new InputError('--scale-target applies to --scale paper');
+  const rule = mode === 'none' ? 'none' : 'unit';
+  if (mode !== 'paper') return { rule, factor: o.inputScale ?? 1, scale: mode };
+  return { rule, factor: 1, scale: 'paper', target: o.scaleTarget ?? preset.scale.target ?? 1 };
+}
+
+/** Preset + overrides for data of n points (after any subset) and d features; `preprocess` as applied to it. */
+export function resolveConfig(o: Overrides, source: DataSource, n: number, preprocess: Preprocess = scalingOf(o)): RunConfig {
   check(o, n);
   const preset = presets[o.preset ?? 'quick'];
   const k = o.k ?? 10;
@@ -127,7 +147,7 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number): RunC
     dec,
     kmeansRestarts: o.kmeansRestarts ?? preset.kmeansRestarts,
     rawKmeansRestarts: o.rawKmeansRestarts ?? preset.rawKmeansRestarts,
-    preprocess: defaultPreprocess,
+    preprocess,
     checkpointEvery: '10m',
   };
 }

@@ -1,6 +1,6 @@
 // Output files are written to a temporary name and renamed, so nothing half-written is left behind.
 import { accessSync, constants, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from './errors.js';
 
 export function writeAtomic(dir: string, name: string, content: string | Uint8Array): string {
@@ -10,6 +10,11 @@ export function writeAtomic(dir: string, name: string, content: string | Uint8Ar
   writeFileSync(tmp, content);
   renameSync(tmp, path);
   return path;
+}
+
+/** writeAtomic for a path. */
+export function writeFileAtomic(path: string, content: string | Uint8Array): string {
+  return writeAtomic(dirname(path), basename(path), content);
 }
 
 /** The nearest existing folder at or above `path`. */
