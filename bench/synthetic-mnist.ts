@@ -1,6 +1,6 @@
 // MNIST-shaped data of any size, for measuring runs larger than one storage binding: the 10,000
-// bundled digits, repeated with each copy shifted by one pixel in a different direction (so no
-// two rows are equal), written as IDX files (8-bit pixels, as MNIST's own files).
+// bundled digits, then copies of them shifted by one pixel, each copy in another direction (no two
+// rows equal up to 90,000 rows), written as IDX files (8-bit pixels, as MNIST's own files).
 //   node dist/bench/synthetic-mnist.js OUTDIR [ROWS=70000]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

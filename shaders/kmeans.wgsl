@@ -1,6 +1,7 @@
-// Lloyd's k-means on the GPU.   x: one chunk of [n, d] points (P.n rows), c: [k, d] centroids.
+// Lloyd's k-means on the GPU.   x: [n, d] points, c: [k, d] centroids.
 // The points may be split into chunks of rows (data larger than one binding): every entry point
-// works on one chunk; per-point outputs (label, dist) cover all points and are indexed from P.offset.
+// works on a range of P.n points (a chunk, or a block of one); per-point outputs (label, dist) cover
+// all points and are indexed from P.offset.
 
 struct Params {
   n: u32,        // points in this chunk
@@ -39,8 +40,8 @@ fn nearest_update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 
 // ---- Lloyd iterations through matrix products ---------------------------------------------------
 // ‖x_i − c_j‖² = ‖x_i‖² − 2 x_i·c_j + ‖c_j‖²: the dot products G = X Cᵀ and the sums Hᵀ X (H the
-// one-hot labels) are matrix products (the engine's fast matmul, tens of times faster than a loop
-// per point on lavapipe); the kernels below do the rest, per chunk of points.
+// one-hot labels) are matrix products (the engine's matmul: a Lloyd pass over 70,000 × 784 points
+// measured 4.5× faster than with one loop per point, lavapipe); the kernels below do the rest.
 
 @group(0) @binding(1) var<storage, read> nx: array<f32>;              // one chunk of [n, d] points, or [k, d] centres
 @group(0) @binding(2) var<storage, read_write> norms: array<f32>;     // [all n] or [k]

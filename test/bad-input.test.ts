@@ -188,6 +188,12 @@ describe('bad input to --out, --resume, predict and embed: one line, exit 2, not
     expectOneLine(['train', '--data', 'mnist', '--out', join(sub, 'file', 'run')], /--out .*file\/run: .*file is a file, so the folder cannot be created; choose another --out$/);
     expect(readdirSync(sub)).toEqual(['file']);
   });
+  it('a new run into a folder that holds an unfinished run', () => {
+    const sub = mkdtempSync(join(dir, 'c-'));
+    writeFileSync(join(sub, 'checkpoint.safetensors'), 'x');
+    expectOneLine(['train', '--out', sub], /--out .* holds the checkpoint of an unfinished run: continue it with webgpu-dec train --resume /);
+    expect(readdirSync(sub)).toEqual(['checkpoint.safetensors']);
+  });
   it('--resume on a folder without a run in it', () => {
     const sub = mkdtempSync(join(dir, 'r-'));
     expectOneLine(['train', '--resume', sub], /--resume .*: no config\.json there; is it a run folder of webgpu-dec train\?$/);

@@ -63,7 +63,7 @@ describe('the pipeline in phases', () => {
     const a = await assign(rt(), { ae: model.ae, mu: model.mu.buffer, k, alpha: 1 }, x, { confidence: true });
     for (let i = 0; i < ds.n; i++) {
       expect(a.hard[ds.index![i]]).toBe(r.labels[i]);
-      expect(Math.abs(a.confidence![ds.index![i]] - r.confidence[i])).toBeLessThan(1e-6);
+      expect(a.confidence![ds.index![i]]).toBe(r.confidence[i]); // blocks of one shape: the same arithmetic per point
     }
     [x, model.ae, model.mu, r.ae].forEach((t) => t.dispose());
   });

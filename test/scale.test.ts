@@ -69,4 +69,14 @@ describe("--scale paper: the paper's normalisation", () => {
     const rows = (f: string) => readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','));
     expect(rows(join(dir, 'pred.csv'))).toEqual(rows(join(out, 'assignments.csv')));
   });
+  it('the divisor is decided on the training data and then applied as stored, whatever a later file looks like', () => {
+    const file = join(dir, 'later.csv');
+    writeFileSync(file, '0,300\n12,255\n'); // not 8-bit pixels (300), yet a pixel model divides it by 255
+    const asPixels = prepareData({ data: file, labels: null, subset: null }, 0, { rule: 'unit', factor: 2, divisor: 255 });
+    expect(Array.from(asPixels.ds.x).sort((a, b) => a - b)).toEqual([0, 12, 255, 300].map((v) => Math.fround(Math.fround(v / 255) * 2)));
+    const fresh = prepareData({ data: file, labels: null, subset: null }, 0, { rule: 'unit', factor: 1 });
+    expect(fresh.preprocess.divisor).toBe(1); // decided on this file: not pixels
+    const bundled = prepareData(mnist, 0, { rule: 'unit', factor: 1 });
+    expect(bundled.preprocess.divisor).toBe(255); // the bundled digits are pixels / 255 already
+  });
 });

@@ -50,7 +50,7 @@ async function withModelOnGpu<T>(f: Flags, model: LoadedModel, ds: Dataset, fn: 
   const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
   try {
     const { ae, mu } = modelOnGpu(rt, model, f.model as string);
-    const x = upload(rt, ds);
+    const x = upload(rt, ds, Math.max(model.meta.k, model.meta.dims[model.meta.dims.length - 1]));
     const out = await fn({ ae, mu: mu.buffer, k: model.meta.k, alpha: model.meta.alpha }, x);
     [x, ae, mu].forEach((t) => t.dispose());
     return out;

@@ -3,13 +3,14 @@
 // runs, and metrics.json, assignments.csv and model.safetensors at the end; `--resume DIR`
 // continues a run from its checkpoint. Everything the user gave is checked before anything is
 // written: bad input leaves no run directory behind.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runtime } from '../gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
 import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
-import { Checkpoints, Interrupted, parsePolicy, type CheckpointPolicy, type Snapshot } from '../dec/checkpoint.js';
+import { CHECKPOINT_FILE, Checkpoints, Interrupted, parsePolicy, type CheckpointPolicy, type Snapshot } from '../dec/checkpoint.js';
 import { CONFIG_FILE, resolveConfig, scalingOf, type DataSource, type Overrides, type RunConfig } from '../dec/config.js';
 import type { ScaleMode } from '../data/preprocess.js';
 import { prepareData } from '../data/prepare.js';
@@ -105,6 +106,9 @@ function planNew(f: Flags): Plan {
   const o = overridesOf(f);
   const out = (f.out as string | undefined) ?? 'dec-out';
   checkWritableDir(out);
+  if (existsSync(join(out, CHECKPOINT_FILE))) {
+    throw new InputError(`--out ${out} holds the checkpoint of an unfinished run: continue it with webgpu-dec train --resume ${out}, or choose another --out (or delete ${join(out, CHECKPOINT_FILE)})`);
+  }
   const policy = policyOf(f);
   const subset = (f.n as number | undefined) ?? null;
   if (subset !== null && subset < 2) throw new UsageError(`--n must be at least 2; got ${subset}`);
@@ -131,10 +135,17 @@ function planResume(f: Flags): Plan {
     throw new InputError(`${file}: not a webgpu-dec run configuration (${(e as Error).message})`);
   }
   const resume = Checkpoints.load(dir);
+  if (resume.run !== runStamp(cfg)) throw new InputError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run than its ${CONFIG_FILE}; start a new run`);
   checkWritableDir(dir, '--resume');
   const { ds, sha256 } = prepareData(cfg.source, cfg.seed, cfg.preprocess);
   if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
   return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };
+}
+
+/** What ties a checkpoint to its run: a hash of the run's configuration (--checkpoint-every aside). */
+function runStamp(cfg: RunConfig): string {
+  const { checkpointEvery: _, ...rest } = cfg;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 
 export async function train(args: string[]): Promise<number> {
@@ -142,7 +153,7 @@ export async function train(args: string[]): Promise<number> {
   const plan = f.resume !== undefined ? planResume(f) : planNew(f);
   const { cfg, ds, out } = plan;
   const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
-  const checkpoints = new Checkpoints(out, plan.policy, (line) => process.stderr.write(`webgpu-dec: ${line}\n`));
+  const checkpoints = new Checkpoints(out, plan.policy, (line) => process.stderr.write(`webgpu-dec: ${line}\n`), runStamp(cfg));
   // Ctrl-C: finish the step, write a checkpoint, exit 130. Repeats (a terminal and a launcher may
   // both deliver one) change nothing.
   const onSigint = () => {

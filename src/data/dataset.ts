@@ -1,5 +1,6 @@
 // An in-memory data set: N rows of d features (f32), optional integer labels.
 import { makeRng } from '../nn/init.js';
+import type { Preprocess } from './preprocess.js';
 
 export interface Dataset {
   name: string;
@@ -11,6 +12,8 @@ export interface Dataset {
   index?: Uint32Array;
   /** Height × width when each row is an image. */
   image?: [number, number];
+  /** How the values were scaled from the file's (see preprocess.ts). */
+  preprocess?: Preprocess;
 }
 
 /** A seeded permutation of 0..n-1 (Fisher–Yates). */
@@ -33,7 +36,7 @@ export function takeRows(ds: Dataset, index: ArrayLike<number>): Dataset {
   for (let i = 0; i < index.length; i++) x.set(ds.x.subarray(index[i] * ds.d, (index[i] + 1) * ds.d), i * ds.d);
   const labels = ds.labels ? Int32Array.from(index, (i) => ds.labels![i]) : null;
   const source = Uint32Array.from(index, (i) => (ds.index ? ds.index[i] : i));
-  return { name: ds.name, x, n: index.length, d: ds.d, labels, index: source, image: ds.image };
+  return { name: ds.name, x, n: index.length, d: ds.d, labels, index: source, image: ds.image, preprocess: ds.preprocess };
 }
 
 /** Shuffles the rows with the seed (the bundled digits come sorted by class). */

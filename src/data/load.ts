@@ -15,14 +15,14 @@ function where(m: Matrix, i: number): string {
 
 /**
  * The bundled digits ('mnist') or a data file with optional labels, checked, with the preprocessing
- * applied (by default the 'unit' rule: 8-bit pixel data divided by 255, as the bundled digits are).
+ * applied (by default the 'unit' rule: 8-bit pixel data divided by 255, as the bundled digits are);
+ * `ds.preprocess` says what was applied.
  */
 export function loadData(data: string, labelsFile?: string, preprocess: Preprocess = defaultPreprocess): Dataset {
   if (data === 'mnist') {
     if (labelsFile) throw new DataError(labelsFile, '--labels applies to your own --data file; the bundled digits carry theirs');
     const ds = loadBundledMnist();
-    applyPreprocess(ds.x, preprocess);
-    return ds;
+    return { ...ds, preprocess: applyPreprocess(ds.x, preprocess, 255) };
   }
   const m = readMatrix(data);
   if (m.rows === 0 || m.cols === 0) {
@@ -52,6 +52,6 @@ export function loadData(data: string, labelsFile?: string, preprocess: Preproce
     }
     labels = Int32Array.from(l.data);
   }
-  applyPreprocess(m.data, preprocess);
-  return { name: basename(data), x: m.data, n: m.rows, d: m.cols, labels, image: m.image };
+  const applied = applyPreprocess(m.data, preprocess);
+  return { name: basename(data), x: m.data, n: m.rows, d: m.cols, labels, image: m.image, preprocess: applied };
 }

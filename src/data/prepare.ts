@@ -14,7 +14,7 @@ export interface DataSpec {
 
 export interface PreparedData {
   ds: Dataset;
-  /** SHA-256 of the values the run trains on (all rows of the file, after preprocessing). */
+  /** SHA-256 of the values the run trains on (all rows of the file, after preprocessing) and the labels. */
   sha256: string;
   /** Rows in the file. */
   rows: number;
@@ -28,12 +28,14 @@ export interface PreparedData {
  */
 export function prepareData(spec: DataSpec, seed: number, p: Preprocess, fit = false): PreparedData {
   const all = loadData(spec.data, spec.labels ?? undefined, p);
-  const preprocess = { ...p };
+  const preprocess = { ...all.preprocess! };
   if (fit && p.scale === 'paper') {
     preprocess.factor = paperFactor(all.x, all.d, p.target!);
     scaleInPlace(all.x, preprocess.factor);
   }
-  const sha256 = createHash('sha256').update(Buffer.from(all.x.buffer, all.x.byteOffset, all.x.byteLength)).digest('hex');
+  const hash = createHash('sha256').update(Buffer.from(all.x.buffer, all.x.byteOffset, all.x.byteLength));
+  if (all.labels) hash.update(Buffer.from(all.labels.buffer, all.labels.byteOffset, all.labels.byteLength));
+  const sha256 = hash.digest('hex');
   const ds = spec.subset !== null ? stratifiedSubset(all, spec.subset, seed) : shuffle(all, seed);
   return { ds, sha256, rows: all.n, preprocess };
 }

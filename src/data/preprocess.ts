@@ -1,17 +1,22 @@
 // How raw input numbers become the network's inputs, stored with the model so that `predict`
-// applies exactly what training applied: x_used = factor · rule(x_raw), where the rule 'unit'
-// divides pixel-like data (integers, largest value in 2..255) by 255, as the bundled digits are
-// stored, and 'none' leaves the numbers alone.
+// applies exactly what training applied: x_used = factor · x_raw / divisor. The rule 'unit' sets
+// the divisor to 255 when the training data is 8-bit pixels (integers in 0..255, largest above 1),
+// as the bundled digits are stored; 'none' sets it to 1. The divisor is decided once, on the
+// training data, and then applied as stored, whatever a later file looks like.
 //
 // `--scale paper` is the DEC paper's normalisation: one constant factor chosen on the training data
 // so that the mean of (1/d)·‖x_i‖² reaches a target (1 in the paper's text; the original code's
 // 0.02 per grey level gives about 2.9 on MNIST). The factor is then fixed: predict applies it as is.
+import { InputError } from '../io/errors.js';
+
 export type ScaleRule = 'unit' | 'none';
 export type ScaleMode = 'unit' | 'none' | 'paper';
 
 export interface Preprocess {
   rule: ScaleRule;
   factor: number;
+  /** What raw values are divided by (255 for pixels under 'unit'); unset until decided on the training data. */
+  divisor?: number;
   /** How the factor was chosen: 'paper' (for `target`), else given (1 unless --input-scale). */
   scale?: ScaleMode;
   target?: number;
@@ -19,12 +24,12 @@ export interface Preprocess {
 
 export const defaultPreprocess: Preprocess = { rule: 'unit', factor: 1, scale: 'unit' };
 
-/** True for integer data whose largest magnitude is in (1, 255]: 8-bit pixels. */
+/** True for integer data in 0..255 whose largest value is above 1: 8-bit pixels. */
 export function looksLikePixels(x: Float32Array): boolean {
   let max = 0;
   for (const v of x) {
-    if (!Number.isInteger(v)) return false;
-    if (Math.abs(v) > max) max = Math.abs(v);
+    if (!Number.isInteger(v) || v < 0) return false;
+    if (v > max) max = v;
   }
   return max > 1 && max <= 255;
 }
@@ -34,10 +39,18 @@ export function scaleInPlace(x: Float32Array, factor: number): void {
   if (factor !== 1) for (let i = 0; i < x.length; i++) x[i] *= factor;
 }
 
-/** Applies `p` to x in place. */
-export function applyPreprocess(x: Float32Array, p: Preprocess): void {
-  if (p.rule === 'unit' && looksLikePixels(x)) for (let i = 0; i < x.length; i++) x[i] /= 255;
+/**
+ * Applies `p` to x in place and returns it with the divisor decided (where `p` has none yet).
+ * `stored`: what x is already divided by (255 for the bundled digits, which come as pixels / 255).
+ */
+export function applyPreprocess(x: Float32Array, p: Preprocess, stored = 1): Preprocess {
+  const divisor = p.divisor ?? (p.rule === 'unit' && (stored === 255 || looksLikePixels(x)) ? 255 : 1);
+  if (divisor !== stored) {
+    const [num, den] = [stored, divisor];
+    for (let i = 0; i < x.length; i++) x[i] = num === 1 ? x[i] / den : (x[i] * num) / den;
+  }
   scaleInPlace(x, p.factor);
+  return { ...p, divisor };
 }
 
 /** The mean over points of (1/d)·‖x_i‖² (float64 accumulation). */
@@ -50,6 +63,6 @@ export function meanSquaredNorm(x: Float32Array, d: number): number {
 /** The factor that brings the mean of (1/d)·‖x_i‖² to `target`. */
 export function paperFactor(x: Float32Array, d: number, target: number): number {
   const m = meanSquaredNorm(x, d);
-  if (!(m > 0)) throw new RangeError('the data is all zeros: no scale factor reaches the target');
+  if (!(m > 0)) throw new InputError('--scale paper: the data is all zeros, so no factor reaches the target; use --scale unit or none');
   return Math.sqrt(target / m);
 }

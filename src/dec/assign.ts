@@ -49,7 +49,7 @@ function softAssignAll(rt: Runtime, m: AssignModel, x: ChunkedRows, q: ChunkedRo
   blocks.forEach((b, i) => {
     tidy(() =>
       noGrad(() => {
-        const z = m.ae.encode(x.slice(b.start, b.rows));
+        const z = m.ae.encode(x.block(b)); // padded to the block size; only its first b.rows rows count
         const [qb, wb] = [empty(rt, b.rows, m.k), empty(rt, b.rows, m.k)];
         softAssignInto(rt, z.buffer, m.mu, b.rows, z.cols, m.k, m.alpha, qb.buffer, wb.buffer);
         q.copyIn(qb.buffer, b.start, b.rows);
@@ -115,7 +115,7 @@ export async function assign(rt: Runtime, m: AssignModel, x: ChunkedRows, o: Ass
 export function encodeAll(ae: Autoencoder, x: ChunkedRows): ChunkedRows {
   const z = new ChunkedRows(x.rt, x.plan, ae.dims[ae.dims.length - 1]);
   for (const b of x.blocks()) {
-    tidy(() => noGrad(() => z.copyIn(ae.encode(x.slice(b.start, b.rows)).buffer, b.start, b.rows)));
+    tidy(() => noGrad(() => z.copyIn(ae.encode(x.block(b)).buffer, b.start, b.rows)));
     x.rt.flush();
   }
   return z;

@@ -7,9 +7,12 @@ import type { Dataset } from '../data/dataset.js';
 
 const GATHER: Kernel = { file: 'gather', entry: 'gather_rows', bindings: ['uniform', 'read', 'read', 'rw'] };
 
-/** The data set's rows on the GPU, chunked to the binding limit. */
-export function upload(rt: Runtime, ds: Dataset): ChunkedRows {
-  return ChunkedRows.upload(rt, planRows(rt, ds.n, ds.d), ds.d, ds.x);
+/**
+ * The data set's rows on the GPU, chunked to the binding limit. The per-point matrices of a run
+ * (z, q, p) share the row layout, so it is planned for the widest: `widest` floats a row.
+ */
+export function upload(rt: Runtime, ds: Dataset, widest = ds.d): ChunkedRows {
+  return ChunkedRows.upload(rt, planRows(rt, ds.n, Math.max(ds.d, widest)), ds.d, ds.x);
 }
 
 /** Shuffled minibatches: batch b of the epoch holds rows perm[b·size … ]. */

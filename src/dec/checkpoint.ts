@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
 import { encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
+import type { Adam, Sgd } from '../nn/optim.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
@@ -24,6 +25,10 @@ export interface Snapshot {
   tensors: Record<string, StTensor>;
   /** Small JSON-able state: counters, timings. */
   info: Record<string, number>;
+  /** How messages name the moment (default: the position), e.g. "after pretraining". */
+  label?: string;
+  /** The run it belongs to (a hash of its config.json), set when written. */
+  run?: string;
 }
 
 /** Ctrl-C: the step finished, a checkpoint was written; the command exits 130. */
@@ -56,6 +61,21 @@ export function parsePolicy(text: string): CheckpointPolicy | null {
   return m[2] ? { minutes: Number(m[1]) } : Number.isInteger(Number(m[1])) ? { steps: Number(m[1]) } : null;
 }
 
+/** An optimiser's state as checkpoint tensors (v, m per parameter) and info (its step count t). */
+export async function optimizerState(opt: Sgd | Adam): Promise<Pick<Snapshot, 'tensors' | 'info'>> {
+  const state = await opt.exportState();
+  const tensors: Record<string, StTensor> = {};
+  state.v.forEach((v, i) => (tensors[`opt.${i}.v`] = { dtype: 'F32', shape: [v.length], data: v }));
+  state.m.forEach((m, i) => (tensors[`opt.${i}.m`] = { dtype: 'F32', shape: [m.length], data: m }));
+  return { tensors, info: { 'opt.t': state.t } };
+}
+
+/** Restores what optimizerState saved. */
+export function restoreOptimizer(opt: Sgd | Adam, snap: Snapshot): void {
+  const get = (i: number, which: 'v' | 'm') => snap.tensors[`opt.${i}.${which}`].data as Float32Array;
+  opt.importState({ t: snap.info['opt.t'], v: opt.params.map((_, i) => get(i, 'v')), m: opt.params.map((_, i) => get(i, 'm')) });
+}
+
 export const describe = (p: Position) => `${p.phase}${p.phase === 'pretrain' ? ` stage ${p.stage + 1}` : ''} at step ${p.step}`;
 
 export class Checkpoints {
@@ -73,6 +93,8 @@ export class Checkpoints {
     readonly dir: string | null,
     readonly policy: CheckpointPolicy,
     private log: (line: string) => void = () => {},
+    /** Written into every checkpoint: the run it belongs to (a hash of its config.json). */
+    readonly run = '',
   ) {}
 
   /** After each training step: saves when due, and stops (after saving) when asked to. */
@@ -96,8 +118,9 @@ export class Checkpoints {
   async save(snap: Snapshot): Promise<void> {
     this.stepsSince = 0;
     this.lastSave = performance.now();
-    for (const [name, t] of Object.entries(snap.tensors)) {
-      if (t.dtype === 'F32' && !t.data.every(Number.isFinite)) throw new NonFiniteError(describe(snap.position), name);
+    const tensors = { ...this.done, ...snap.tensors };
+    for (const [name, t] of Object.entries(tensors)) {
+      if (t.dtype === 'F32' && !t.data.every(Number.isFinite)) throw new NonFiniteError(snap.label ?? describe(snap.position), name);
     }
     if (!this.dir) return;
     const info = { ...this.doneInfo, ...snap.info };
@@ -105,10 +128,12 @@ export class Checkpoints {
       const key = `seconds.${this.clock.phase}`;
       info[key] = (info[key] ?? 0) + (performance.now() - this.clock.since) / 1000;
     }
-    const bytes = encodeSafetensors(
-      { ...this.done, ...snap.tensors },
-      { format: 'webgpu-dec-checkpoint/1', position: JSON.stringify(snap.position), info: JSON.stringify(info) },
-    );
+    const bytes = encodeSafetensors(tensors, {
+      format: 'webgpu-dec-checkpoint/1',
+      run: this.run,
+      position: JSON.stringify(snap.position),
+      info: JSON.stringify(info),
+    });
     writeAtomic(this.dir, CHECKPOINT_FILE, bytes);
     this.log(`checkpoint: ${describe(snap.position)} -> ${join(this.dir, CHECKPOINT_FILE)}`);
   }
@@ -119,6 +144,6 @@ export class Checkpoints {
     if (!existsSync(path)) throw new InputError(`${dir}: no ${CHECKPOINT_FILE} to resume from; start the run without --resume`);
     const { tensors, metadata } = readSafetensors(path);
     if (metadata.format !== 'webgpu-dec-checkpoint/1') throw new InputError(`${path}: not a webgpu-dec checkpoint`);
-    return { position: JSON.parse(metadata.position), tensors, info: JSON.parse(metadata.info) };
+    return { position: JSON.parse(metadata.position), tensors, info: JSON.parse(metadata.info), run: metadata.run };
   }
 }

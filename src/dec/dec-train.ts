@@ -9,7 +9,7 @@ import { Sgd, type ParamGroup } from '../nn/optim.js';
 import { ChunkedRows, fromArray, keep, tidy, type Tensor } from '../tensor/index.js';
 import type { StTensor } from '../io/safetensors.js';
 import { assign } from './assign.js';
-import { NonFiniteError, type Checkpoints, type Snapshot } from './checkpoint.js';
+import { NonFiniteError, optimizerState, restoreOptimizer, type Checkpoints, type Snapshot } from './checkpoint.js';
 import { klLoss } from './dec-ops.js';
 import { autoencoderTensors, loadAutoencoder } from './model-file.js';
 import { LossLog, type ProgressSink } from './progress.js';
@@ -51,25 +51,22 @@ interface LoopState {
 }
 
 async function capture(ae: Autoencoder, mu: Tensor, opt: Sgd, p: ChunkedRows, s: LoopState): Promise<Snapshot> {
-  const tensors: Record<string, StTensor> = await autoencoderTensors(ae);
+  const o = await optimizerState(opt);
+  const tensors: Record<string, StTensor> = { ...(await autoencoderTensors(ae)), ...o.tensors };
   tensors['dec.mu'] = { dtype: 'F32', shape: [mu.rows, mu.cols], data: await mu.toArray() };
   tensors['dec.p'] = { dtype: 'F32', shape: [p.rows, p.cols], data: await p.read() };
   if (s.previous) tensors['dec.previous'] = { dtype: 'U32', shape: [s.previous.length], data: s.previous };
-  const state = await opt.exportState();
-  state.v.forEach((v, i) => (tensors[`opt.${i}.v`] = { dtype: 'F32', shape: [v.length], data: v }));
-  const info: Record<string, number> = { 'opt.t': state.t };
+  const info: Record<string, number> = { ...o.info };
   if (s.changed !== undefined) info['dec.changed'] = s.changed;
   return { position: { phase: 'dec', stage: 0, step: s.it }, tensors, info };
 }
 
 function restore(r: Snapshot, ae: Autoencoder, mu: Tensor, opt: Sgd, p: ChunkedRows): LoopState {
   loadAutoencoder(ae, r.tensors, 'checkpoint');
-  const rt = mu.rt;
-  rt.flush(); // the writes below land before the next submit: recorded work keeps the old values
-  rt.write(mu.buffer, r.tensors['dec.mu'].data);
+  mu.rt.flush(); // the writes below land before the next submit: recorded work keeps the old values
+  mu.rt.write(mu.buffer, r.tensors['dec.mu'].data);
   p.write(r.tensors['dec.p'].data as Float32Array);
-  const v = opt.params.map((_, i) => r.tensors[`opt.${i}.v`].data as Float32Array);
-  opt.importState({ t: r.info['opt.t'], v, m: v.map((a) => new Float32Array(a.length)) });
+  restoreOptimizer(opt, r);
   const prev = r.tensors['dec.previous'];
   return { it: r.position.step, previous: prev ? (prev.data as Uint32Array) : null, changed: r.info['dec.changed'] };
 }
@@ -82,11 +79,12 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cen
   const opt = new Sgd(rt, groups, { lr: cfg.lr, momentum: cfg.momentum });
   const p = new ChunkedRows(rt, x.plan, cfg.k);
   const model = { ae, mu: mu.buffer, k: cfg.k, alpha: cfg.alpha };
-  const s: LoopState = o.resume ? restore(o.resume, ae, mu, opt, p) : { it: 0, previous: null, changed: undefined };
+  let s: LoopState = { it: 0, previous: null, changed: undefined };
   const batchesPerPass = Math.ceil(n / cfg.batch);
   let stoppedBy: 'tol' | 'max_iter' = 'max_iter';
   const log = new LossLog('dec', cfg.maxIter, o.progress, () => ({ changed: s.changed }));
   try {
+    if (o.resume) s = restore(o.resume, ae, mu, opt, p);
     for (; s.it < cfg.maxIter; s.it++) {
       if (s.it % cfg.updateInterval === 0) {
         await log.report();

@@ -1,12 +1,12 @@
 // k-means on the GPU: k-means++ seeding, Lloyd iterations (assignment and update kernels), several
 // restarts, the run with the lowest inertia kept; empty clusters are re-seeded with the point
 // farthest from its centre. Distances and cluster sums go through matrix products (shaders/
-// kmeans.wgsl). The points may span several chunks (data larger than one binding): each kernel
-// runs once per chunk.
+// kmeans.wgsl), block by block over the points (which may span several chunks: data larger than
+// one binding).
 import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
 import { makeRng, type Rng } from '../nn/init.js';
 import type { Block, ChunkedRows } from '../tensor/index.js';
-import { grid1d, kernels } from '../tensor/ops/kernels.js';
+import { elementwise, grid1d, kernels } from '../tensor/ops/kernels.js';
 import { matmulInto } from '../tensor/ops/matmul.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 
@@ -50,9 +50,8 @@ class Lloyd {
   readonly xnorm: GPUBuffer; // [n] ‖x_i‖², once
   readonly cnorm: GPUBuffer; // [k] ‖c_j‖², per iteration
   readonly stats: GPUBuffer;
-  readonly sums: GPUBuffer; // [blocks, k·d]: each block's Hᵀ X
-  readonly parts: GPUBuffer; // [blocks, k]: each block's cluster sizes
-  readonly counts: GPUBuffer; // [k] cluster sizes (f32: exact below 2^24 points)
+  readonly sums: GPUBuffer; // [k, d] Σ of each cluster's points, added up block after block
+  readonly counts: GPUBuffer; // [k] cluster sizes, the same way (f32: exact up to 2^24 points a cluster)
   readonly n: number;
   readonly d: number;
   readonly blocks: Block[];
@@ -66,7 +65,7 @@ class Lloyd {
     const acquire = (floats: number) => rt.acquire(floats * 4);
     [this.c, this.cnorm, this.counts, this.stats] = [acquire(k * this.d), acquire(k), acquire(k), acquire(4)];
     [this.label, this.dist, this.xnorm] = [acquire(this.n), acquire(this.n), acquire(this.n)];
-    [this.sums, this.parts] = [acquire(this.blocks.length * k * this.d), acquire(this.blocks.length * k)];
+    this.sums = acquire(k * this.d);
     x.chunks.forEach((xc, i) => rt.dispatch(ROW_NORMS, [this.params(x.chunkRows(i), i * x.plan.rowsPerChunk), xc, this.xnorm], grid1d(x.chunkRows(i))));
   }
 
@@ -92,21 +91,22 @@ class Lloyd {
         rt.dispatch(ONE_HOT, [this.params(b.rows, b.start), this.label, h], grid1d(b.rows));
         const s = rt.acquire(k * d * 4);
         matmulInto(rt, h, xb, s, k, d, b.rows, { transA: true }); // each cluster's sum over the block: Hᵀ X
-        rt.copy(s, this.sums, k * d * 4, 0, i * k * d * 4);
+        this.add(s, this.sums, k * d, i === 0);
         sumRowsRaw(rt, h, b.rows, k, 1, s); // its sizes
-        rt.copy(s, this.parts, k * 4, 0, i * k * 4);
+        this.add(s, this.counts, k, i === 0);
         rt.release(s);
       }
       rt.release(g);
       rt.release(xb);
       rt.flush(); // the block's buffers go back to the pool
     });
-    if (!update) return;
-    const total = rt.acquire(k * d * 4);
-    sumRowsRaw(rt, this.sums, this.blocks.length, k * d, 1, total);
-    sumRowsRaw(rt, this.parts, this.blocks.length, k, 1, this.counts);
-    rt.dispatch(UPDATE, [this.params(k, 0), total, this.counts, this.c], [Math.ceil(d / 64), k]);
-    rt.release(total);
+    if (update) rt.dispatch(UPDATE, [this.params(k, 0), this.sums, this.counts, this.c], [Math.ceil(d / 64), k]);
+  }
+
+  /** total = part (the first block) or total += part: the same additions in block order, however chunked. */
+  private add(part: GPUBuffer, total: GPUBuffer, n: number, first: boolean): void {
+    if (first) this.rt.copy(part, total, n * 4);
+    else elementwise(this.rt, 'axpy', n, n, 1, 0, [part, this.rt.scratch], total);
   }
 
   /** dist = min(dist, distance to centre j), for k-means++. */
@@ -123,7 +123,7 @@ class Lloyd {
   }
 
   dispose(): void {
-    for (const b of [this.c, this.cnorm, this.counts, this.stats, this.label, this.dist, this.xnorm, this.sums, this.parts]) this.rt.release(b);
+    for (const b of [this.c, this.cnorm, this.counts, this.stats, this.label, this.dist, this.xnorm, this.sums]) this.rt.release(b);
   }
 }
 
@@ -158,7 +158,7 @@ export async function kmeans(rt: Runtime, x: ChunkedRows, opts: KMeansOptions): 
       rt.dispatch(kernels.sum_all, [u, run.dist, rt.scratch, inertiaBuf], [1], { MASK_B: false });
       const [inertia] = await rt.readF32(inertiaBuf, 1);
       if (!best || inertia < best.inertia) {
-        best = { centers: await rt.readF32(run.c, k * x.cols), labels: await rt.readU32(run.label, n), inertia, iterations: it + 1 };
+        best = { centers: await rt.readF32(run.c, k * x.cols), labels: await rt.readU32(run.label, n), inertia, iterations: Math.min(it + 1, maxIter) };
       }
     }
   } finally {

@@ -11,7 +11,7 @@ import type { ChunkedRows } from '../tensor/index.js';
 import type { StTensor } from '../io/safetensors.js';
 import { encodeAll } from './assign.js';
 import { upload } from './batches.js';
-import { Checkpoints, type Position, type Snapshot } from './checkpoint.js';
+import { Checkpoints, Interrupted, type Position, type Snapshot } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { trainDec, type DecResult } from './dec-train.js';
 import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from './kmeans.js';
@@ -30,6 +30,8 @@ export interface PhaseHooks {
 function kmeansWithProgress(rt: Runtime, x: ChunkedRows, phase: string, restarts: number, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
   const t0 = performance.now();
   const onIteration = (restart: number, it: number, changed: number) => {
+    // Ctrl-C: k-means starts again on resume (from the checkpoint at the phase's start).
+    if (hooks.checkpoints?.stopRequested) throw new Interrupted(`${phase}, which restarts on --resume`);
     if ((it + 1) % 20 !== 0) return;
     const elapsedS = (performance.now() - t0) / 1000;
     hooks.progress({ phase: `${phase} ${restart + 1}/${restarts}`, step: it + 1, total: KMEANS_MAX_ITER, changed: changed / x.rows, elapsedS });
@@ -116,27 +118,29 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
     ck.clock = null;
     return out;
   };
-  const boundary = async (phase: Position['phase'], ae: Autoencoder) =>
-    ck.boundary({ position: { phase, stage: 0, step: 0 }, tensors: await autoencoderTensors(ae), info: {} });
+  const boundary = async (phase: Position['phase'], ae: Autoencoder, label: string) =>
+    ck.boundary({ position: { phase, stage: 0, step: 0 }, tensors: await autoencoderTensors(ae), info: {}, label });
 
   const h: PhaseHooks = { ...hooks, checkpoints: ck };
-  const x = upload(rt, ds);
+  const x = upload(rt, ds, Math.max(cfg.k, cfg.dims[cfg.dims.length - 1]));
   const ae = newAutoencoder(rt, cfg);
   try {
-    if (!r) {
-      const raw = await timed('raw', () => rawKmeansPhase(rt, x, cfg, h));
-      if (raw) ck.done['done.raw.labels'] = u32(raw.labels);
-      await boundary('pretrain', ae); // a good checkpoint before any training step
+    if (!r) await boundary('pretrain', ae, 'at the start'); // a good checkpoint before anything runs
+    // The baseline runs before any training step (again on resume, if it was interrupted).
+    if (cfg.rawKmeansRestarts > 0 && !ck.done['done.raw.labels']) {
+      const raw = (await timed('raw', () => rawKmeansPhase(rt, x, cfg, h)))!;
+      ck.done['done.raw.labels'] = u32(raw.labels);
+      await boundary('pretrain', ae, 'after raw k-means');
     }
     if (todo('pretrain')) {
       await timed('pretrain', () => pretrainPhase(rt, ae, x, cfg, h));
-      await boundary('kmeans', ae);
+      await boundary('kmeans', ae, 'after pretraining');
     } else loadAutoencoder(ae, r!.tensors, 'checkpoint');
     if (todo('kmeans')) {
       const init = await timed('kmeans', () => kmeansPhase(rt, ae, x, cfg, h));
       ck.done['done.kmeans.labels'] = u32(init.labels);
       ck.done['done.kmeans.centers'] = f32(init.centers, [cfg.k, cfg.dims[cfg.dims.length - 1]]);
-      await boundary('dec', ae);
+      await boundary('dec', ae, 'after k-means');
     }
     const centers = ck.done['done.kmeans.centers'].data as Float32Array;
     const dec = await timed('dec', () => decPhase(rt, ae, x, centers, cfg, h));

@@ -10,9 +10,8 @@ import type { Linear } from '../nn/linear.js';
 import { Adam, Sgd, type ParamGroup } from '../nn/optim.js';
 import { dropout, DropoutRng, mseLoss, noGrad, tidy, type ChunkedRows, type Tensor } from '../tensor/index.js';
 import { permutation } from '../data/dataset.js';
-import type { StTensor } from '../io/safetensors.js';
 import { ShuffledBatches } from './batches.js';
-import type { Checkpoints, Position, Snapshot } from './checkpoint.js';
+import { optimizerState, restoreOptimizer, type Checkpoints, type Snapshot } from './checkpoint.js';
 import { autoencoderTensors, loadAutoencoder } from './model-file.js';
 import { LossLog, type ProgressSink } from './progress.js';
 
@@ -63,13 +62,10 @@ interface Stage {
 }
 
 /** The checkpoint of a stage after `step` steps: all weights, the optimiser's state, the counters. */
-async function capture(ctx: Ctx, s: Stage, step: number): Promise<Snapshot> {
-  const tensors: Record<string, StTensor> = await autoencoderTensors(s.ae);
-  const state = await s.opt.exportState();
-  state.v.forEach((v, i) => (tensors[`opt.${i}.v`] = { dtype: 'F32', shape: [v.length], data: v }));
-  state.m.forEach((m, i) => (tensors[`opt.${i}.m`] = { dtype: 'F32', shape: [m.length], data: m }));
-  const position: Position = { phase: 'pretrain', stage: s.index, step };
-  return { position, tensors, info: { 'opt.t': state.t, 'dropout.step': s.rng?.step ?? 0 } };
+async function capture(s: Stage, step: number): Promise<Snapshot> {
+  const opt = await optimizerState(s.opt);
+  const tensors = { ...(await autoencoderTensors(s.ae)), ...opt.tensors };
+  return { position: { phase: 'pretrain', stage: s.index, step }, tensors, info: { ...opt.info, 'dropout.step': s.rng?.step ?? 0 } };
 }
 
 /** The step a stage starts at: 0, or where the checkpoint left it (weights and state restored). */
@@ -78,9 +74,7 @@ function restore(ctx: Ctx, s: Stage): number {
   if (!r || r.position.stage !== s.index) return 0;
   loadAutoencoder(s.ae, r.tensors, 'checkpoint');
   if (r.position.step === 0) return 0; // the checkpoint at the start: weights only, no optimiser yet
-  const v = s.opt.params.map((_, i) => r.tensors[`opt.${i}.v`].data as Float32Array);
-  const m = s.opt.params.map((_, i) => r.tensors[`opt.${i}.m`].data as Float32Array);
-  s.opt.importState({ t: r.info['opt.t'], v, m });
+  restoreOptimizer(s.opt, r);
   if (s.rng) s.rng.step = r.info['dropout.step'];
   return r.position.step;
 }
@@ -127,7 +121,7 @@ export async function trainSteps(
     if (ctx.checkpoints) {
       await ctx.checkpoints.tick(async () => {
         await log.report(); // a diverged loss stops the run before its state is saved
-        return capture(ctx, stage, step + 1);
+        return capture(stage, step + 1);
       });
     }
   }
@@ -154,24 +148,27 @@ export async function pretrainLayerwise(ctx: Ctx, ae: Autoencoder, cfg: Layerwis
     for (let l = firstStage(ctx); l <= L; l++) {
       const layers = l < L ? [ae.encoder[l], ae.decoder[L - 1 - l]] : ae.layers;
       const stage: Stage = { index: l, ae, opt: optimizer(rt, layers, cfg.optim), rng };
-      const from = restore(ctx, stage);
-      if (l < L) {
-        const [enc, dec] = layers;
-        loss = await trainSteps(ctx, `pretrain layer ${l + 1}/${L}`, stage, from, cfg.layerIters, cfg.optim, (step) => {
-          rng.next();
-          // The clean input of this pair: the trained layers below, without dropout or gradients.
-          const clean = noGrad(() => ae.encoder.slice(0, l).reduce((h, layer) => layer.forward(h), batchAt(step)));
-          const input = l > 0 ? dropout(clean, cfg.dropout, rng, 2 * l) : clean; // the first pair's input gets none
-          const hidden = dropout(enc.forward(input), cfg.dropout, rng, 2 * l + 1);
-          return mseLoss(dec.forward(hidden), clean);
-        });
-      } else {
-        loss = await trainSteps(ctx, 'finetune', stage, from, cfg.finetuneIters, cfg.optim, (step) => {
-          const xb = batchAt(step);
-          return mseLoss(ae.decode(ae.encode(xb)), xb);
-        });
+      try {
+        const from = restore(ctx, stage);
+        if (l < L) {
+          const [enc, dec] = layers;
+          loss = await trainSteps(ctx, `pretrain layer ${l + 1}/${L}`, stage, from, cfg.layerIters, cfg.optim, (step) => {
+            rng.next();
+            // The clean input of this pair: the trained layers below, without dropout or gradients.
+            const clean = noGrad(() => ae.encoder.slice(0, l).reduce((h, layer) => layer.forward(h), batchAt(step)));
+            const input = l > 0 ? dropout(clean, cfg.dropout, rng, 2 * l) : clean; // the first pair's input gets none
+            const hidden = dropout(enc.forward(input), cfg.dropout, rng, 2 * l + 1);
+            return mseLoss(dec.forward(hidden), clean);
+          });
+        } else {
+          loss = await trainSteps(ctx, 'finetune', stage, from, cfg.finetuneIters, cfg.optim, (step) => {
+            const xb = batchAt(step);
+            return mseLoss(ae.decode(ae.encode(xb)), xb);
+          });
+        }
+      } finally {
+        stage.opt.dispose();
       }
-      stage.opt.dispose();
     }
     return loss;
   } finally {

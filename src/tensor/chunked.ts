@@ -30,7 +30,7 @@ export interface RowPlan {
   blockRows: number;
 }
 
-/** Chunks sized for the widest per-point matrix (`widestCols` floats a row, usually the input's d). */
+/** Chunks sized for the widest per-point matrix that will share the layout (`widestCols` floats a row). */
 export function planRows(rt: Runtime, rows: number, widestCols: number): RowPlan {
   const fit = Math.floor(bindingLimit(rt) / (4 * widestCols));
   if (fit < 1) throw new Error(`one row of ${widestCols} floats exceeds the ${bindingLimit(rt)}-byte binding limit`);
@@ -109,6 +109,18 @@ export class ChunkedRows {
   slice(start: number, rows: number): Tensor {
     const out = empty(this.rt, rows, this.cols);
     this.copyOut(start, rows, out.buffer, 0);
+    return out;
+  }
+
+  /**
+   * Block b's rows as a [blockRows, cols] tensor, padded with zero rows where the data ends: every
+   * block of a pass has the same shape, so its products take the same kernel path, and a point's
+   * results do not depend on which block (or which position in the data) it falls in.
+   */
+  block(b: Block): Tensor {
+    const out = empty(this.rt, this.plan.blockRows, this.cols);
+    if (b.rows < this.plan.blockRows) this.rt.write(out.buffer, new Float32Array((this.plan.blockRows - b.rows) * this.cols), b.rows * this.cols * 4);
+    this.copyOut(b.start, b.rows, out.buffer, 0);
     return out;
   }
 
