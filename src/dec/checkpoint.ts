@@ -97,6 +97,26 @@ export class Checkpoints {
     readonly run = '',
   ) {}
 
+  /** Takes over, from the checkpoint a run resumes from, the finished phases' results and times. */
+  carry(r: Snapshot): void {
+    for (const [name, t] of Object.entries(r.tensors)) if (name.startsWith('done.')) this.done[name] = t;
+    for (const [name, v] of Object.entries(r.info)) if (name.startsWith('seconds.')) this.doneInfo[name] = v;
+  }
+
+  /** Seconds spent in a phase so far, over all the processes of a resumed run. */
+  seconds(phase: string): number {
+    return this.doneInfo[`seconds.${phase}`] ?? 0;
+  }
+
+  /** Runs a phase on the clock (a checkpoint taken meanwhile carries its time so far). */
+  async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    this.clock = { phase, since: performance.now() };
+    const out = await fn();
+    this.doneInfo[`seconds.${phase}`] = this.seconds(phase) + (performance.now() - this.clock.since) / 1000;
+    this.clock = null;
+    return out;
+  }
+
   /** After each training step: saves when due, and stops (after saving) when asked to. */
   async tick(capture: () => Promise<Snapshot>): Promise<void> {
     this.stepsSince++;

@@ -96,71 +96,63 @@ const f32 = (data: Float32Array, shape: number[]): StTensor => ({ dtype: 'F32', 
 /** Order of the phases, for "is this phase still to run?" on resume. */
 const ORDER: Position['phase'][] = ['pretrain', 'kmeans', 'dec'];
 
+/** The run's result from the DEC phase and the finished phases' labels and times. */
+function result(ds: Dataset, ck: Checkpoints, dec: DecResult, ae: Autoencoder): RunResult {
+  const score = (labels: Uint32Array | undefined) => (ds.labels && labels ? scores(ds.labels, labels) : null);
+  const done = (name: string) => ck.done[name]?.data as Uint32Array | undefined;
+  const s = { pretrain: ck.seconds('pretrain'), kmeans: ck.seconds('kmeans'), dec: ck.seconds('dec'), rawKmeans: ck.seconds('raw') };
+  return {
+    dec: score(dec.labels),
+    aeKmeans: score(done('done.kmeans.labels')),
+    rawKmeans: score(done('done.raw.labels')),
+    seconds: { ...s, total: s.pretrain + s.kmeans + s.dec + s.rawKmeans },
+    decIterations: dec.iterations,
+    stoppedBy: dec.stoppedBy,
+    labels: dec.labels,
+    confidence: dec.confidence,
+    centers: dec.centers,
+    ae,
+  };
+}
+
 /**
- * Runs DEC on `ds` (already in the run's order) through the phases; with `hooks.resume`, skips
- * what the checkpoint has finished. The caller disposes `result.ae`.
+ * Runs DEC on `ds` (already in the run's order) through the phases, with a checkpoint at each
+ * boundary; with `hooks.resume`, skips what the checkpoint has finished. The caller disposes
+ * `result.ae`.
  */
 export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: PhaseHooks): Promise<RunResult> {
   const ck = hooks.checkpoints ?? new Checkpoints(null, {});
   const r = hooks.resume;
+  if (r) ck.carry(r);
   const at = r ? ORDER.indexOf(r.position.phase) : -1;
   const todo = (phase: Position['phase']) => ORDER.indexOf(phase) >= at;
-  if (r) {
-    for (const [name, t] of Object.entries(r.tensors)) if (name.startsWith('done.')) ck.done[name] = t;
-    for (const [name, v] of Object.entries(r.info)) if (name.startsWith('seconds.')) ck.doneInfo[name] = v;
-  }
-  const seconds = (phase: string) => ck.doneInfo[`seconds.${phase}`] ?? 0;
-  // Phase times add up over resumed runs (a checkpoint carries the running phase's time so far).
-  const timed = async <T>(phase: string, fn: () => Promise<T>): Promise<T> => {
-    ck.clock = { phase, since: performance.now() };
-    const out = await fn();
-    ck.doneInfo[`seconds.${phase}`] = seconds(phase) + (performance.now() - ck.clock.since) / 1000;
-    ck.clock = null;
-    return out;
-  };
-  const boundary = async (phase: Position['phase'], ae: Autoencoder, label: string) =>
+  const boundary = async (phase: Position['phase'], label: string) =>
     ck.boundary({ position: { phase, stage: 0, step: 0 }, tensors: await autoencoderTensors(ae), info: {}, label });
-
   const h: PhaseHooks = { ...hooks, checkpoints: ck };
-  const x = upload(rt, ds, Math.max(cfg.k, cfg.dims[cfg.dims.length - 1]));
+  const dz = cfg.dims[cfg.dims.length - 1];
+  const x = upload(rt, ds, Math.max(cfg.k, dz));
   const ae = newAutoencoder(rt, cfg);
   try {
-    if (!r) await boundary('pretrain', ae, 'at the start'); // a good checkpoint before anything runs
+    if (!r) await boundary('pretrain', 'at the start'); // a good checkpoint before anything runs
     // The baseline runs before any training step (again on resume, if it was interrupted).
     if (cfg.rawKmeansRestarts > 0 && !ck.done['done.raw.labels']) {
-      const raw = (await timed('raw', () => rawKmeansPhase(rt, x, cfg, h)))!;
+      const raw = (await ck.timed('raw', () => rawKmeansPhase(rt, x, cfg, h)))!;
       ck.done['done.raw.labels'] = u32(raw.labels);
-      await boundary('pretrain', ae, 'after raw k-means');
+      await boundary('pretrain', 'after raw k-means');
     }
     if (todo('pretrain')) {
-      await timed('pretrain', () => pretrainPhase(rt, ae, x, cfg, h));
-      await boundary('kmeans', ae, 'after pretraining');
+      await ck.timed('pretrain', () => pretrainPhase(rt, ae, x, cfg, h));
+      await boundary('kmeans', 'after pretraining');
     } else loadAutoencoder(ae, r!.tensors, 'checkpoint');
     if (todo('kmeans')) {
-      const init = await timed('kmeans', () => kmeansPhase(rt, ae, x, cfg, h));
+      const init = await ck.timed('kmeans', () => kmeansPhase(rt, ae, x, cfg, h));
       ck.done['done.kmeans.labels'] = u32(init.labels);
-      ck.done['done.kmeans.centers'] = f32(init.centers, [cfg.k, cfg.dims[cfg.dims.length - 1]]);
-      await boundary('dec', ae, 'after k-means');
+      ck.done['done.kmeans.centers'] = f32(init.centers, [cfg.k, dz]);
+      await boundary('dec', 'after k-means');
     }
     const centers = ck.done['done.kmeans.centers'].data as Float32Array;
-    const dec = await timed('dec', () => decPhase(rt, ae, x, centers, cfg, h));
-    const score = (labels: StTensor | Uint32Array | undefined) => {
-      const l = labels && 'dtype' in labels ? (labels.data as Uint32Array) : labels;
-      return ds.labels && l ? scores(ds.labels, l) : null;
-    };
-    const s = { pretrain: seconds('pretrain'), kmeans: seconds('kmeans'), dec: seconds('dec'), rawKmeans: seconds('raw') };
-    return {
-      dec: score(dec.labels),
-      aeKmeans: score(ck.done['done.kmeans.labels']),
-      rawKmeans: score(ck.done['done.raw.labels']),
-      seconds: { ...s, total: s.pretrain + s.kmeans + s.dec + s.rawKmeans },
-      decIterations: dec.iterations,
-      stoppedBy: dec.stoppedBy,
-      labels: dec.labels,
-      confidence: dec.confidence,
-      centers: dec.centers,
-      ae,
-    };
+    const dec = await ck.timed('dec', () => decPhase(rt, ae, x, centers, cfg, h));
+    return result(ds, ck, dec, ae);
   } catch (e) {
     ae.dispose();
     throw e;
