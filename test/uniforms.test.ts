@@ -2,7 +2,7 @@
 // buffers never changes what a recorded dispatch reads.
 import { describe, expect, it } from 'vitest';
 import { UNIFORM_CACHE_LIMIT, Uniform, type Runtime } from '../src/gpu/runtime.js';
-import { elementwise } from '../src/tensor/ops/kernels.js';
+import { elementwise } from '../src/tensor/ops/elementwise.js';
 import { useRuntime } from './helpers.js';
 
 const rt = useRuntime();

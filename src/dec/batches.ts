@@ -1,11 +1,12 @@
 // Minibatches on the GPU: the data set is uploaded once (in chunks of rows where it exceeds one
 // binding); a batch is either a contiguous row range (copied) or rows gathered through the epoch's
 // permutation (one upload per epoch).
-import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
+import { kernels } from '../gpu/kernels.js';
+import { Uniform, type Runtime } from '../gpu/runtime.js';
 import { ChunkedRows, empty, planRows, type Tensor } from '../tensor/index.js';
 import type { Dataset } from '../data/dataset.js';
 
-const GATHER: Kernel = { file: 'gather', entry: 'gather_rows', bindings: ['uniform', 'read', 'read', 'rw'] };
+const GATHER = kernels.gather.gather_rows;
 
 /**
  * The data set's rows on the GPU, chunked to the binding limit. The per-point matrices of a run

@@ -2,17 +2,11 @@
 // backward is the fused gradient kernels (∂L/∂z flows on through the encoder).
 import { ShapeError } from '../gpu/errors.js';
 import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
-import { grid1d, kernels } from '../tensor/ops/kernels.js';
+import { grid1d, kernels } from '../gpu/kernels.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor/tensor.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 
-const k = (entry: string, bindings: Kernel['bindings']): Kernel => ({ file: 'dec', entry, bindings });
-const SOFT_ASSIGN = k('soft_assign', ['uniform', 'read', 'read', 'rw', 'rw']);
-const TARGET = k('target_distribution', ['uniform', 'read', 'read', 'rw', 'rw']);
-const klBindings = ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'rw'] as const;
-const KL_ROWS = k('kl_rows', klBindings);
-const KL_GRAD_Z = k('kl_grad_z', klBindings);
-const KL_GRAD_MU = k('kl_grad_mu', klBindings);
+const { soft_assign: SOFT_ASSIGN, target_distribution: TARGET, kl_rows: KL_ROWS, kl_grad_z: KL_GRAD_Z, kl_grad_mu: KL_GRAD_MU } = kernels.dec;
 
 function params(n: number, d: number, kk: number, alpha: number, scale = 1): Uniform {
   return new Uniform(8).u32(n).u32(d).u32(kk).f32(alpha).f32(scale).u32(0).u32(0).u32(0);
@@ -60,7 +54,7 @@ export function klLoss(z: Tensor, mu: Tensor, p: Tensor, alpha: number): Tensor 
   kl(KL_ROWS, rt.scratch, rowLoss.buffer, grid1d(n));
   const loss = empty(rt, 1, 1);
   const ul = new Uniform(4).u32(n).u32(1).f32(1 / n).u32(0);
-  rt.dispatch(kernels.sum_all, [ul, rowLoss.buffer, rt.scratch, loss.buffer], [1], { MASK_B: false });
+  rt.dispatch(kernels.reduce.sum_all, [ul, rowLoss.buffer, rt.scratch, loss.buffer], [1], { MASK_B: false });
   if (!needsGrad(z, mu)) return loss;
   return record(loss, (g) => {
     if (z.requiresGrad) {

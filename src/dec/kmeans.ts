@@ -3,10 +3,11 @@
 // farthest from its centre. Distances and cluster sums go through matrix products (shaders/
 // kmeans.wgsl), block by block over the points (which may span several chunks: data larger than
 // one binding).
-import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
+import { Uniform, type Runtime } from '../gpu/runtime.js';
 import { makeRng, type Rng } from '../nn/init.js';
 import type { Block, ChunkedRows } from '../tensor/index.js';
-import { elementwise, grid1d, kernels } from '../tensor/ops/kernels.js';
+import { grid1d, kernels } from '../gpu/kernels.js';
+import { elementwise } from '../tensor/ops/elementwise.js';
 import { matmulInto } from '../tensor/ops/matmul.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 
@@ -31,12 +32,7 @@ export interface KMeansResult {
   iterations: number;
 }
 
-const K = (entry: string, bindings: Kernel['bindings']): Kernel => ({ file: 'kmeans', entry, bindings });
-const NEAREST = K('nearest_update', ['uniform', 'read', 'read', 'rw', 'rw', 'rw']);
-const ROW_NORMS = K('row_norms', ['uniform', 'read', 'rw']);
-const ASSIGN = K('assign_dots', ['uniform', 'read', 'read', 'read', 'rw', 'rw', 'rw']);
-const ONE_HOT = K('one_hot', ['uniform', 'read', 'rw']);
-const UPDATE = K('update_finish', ['uniform', 'read', 'read', 'rw']);
+const { nearest_update: NEAREST, row_norms: ROW_NORMS, assign_dots: ASSIGN, one_hot: ONE_HOT, update_finish: UPDATE } = kernels.kmeans;
 
 /**
  * The GPU buffers of one k-means run over `x`, and its dispatches. A Lloyd iteration goes over the
@@ -155,7 +151,7 @@ export async function kmeans(rt: Runtime, x: ChunkedRows, opts: KMeansOptions): 
       // Final assignment against the final centres, and its inertia Σ_i min_j ‖x_i − c_j‖².
       run.pass(false);
       const u = new Uniform(4).u32(1).u32(n).f32(1).u32(0);
-      rt.dispatch(kernels.sum_all, [u, run.dist, rt.scratch, inertiaBuf], [1], { MASK_B: false });
+      rt.dispatch(kernels.reduce.sum_all, [u, run.dist, rt.scratch, inertiaBuf], [1], { MASK_B: false });
       const [inertia] = await rt.readF32(inertiaBuf, 1);
       if (!best || inertia < best.inertia) {
         best = { centers: await rt.readF32(run.c, k * x.cols), labels: await rt.readU32(run.label, n), inertia, iterations: Math.min(it + 1, maxIter) };

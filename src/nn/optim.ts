@@ -1,12 +1,9 @@
 // SGD with momentum and Adam as GPU kernels that update parameters in place.
 import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
-import { grid1d } from '../tensor/ops/kernels.js';
+import { grid1d, kernels } from '../gpu/kernels.js';
 import { fill, keep, type Tensor } from '../tensor/tensor.js';
 
-const optimBindings = ['uniform', 'rw', 'read', 'rw', 'rw', 'rw'] as const;
-const SGD: Kernel = { file: 'optim', entry: 'sgd', bindings: optimBindings };
-const ADAM: Kernel = { file: 'optim', entry: 'adam', bindings: optimBindings };
-const TICK: Kernel = { file: 'optim', entry: 'tick', bindings: ['uniform', 'rw'] };
+const { sgd: SGD, adam: ADAM, tick: TICK } = kernels.optim;
 
 export interface ParamGroup {
   param: Tensor;

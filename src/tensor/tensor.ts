@@ -156,7 +156,7 @@ function collect(x: unknown, into: Set<Tensor>): void {
 
 // ---- construction (kernels live in ops/; these two are needed by the tape itself) -------------
 
-import { elementwise } from './ops/kernels.js';
+import { elementwise } from './ops/elementwise.js';
 
 export function empty(rt: Runtime, rows: number, cols: number, requiresGrad = false): Tensor {
   return new Tensor(rt, rt.acquire(rows * cols * 4), rows, cols, requiresGrad);

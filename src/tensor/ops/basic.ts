@@ -1,7 +1,7 @@
 // Elementwise ops: add, bias add, ReLU, scale. Forward and backward side by side.
 import { ShapeError } from '../../gpu/errors.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { elementwise } from './kernels.js';
+import { elementwise } from './elementwise.js';
 import { sumRowsRaw } from './reduce.js';
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {

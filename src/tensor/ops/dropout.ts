@@ -2,7 +2,7 @@
 // forward and the backward pass, so nothing is stored and the same seed gives the same masks.
 import { Uniform, type Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels } from './kernels.js';
+import { grid1d, kernels } from '../../gpu/kernels.js';
 
 /** A [seed, step] pair on the GPU; `step` is advanced once per training step (before its submit). */
 export class DropoutRng {
@@ -38,7 +38,7 @@ export class DropoutRng {
 
 function dropoutRaw(x: GPUBuffer, n: number, rate: number, rng: DropoutRng, salt: number, out: GPUBuffer, rt: Runtime): void {
   const u = new Uniform(4).u32(n).u32(salt).f32(rate).u32(0);
-  rt.dispatch(kernels.dropout, [u, x, rng.buffer, out], grid1d(n));
+  rt.dispatch(kernels.dropout.dropout, [u, x, rng.buffer, out], grid1d(n));
 }
 
 /** y = x ⊙ m / (1 − rate), m ~ Bernoulli(1 − rate);  dx = g ⊙ m / (1 − rate).  `salt` tells layers apart. */

@@ -2,7 +2,7 @@
 import { ShapeError } from '../../gpu/errors.js';
 import { Uniform } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels } from './kernels.js';
+import { grid1d, kernels } from '../../gpu/kernels.js';
 
 /** L = (1/n) Σ (y − t)²           y, t: [rows, cols] -> L: [1, 1];  dy = (2/n)(y − t) · g = −dt */
 export function mseLoss(y: Tensor, t: Tensor): Tensor {
@@ -11,12 +11,12 @@ export function mseLoss(y: Tensor, t: Tensor): Tensor {
   const n = y.size;
   const loss = empty(rt, 1, 1);
   const u = new Uniform(4).u32(y.rows).u32(y.cols).f32(1 / n).u32(0);
-  rt.dispatch(kernels.sum_sq_diff, [u, y.buffer, t.buffer, loss.buffer], [1], { MASK_B: false });
+  rt.dispatch(kernels.reduce.sum_sq_diff, [u, y.buffer, t.buffer, loss.buffer], [1], { MASK_B: false });
   if (!needsGrad(y, t)) return loss;
   const grad = (g: Tensor, alpha: number): Tensor => {
     const d = empty(rt, y.rows, y.cols);
     const ug = new Uniform(4).u32(n).u32(0).f32(alpha).u32(0);
-    rt.dispatch(kernels.mse_grad, [ug, y.buffer, t.buffer, g.buffer, d.buffer], grid1d(n));
+    rt.dispatch(kernels.loss.mse_grad, [ug, y.buffer, t.buffer, g.buffer, d.buffer], grid1d(n));
     return d;
   };
   return record(loss, (g) => {

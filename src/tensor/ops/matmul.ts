@@ -3,7 +3,7 @@
 import { ShapeError } from '../../gpu/errors.js';
 import { Uniform, type Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels } from './kernels.js';
+import { grid1d, kernels } from '../../gpu/kernels.js';
 import { sumRowsRaw } from './reduce.js';
 
 export interface MatmulFlags {
@@ -67,12 +67,12 @@ export function matmulInto(
     return;
   }
   if (impl === 'naive') {
-    rt.dispatch(kernels.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
+    rt.dispatch(kernels.matmul.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
   } else {
     const { x, y } = workgroupFor(M, N);
     const groups: [number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y))];
     const vec4 = impl === 'blocked' && M % 4 === 0 && N % 4 === 0 && K % 4 === 0;
-    rt.dispatch(vec4 ? kernels.matmul_vec4 : kernels.matmul, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
+    rt.dispatch(vec4 ? kernels.matmul.matmul_vec4 : kernels.matmul.matmul, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
   }
 }
 
@@ -95,9 +95,9 @@ function splitK(rt: Runtime, buffers: (GPUBuffer | Uniform)[], M: number, N: num
   const { x, y } = workgroupFor(M, N);
   const groups: [number, number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y)), splits];
   const slice = new Uniform(4).u32(M).u32(N).u32(K).u32(chunk);
-  rt.dispatch(kernels.matmul, [slice, a, b, rt.scratch, mask, partial], groups, { ...constants, BIAS: false, RELU: false, SPLIT_K: true, WG_X: x, WG_Y: y });
+  rt.dispatch(kernels.matmul.matmul, [slice, a, b, rt.scratch, mask, partial], groups, { ...constants, BIAS: false, RELU: false, SPLIT_K: true, WG_X: x, WG_Y: y });
   const sum = new Uniform(4).u32(M).u32(N).u32(splits).u32(0);
-  rt.dispatch(kernels.splitk_reduce, [sum, partial, rt.scratch, bias, rt.scratch, c], grid1d(M * N), { BIAS: constants.BIAS, RELU: constants.RELU });
+  rt.dispatch(kernels.matmul.splitk_reduce, [sum, partial, rt.scratch, bias, rt.scratch, c], grid1d(M * N), { BIAS: constants.BIAS, RELU: constants.RELU });
   rt.release(partial);
 }
 

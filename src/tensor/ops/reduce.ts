@@ -1,12 +1,13 @@
 // Sums and means over rows, columns or everything; backward broadcasts the gradient back.
 import { Uniform, type Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { elementwise, grid1d, kernels } from './kernels.js';
+import { grid1d, kernels } from '../../gpu/kernels.js';
+import { elementwise } from './elementwise.js';
 
 /** out[1, cols] = alpha · Σ_r a[r, :] (· [mask > 0] when given). */
 export function sumRowsRaw(rt: Runtime, a: GPUBuffer, rows: number, cols: number, alpha: number, out: GPUBuffer, mask?: GPUBuffer): void {
   const u = new Uniform(4).u32(rows).u32(cols).f32(alpha).u32(0);
-  rt.dispatch(kernels.sum_rows, [u, a, mask ?? rt.scratch, out], [Math.ceil(cols / 64)], { MASK_B: !!mask });
+  rt.dispatch(kernels.reduce.sum_rows, [u, a, mask ?? rt.scratch, out], [Math.ceil(cols / 64)], { MASK_B: !!mask });
 }
 
 export type Axis = 'rows' | 'cols' | 'all';
@@ -21,9 +22,9 @@ function reduce(a: Tensor, axis: Axis, alpha: number): Tensor {
   const y = empty(rt, r, c);
   const u = new Uniform(4).u32(a.rows).u32(a.cols).f32(alpha).u32(0);
   const bufs = [u, a.buffer, rt.scratch, y.buffer];
-  if (axis === 'rows') rt.dispatch(kernels.sum_rows, bufs, [Math.ceil(a.cols / 64)], { MASK_B: false });
-  else if (axis === 'cols') rt.dispatch(kernels.sum_cols, bufs, grid1d(a.rows), { MASK_B: false });
-  else rt.dispatch(kernels.sum_all, bufs, [1], { MASK_B: false });
+  if (axis === 'rows') rt.dispatch(kernels.reduce.sum_rows, bufs, [Math.ceil(a.cols / 64)], { MASK_B: false });
+  else if (axis === 'cols') rt.dispatch(kernels.reduce.sum_cols, bufs, grid1d(a.rows), { MASK_B: false });
+  else rt.dispatch(kernels.reduce.sum_all, bufs, [1], { MASK_B: false });
   if (!needsGrad(a)) return y;
   return record(y, (g) => {
     const da = empty(rt, a.rows, a.cols);

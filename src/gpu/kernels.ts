@@ -1,0 +1,82 @@
+// The kernel registry: every compute entry point of shaders/*.wgsl, by family (= shader file), with
+// the kinds of its bindings 0..n-1. A new kernel family is one shader file and one entry here;
+// test/kernels.test.ts checks this table against the WGSL sources (every entry exists, every
+// @compute function is listed) and builds every pipeline on the device (Dawn checks the binding
+// kinds against the shader).
+import type { BindingKind, Kernel } from './runtime.js';
+
+type Bindings = readonly BindingKind[];
+
+const ew: Bindings = ['uniform', 'read', 'read', 'rw']; // Params, a, b, out
+const mm: Bindings = ['uniform', 'read', 'read', 'read', 'read', 'rw']; // dims, A, B, bias, mask, C
+const kl: Bindings = ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'rw'];
+const optim: Bindings = ['uniform', 'rw', 'read', 'rw', 'rw', 'rw']; // params, param, grad, v, m, step
+
+const families = {
+  elementwise: {
+    add: ew,
+    axpy: ew,
+    scale: ew,
+    relu: ew,
+    relu_grad: ew,
+    bias_add: ew,
+    broadcast_row: ew,
+    broadcast_col: ew,
+    broadcast_all: ew,
+    fill: ew,
+  },
+  reduce: { sum_rows: ew, sum_cols: ew, sum_all: ew, sum_sq_diff: ew },
+  loss: { mse_grad: ['uniform', 'read', 'read', 'read', 'rw'] },
+  dropout: { dropout: ew },
+  matmul: { matmul: mm, matmul_vec4: mm, splitk_reduce: mm, matmul_naive: mm },
+  gather: { gather_rows: ew },
+  optim: { sgd: optim, adam: optim, tick: ['uniform', 'rw'] },
+  dec: {
+    soft_assign: ['uniform', 'read', 'read', 'rw', 'rw'],
+    target_distribution: ['uniform', 'read', 'read', 'rw', 'rw'],
+    kl_rows: kl,
+    kl_grad_z: kl,
+    kl_grad_mu: kl,
+  },
+  kmeans: {
+    nearest_update: ['uniform', 'read', 'read', 'rw', 'rw', 'rw'],
+    row_norms: ['uniform', 'read', 'rw'],
+    assign_dots: ['uniform', 'read', 'read', 'read', 'rw', 'rw', 'rw'],
+    one_hot: ['uniform', 'read', 'rw'],
+    update_finish: ['uniform', 'read', 'read', 'rw'],
+  },
+  tsne: {
+    sq_dists: ['uniform', 'read', 'rw'],
+    perplexity_rows: ['uniform', 'rw', 'rw'],
+    symmetrise: ['uniform', 'rw'],
+    forces: ['uniform', 'read', 'read', 'rw', 'rw'],
+    partial_sums: ['uniform', 'read', 'rw'],
+    update: ['uniform', 'read', 'read', 'rw', 'rw', 'rw'],
+    kl_rows: ['uniform', 'read', 'read', 'read', 'rw'],
+    ranks: ['uniform', 'read', 'read', 'rw'],
+  },
+} as const satisfies Record<string, Record<string, Bindings>>;
+
+type Families = typeof families;
+export type KernelFamily = keyof Families;
+
+/** `kernels.<family>.<entry>`: the Kernel to pass to `rt.dispatch`. */
+export const kernels = Object.fromEntries(
+  Object.entries(families).map(([file, entries]) => [
+    file,
+    Object.fromEntries(Object.entries(entries).map(([entry, bindings]) => [entry, { file, entry, bindings } satisfies Kernel])),
+  ]),
+) as { readonly [F in KernelFamily]: { readonly [E in keyof Families[F]]: Kernel } };
+
+/** Every registered kernel, for the registry test and pipeline warm-up. */
+export function allKernels(): Kernel[] {
+  return Object.values(kernels).flatMap((f) => Object.values(f) as Kernel[]);
+}
+
+/** Workgroups for n invocations at `perGroup` per workgroup: a 2-D grid past the 65535 per-dimension limit. */
+export function grid1d(n: number, perGroup = 64): [number, number] {
+  const groups = Math.max(1, Math.ceil(n / perGroup));
+  if (groups <= 65535) return [groups, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y];
+}
