@@ -1,16 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { readModel } from '../src/dec/model-file.js';
+import { chromium, noChromium, openInChromium } from './browser.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['bin/webgpu-dec.js', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  spawnSync(process.execPath, ['bin/webgpu-dec.js', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
 
 /** stderr without Dawn's own start-up warnings. */
 const errLines = (s: string) => s.split('\n').filter((l) => l && !l.startsWith('Warning: '));
+
+/** The run folder of the tiny training run, which the later tests read. */
+let tinyRun = '';
 
 describe('the command line', () => {
   it('info prints the adapter and its limits, and the process exits by itself', () => {
@@ -53,13 +57,14 @@ describe('the command line', () => {
     expect(r.status).toBe(2);
     expect(errLines(r.stderr)).toEqual([`webgpu-dec: ${join(dir, 'x.csv')}: line 3, column 2: "oops" is not a finite number; every cell below the header must be a number`]);
   });
-  it('train writes config.json, metrics.json, assignments.csv and model.safetensors (a tiny run on 200 digits)', () => {
+  it('train writes config.json, metrics.json, assignments.csv, model.safetensors, history.json, the t-SNE maps and report.html (a tiny run on 200 digits)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dec-')), 'out');
+    tinyRun = out;
     const r = cli(['train', '--n', '200', '--dims', '16,16,32,10', '--epochs', '2', '--max-iter', '10', '--update-interval', '5',
       '--tol', '0', '--kmeans-restarts', '2', '--raw-kmeans-restarts', '1', '--seed', '4', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     // No temporary files left, and the checkpoint is gone once the outputs are written.
-    expect(readdirSync(out).sort()).toEqual(['assignments.csv', 'config.json', 'metrics.json', 'model.safetensors']);
+    expect(readdirSync(out).sort()).toEqual(['assignments.csv', 'config.json', 'history.json', 'metrics.json', 'model.safetensors', 'report.html', 'tsne.csv', 'tsne.json']);
     const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     for (const k of ['dec', 'ae_kmeans', 'raw_kmeans']) expect(Object.keys(m[k]).sort()).toEqual(['acc', 'ari', 'nmi']);
     expect(Object.keys(m.seconds)).toEqual(expect.arrayContaining(['pretrain', 'kmeans', 'dec', 'total']));
@@ -97,5 +102,84 @@ describe('the command line', () => {
     expect(readFileSync(z).length).toBe(128 + 10000 * 10 * 4);
     expect(r.stderr).toMatch(/\[pretrain\].*epoch 2.*loss/);
     expect(r.stderr).toMatch(/\[dec\].*changed/);
+
+    // history.json: a target update at iterations 0 and 5, with ACC/NMI (the digits have labels)
+    const h = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(h.format).toBe('webgpu-dec-history/1');
+    expect(h.pretrain.length).toBeGreaterThan(0);
+    expect(h.dec.map((e: { iteration: number }) => e.iteration)).toEqual([0, 5]);
+    expect(h.dec[0].changed).toBeNull();
+    for (const e of h.dec) {
+      expect(e.loss).toBeGreaterThan(0);
+      expect(e.acc).toBeGreaterThan(0);
+      expect(e.nmi).toBeGreaterThanOrEqual(0);
+    }
+    // tsne.csv: all 200 points (fewer than the 2,000 default) after pretraining and after DEC.
+    const t = readFileSync(join(out, 'tsne.csv'), 'utf8').trim().split('\n');
+    expect(t[0]).toBe('index,stage,x,y,cluster,label');
+    expect(t).toHaveLength(1 + 2 * 200);
+    expect(new Set(t.slice(1).map((l) => l.split(',')[1]))).toEqual(new Set(['pretrain', 'dec']));
+    const dec = t.slice(1).filter((l) => l.split(',')[1] === 'dec').map((l) => l.split(','));
+    const clusterOf = new Map(idx.map(([i, c]) => [i, c]));
+    for (const [i, , , , c] of dec) expect(Number(c)).toBe(clusterOf.get(Number(i)));
+    const ti = JSON.parse(readFileSync(join(out, 'tsne.json'), 'utf8'));
+    expect(ti).toMatchObject({ n: 200, iterations: 1000 });
+    for (const s of ['pretrain', 'dec']) expect(ti.stages[s].trustworthiness).toBeGreaterThan(0.8);
+    expect(r.stdout).toMatch(/report\.html/);
+  });
+
+  it.skipIf(!chromium)(`the tiny run's report.html in Chromium: every chart's marks drawn, every picture decoded, not blank${noChromium}`, async () => {
+    const seen = await openInChromium(join(tinyRun, 'report.html'));
+    const names = seen.figures.map((f) => f.name);
+    expect(names).toEqual(expect.arrayContaining(['pretrain-loss', 'dec-loss', 'dec-changed', 'dec-scores', 'confusion', 'tsne-pretrain-cluster', 'tsne-pretrain-label', 'tsne-dec-cluster', 'tsne-dec-label']));
+    for (const f of seen.figures) {
+      expect(f.svgs, f.name).toBe(1);
+      expect(f.drawn, f.name).toBe(f.declared);
+      expect(f.declared, f.name).toBeGreaterThan(0);
+    }
+    expect(seen.figures.find((f) => f.name === 'tsne-dec-label')!.drawn).toBe(200);
+    expect(seen.figures.find((f) => f.name === 'confusion')!.drawn).toBe(100);
+    // Two strips per non-empty cluster (most and least confident), 28 × 28 digits scaled ×2.
+    expect(seen.images.length).toBeGreaterThanOrEqual(2);
+    for (const im of seen.images) expect(im.h).toBe(56);
+    expect(seen.inked).toBeGreaterThan(0.02);
+    expect(seen.colours).toBeGreaterThan(200);
+    expect(seen.problems).toEqual([]);
+  });
+
+  it('report RUN_DIR rebuilds report.html; a folder that is not a run is exit 2 with one line', () => {
+    const before = readFileSync(join(tinyRun, 'report.html'), 'utf8');
+    rmSync(join(tinyRun, 'report.html'));
+    const r = cli(['report', tinyRun]);
+    expect(r.status, r.stderr).toBe(0);
+    const after = readFileSync(join(tinyRun, 'report.html'), 'utf8');
+    // The same page but for the build time in its header.
+    const noDate = (s: string) => s.replace(/\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? UTC/g, '');
+    expect(noDate(after)).toBe(noDate(before));
+    const empty = mkdtempSync(join(tmpdir(), 'dec-'));
+    const bad = cli(['report', empty]);
+    expect(bad.status).toBe(2);
+    expect(errLines(bad.stderr)).toEqual([`webgpu-dec: ${empty}: no metrics.json; is this a webgpu-dec run directory (train --out)?`]);
+  });
+
+  it('tsne maps the data or, with --model, its embedding: tsne.csv, tsne.json, tsne.svg', () => {
+    const dir = join(tinyRun, '..', 'maps');
+    const r = cli(['tsne', '--data', 'mnist', '--n', '60', '--perplexity', '10', '--iterations', '120', '--model', join(tinyRun, 'model.safetensors'), '--out', dir]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['tsne.csv', 'tsne.json', 'tsne.svg']);
+    const rows = readFileSync(join(dir, 'tsne.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('index,x,y,cluster,label');
+    expect(rows).toHaveLength(61);
+    const info = JSON.parse(readFileSync(join(dir, 'tsne.json'), 'utf8'));
+    expect(info).toMatchObject({ n: 60, rows: 10000, d: 10, perplexity: 10, iterations: 120, init: 'pca' });
+    expect(info.trustworthiness_5).toBeGreaterThan(0.5);
+    expect(readFileSync(join(dir, 'tsne.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(r.stderr).toMatch(/\[t-SNE\] iter 100\/120 {2}KL/);
+    const raw = cli(['tsne', '--data', 'mnist', '--n', '40', '--perplexity', '5', '--iterations', '60', '--out', join(dir, 'raw')]);
+    expect(raw.status, raw.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'raw', 'tsne.csv'), 'utf8').split('\n')[0]).toBe('index,x,y,label');
+    const bad = cli(['tsne', '--data', 'mnist', '--n', '40', '--perplexity', '50', '--out', join(dir, 'bad')]);
+    expect(bad.status).toBe(2);
+    expect(errLines(bad.stderr)).toEqual(['webgpu-dec: --perplexity must be in (0, n − 1) = (0, 39); got 50']);
   });
 });

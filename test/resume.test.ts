@@ -37,11 +37,18 @@ function killWhen(args: string[], when: RegExp): Promise<string> {
 
 const outputs = (dir: string) => {
   const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
-  return { assignments: readFileSync(join(dir, 'assignments.csv'), 'utf8'), scores: [m.dec, m.ae_kmeans, m.raw_kmeans, m.dec_iterations, m.stopped_by] };
+  return {
+    assignments: readFileSync(join(dir, 'assignments.csv'), 'utf8'),
+    scores: [m.dec, m.ae_kmeans, m.raw_kmeans, m.dec_iterations, m.stopped_by],
+    // The curves (carried in the checkpoints) and the t-SNE maps (the subset's embedding after
+    // pretraining is carried too) are those of the uninterrupted run.
+    history: readFileSync(join(dir, 'history.json'), 'utf8'),
+    tsne: readFileSync(join(dir, 'tsne.csv'), 'utf8'),
+  };
 };
 
 describe('checkpoints and --resume', () => {
-  it('killed (SIGKILL) in pretraining and in DEC, resumed twice: the same assignments and metrics as one run', async () => {
+  it('killed (SIGKILL) in pretraining and in DEC, resumed twice: the same assignments, metrics, history and t-SNE maps as one run', async () => {
     const straight = join(root, 'straight');
     const r = runSync([...small, '--out', straight]);
     expect(r.status, r.stderr).toBe(0);

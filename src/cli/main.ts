@@ -3,14 +3,19 @@ import { info } from './info.js';
 import { train, trainUsage } from './train.js';
 import { embed, embedUsage, predict, predictUsage } from './predict.js';
 import { UsageError } from './args.js';
+import { tsneCommand, tsneUsage } from './tsne.js';
+import { reportCommand, reportUsage } from './report.js';
 
 const USAGE = `usage: webgpu-dec <command> [flags]
 
 commands:
   train                DEC: pretraining, k-means, DEC; writes config.json, metrics.json, assignments.csv,
-                       model.safetensors (checkpoints while it runs; --resume DIR continues a run)
+                       model.safetensors, history.json, tsne.csv, report.html (checkpoints while it
+                       runs; --resume DIR continues a run)
   predict              clusters of new data with a trained model: index,cluster,confidence[,label]
   embed                the embeddings z = f(x) of data under a trained model, as .npy
+  report RUN_DIR       rebuild RUN_DIR/report.html (scores, curves, confusion matrix, t-SNE maps, montages)
+  tsne                 exact t-SNE on the GPU of a data file (or of its embedding, --model): tsne.csv, .json, .svg
   bench                the benchmark suites (matmul, training, wait); --json FILE, --suite, --quick
   info                 the WebGPU adapter: vendor, architecture, device, limits, features
   help                 this text ("webgpu-dec <command> --help" for a command's flags)
@@ -18,10 +23,12 @@ commands:
 common flags:
   --adapter SUBSTRING  pick the adapter whose name contains SUBSTRING (or env WEBGPU_DEC_ADAPTER)`;
 
-const commands: Record<'train' | 'predict' | 'embed', [(args: string[]) => Promise<number>, string]> = {
+const commands: Record<'train' | 'predict' | 'embed' | 'tsne' | 'report', [(args: string[]) => Promise<number>, string]> = {
   train: [train, trainUsage],
   predict: [predict, predictUsage],
   embed: [embed, embedUsage],
+  tsne: [tsneCommand, tsneUsage],
+  report: [reportCommand, reportUsage],
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -29,7 +36,9 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'train':
     case 'predict':
-    case 'embed': {
+    case 'embed':
+    case 'tsne':
+    case 'report': {
       const [run, usage] = commands[command];
       if (rest.includes('--help') || rest.includes('-h')) {
         console.log(usage);

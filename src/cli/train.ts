@@ -1,6 +1,7 @@
 // `webgpu-dec train`: DEC on the bundled digits or on the user's own data, as a loop over the
 // pipeline's phases (src/dec/pipeline.ts). Writes config.json at the start, checkpoints while it
-// runs, and metrics.json, assignments.csv and model.safetensors at the end; `--resume DIR`
+// runs, metrics.json, assignments.csv, model.safetensors and history.json at the end, then the
+// t-SNE maps (tsne.csv, tsne.json) and report.html; `--resume DIR`
 // continues a run from its checkpoint. Everything the user gave is checked before anything is
 // written: bad input leaves no run directory behind.
 import { createHash } from 'node:crypto';
@@ -18,6 +19,9 @@ import { writeRunOutputs, type RunMetrics } from '../dec/outputs.js';
 import { runDec } from '../dec/pipeline.js';
 import type { PresetName } from '../dec/presets.js';
 import { stderrProgress } from '../dec/progress.js';
+import { tsnePhase } from '../dec/visualise.js';
+import { writeRunReport } from './report.js';
+import { tsneProgress } from './tsne.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
 
 export const trainFlags: FlagSpec = {
@@ -47,6 +51,7 @@ export const trainFlags: FlagSpec = {
   scale: { kind: 'string', help: 'input scaling: unit (8-bit pixels / 255; quick, endtoend) | paper (mean (1/d)‖x‖² to --scale-target; the paper preset) | none', choices: ['unit', 'paper', 'none'] },
   'scale-target': { kind: 'number', help: '--scale paper: the mean (1/d)‖x‖² to reach (paper preset 2.9, else 1)' },
   'input-scale': { kind: 'number', help: 'multiply the inputs by this after the unit or none rule' },
+  'tsne-points': { kind: 'int', help: "points in the report's t-SNE maps (default 2,000 on a software adapter, 10,000 on a GPU; 0: none)" },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
 };
 
@@ -83,6 +88,7 @@ function overridesOf(f: Flags): Overrides {
     scale: f.scale as ScaleMode | undefined,
     scaleTarget: num('scale-target'),
     inputScale: num('input-scale'),
+    tsnePoints: num('tsne-points'),
   };
 }
 
@@ -168,6 +174,11 @@ export async function train(args: string[]): Promise<number> {
     const r = await runDec(rt, ds, cfg, { progress: stderrProgress, checkpoints, resume: plan.resume });
     const metrics = await writeRunOutputs(out, ds, r, cfg, { image: ds.image ?? null, adapter: rt.adapterName, gpuBytes: rt.pool.bytes });
     r.ae.dispose();
+    if (r.maps.length) {
+      process.stderr.write(`webgpu-dec: t-SNE maps of ${r.maps[0].cluster.length} points' embedding, after pretraining and after DEC (--tsne-points to change)\n`);
+      await tsnePhase(rt, ds, cfg, r.maps, out, (stage, e) => tsneProgress(`t-SNE ${stage}`)(e));
+    }
+    await writeRunReport(out, ds);
     printSummary(metrics, out);
     return 0;
   } catch (e) {
@@ -185,5 +196,5 @@ function printSummary(m: RunMetrics, out: string): void {
   console.log(`DEC          ${fmt(m.dec)}`);
   console.log(`AE + k-means ${fmt(m.ae_kmeans)}`);
   console.log(`raw k-means  ${m.raw_kmeans ? fmt(m.raw_kmeans) : 'skipped'}`);
-  console.log(`(NMI: arithmetic normalisation)  ${m.dec_iterations} DEC iterations, stopped by ${m.stopped_by}, ${m.seconds.total}s; wrote ${out}/metrics.json, assignments.csv, model.safetensors`);
+  console.log(`(NMI: arithmetic normalisation)  ${m.dec_iterations} DEC iterations, stopped by ${m.stopped_by}, ${m.seconds.total}s; wrote ${out}/metrics.json, assignments.csv, model.safetensors, report.html`);
 }

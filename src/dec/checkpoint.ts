@@ -3,13 +3,15 @@
 // killed at minute 50 of 60 continues from its last checkpoint and ends exactly as an uninterrupted
 // run would. What a checkpoint holds: the autoencoder's weights, the optimiser's state, the phase,
 // stage and step, the dropout counter, DEC's target P and previous assignments, and the results of
-// the phases already finished (raw k-means, the initial centres), with their timings.
+// the phases already finished (raw k-means, the initial centres), with their timings, and the
+// run's history (the report's curves) so far.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
 import { encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
 import type { Adam, Sgd } from '../nn/optim.js';
+import { emptyHistory, HISTORY_FILE, type RunHistory } from './history.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
@@ -29,6 +31,8 @@ export interface Snapshot {
   label?: string;
   /** The run it belongs to (a hash of its config.json), set when written. */
   run?: string;
+  /** The run's history up to this moment (in a loaded checkpoint). */
+  history?: RunHistory;
 }
 
 /** Ctrl-C: the step finished, a checkpoint was written; the command exits 130. */
@@ -82,6 +86,8 @@ export class Checkpoints {
   /** Results of finished phases, carried by every later checkpoint. */
   readonly done: Record<string, StTensor> = {};
   readonly doneInfo: Record<string, number> = {};
+  /** The curves recorded so far: saved with every checkpoint, written as history.json beside it. */
+  history: RunHistory = emptyHistory();
   /** Set by the CLI's SIGINT handler: the next step boundary saves and stops. */
   stopRequested = false;
   /** The phase running now and when it started: its time so far goes into each checkpoint. */
@@ -101,6 +107,7 @@ export class Checkpoints {
   carry(r: Snapshot): void {
     for (const [name, t] of Object.entries(r.tensors)) if (name.startsWith('done.')) this.done[name] = t;
     for (const [name, v] of Object.entries(r.info)) if (name.startsWith('seconds.')) this.doneInfo[name] = v;
+    if (r.history) this.history = r.history;
   }
 
   /** Seconds spent in a phase so far, over all the processes of a resumed run. */
@@ -153,8 +160,10 @@ export class Checkpoints {
       run: this.run,
       position: JSON.stringify(snap.position),
       info: JSON.stringify(info),
+      history: JSON.stringify(this.history),
     });
     writeAtomic(this.dir, CHECKPOINT_FILE, bytes);
+    writeAtomic(this.dir, HISTORY_FILE, JSON.stringify(this.history) + '\n');
     this.log(`checkpoint: ${describe(snap.position)} -> ${join(this.dir, CHECKPOINT_FILE)}`);
   }
 
@@ -164,6 +173,7 @@ export class Checkpoints {
     if (!existsSync(path)) throw new InputError(`${dir}: no ${CHECKPOINT_FILE} to resume from; start the run without --resume`);
     const { tensors, metadata } = readSafetensors(path);
     if (metadata.format !== 'webgpu-dec-checkpoint/1') throw new InputError(`${path}: not a webgpu-dec checkpoint`);
-    return { position: JSON.parse(metadata.position), tensors, info: JSON.parse(metadata.info), run: metadata.run };
+    const history = metadata.history ? (JSON.parse(metadata.history) as RunHistory) : undefined;
+    return { position: JSON.parse(metadata.position), tensors, info: JSON.parse(metadata.info), run: metadata.run, history };
   }
 }

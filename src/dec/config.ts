@@ -36,6 +36,8 @@ export interface Overrides {
   scaleTarget?: number;
   /** A fixed factor after the 'unit' or 'none' rule. */
   inputScale?: number;
+  /** Points of the report's t-SNE maps (0: none). */
+  tsnePoints?: number;
 }
 
 /** Where the data came from: enough to load the same rows again on --resume. */
@@ -67,6 +69,11 @@ export interface RunConfig {
   preprocess: Preprocess;
   /** `--checkpoint-every` as given ("500" steps or "10m"); --resume keeps it unless given again. */
   checkpointEvery: string;
+  /**
+   * Points of the report's t-SNE maps of the embedding (a random subset: the first of the run's
+   * seeded order); 'auto': 2,000 on a software adapter, 10,000 on a GPU; 0: no maps.
+   */
+  tsnePoints: number | 'auto';
 }
 
 function positive(name: string, v: number | undefined, min = 1): void {
@@ -84,6 +91,7 @@ function check(o: Overrides, n: number): void {
   if (o.tol !== undefined && !(o.tol >= 0 && o.tol < 1)) throw new InputError(`--tol must be in [0, 1); got ${o.tol}`);
   if (o.inputScale !== undefined && !(o.inputScale > 0)) throw new InputError(`--input-scale must be positive; got ${o.inputScale}`);
   if (o.scaleTarget !== undefined && !(o.scaleTarget > 0)) throw new InputError(`--scale-target must be positive; got ${o.scaleTarget}`);
+  if (o.tsnePoints !== undefined && o.tsnePoints !== 0 && !(o.tsnePoints >= 12)) throw new InputError(`--tsne-points must be 0 (no maps) or at least 12; got ${o.tsnePoints}`);
   if (o.dims && (!o.dims.length || o.dims.some((w) => !Number.isInteger(w) || w < 1))) throw new InputError(`--dims must be positive integers separated by commas, e.g. 500,500,2000,10`);
 }
 
@@ -149,5 +157,6 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
     rawKmeansRestarts: o.rawKmeansRestarts ?? preset.rawKmeansRestarts,
     preprocess,
     checkpointEvery: '10m',
+    tsnePoints: o.tsnePoints ?? 'auto',
   };
 }

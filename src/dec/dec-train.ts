@@ -41,6 +41,8 @@ export interface DecOptions {
   checkpoints?: Checkpoints;
   /** A DEC checkpoint to continue from. */
   resume?: Snapshot;
+  /** At each target update: the new hard assignments, the mean KL(P‖Q) with P from this Q, the changed share. */
+  onTargetUpdate?: (iteration: number, hard: Uint32Array, kl: number, changed: number | null) => void;
 }
 
 /** The state the loop carries between iterations (what a checkpoint holds besides the weights). */
@@ -88,13 +90,16 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cen
     for (; s.it < cfg.maxIter; s.it++) {
       if (s.it % cfg.updateInterval === 0) {
         await log.report();
-        const { hard, f } = await assign(rt, model, x, { target: p });
+        const { hard, f, kl } = await assign(rt, model, x, { target: p, kl: 'own' });
         if (!f.every(Number.isFinite)) throw new NonFiniteError(`dec at iteration ${s.it}`, 'the soft assignments q');
         if (s.previous) {
           let diff = 0;
           for (let i = 0; i < n; i++) if (s.previous[i] !== hard[i]) diff++;
           s.changed = diff / n;
-          if (s.changed < cfg.tol) {
+        }
+        o.onTargetUpdate?.(s.it, hard, kl!, s.previous ? s.changed! : null);
+        if (s.previous) {
+          if (s.changed! < cfg.tol) {
             stoppedBy = 'tol';
             break;
           }

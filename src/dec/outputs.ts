@@ -1,11 +1,13 @@
 // What a run leaves behind, each file written to a temporary name and renamed:
-// metrics.json, assignments.csv (rows in the order of the user's input file) and model.safetensors.
+// metrics.json, assignments.csv (rows in the order of the user's input file), model.safetensors and
+// history.json (the curves).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { writeAtomic } from '../io/atomic.js';
 import type { Scores } from '../metrics/clustering.js';
 import { CHECKPOINT_FILE } from './checkpoint.js';
+import { HISTORY_FILE } from './history.js';
 import type { RunConfig } from './config.js';
 import { modelBytes, type ModelMeta } from './model-file.js';
 import type { RunResult } from './pipeline.js';
@@ -60,6 +62,7 @@ export async function writeRunOutputs(
   const model: ModelMeta = { dims: cfg.dims, k: cfg.k, alpha: cfg.dec.alpha, preprocess: cfg.preprocess, preset: cfg.preset, seed: cfg.seed, image: meta.image, adapter: meta.adapter };
   writeAtomic(dir, MODEL_FILE, await modelBytes(r.ae, r.centers, model));
   writeAtomic(dir, 'metrics.json', JSON.stringify(metrics, null, 2) + '\n');
+  writeAtomic(dir, HISTORY_FILE, JSON.stringify(r.history) + '\n');
   rmSync(join(dir, CHECKPOINT_FILE), { force: true });
   return metrics;
 }

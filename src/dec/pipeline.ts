@@ -1,5 +1,6 @@
 // The method as phases on one resolved config, each callable alone:
 //   raw k-means (the baseline) → pretrain → encode + k-means (initial centres) → DEC → assign
+// (then, outside the loop, t-SNE maps of a subset's embedding: src/dec/visualise.ts)
 // and `runDec`, the loop over them that checkpoints at every phase boundary (and, inside the
 // training phases, as the Checkpoints policy says) and resumes from a checkpoint at any of them.
 import type { Runtime } from '../gpu/runtime.js';
@@ -17,6 +18,8 @@ import { trainDec, type DecResult } from './dec-train.js';
 import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from './kmeans.js';
 import { autoencoderTensors, loadAutoencoder } from './model-file.js';
 import { pretrainEndToEnd, pretrainLayerwise } from './pretrain.js';
+import { HistoryRecorder, type RunHistory } from './history.js';
+import { embedFirst, tsnePointsFor, type StageMap } from './visualise.js';
 import type { ProgressSink } from './progress.js';
 
 export interface PhaseHooks {
@@ -24,6 +27,8 @@ export interface PhaseHooks {
   checkpoints?: Checkpoints;
   /** A checkpoint to continue from (runDec picks the phase it belongs to). */
   resume?: Snapshot;
+  /** Records the curves (runDec sets it up, in the checkpoints' history). */
+  history?: HistoryRecorder;
 }
 
 /** k-means with progress: a line every 20 Lloyd iterations (each a pass over the n points). */
@@ -74,7 +79,8 @@ export async function kmeansPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, 
 export async function decPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, centers: Float32Array, cfg: RunConfig, hooks: PhaseHooks): Promise<DecResult> {
   const r = hooks.resume;
   const resume = r?.position.phase === 'dec' && r.position.step > 0 ? r : undefined;
-  return trainDec(rt, ae, x, centers, cfg.dec, { progress: hooks.progress, checkpoints: hooks.checkpoints, resume });
+  const onTargetUpdate = hooks.history && hooks.history.targetUpdate.bind(hooks.history);
+  return trainDec(rt, ae, x, centers, cfg.dec, { progress: hooks.progress, checkpoints: hooks.checkpoints, resume, onTargetUpdate });
 }
 
 export interface RunResult {
@@ -88,6 +94,9 @@ export interface RunResult {
   confidence: Float32Array;
   centers: Float32Array;
   ae: Autoencoder;
+  history: RunHistory;
+  /** The report's subset embedded after pretraining and after DEC, with its clusters (empty: no maps). */
+  maps: StageMap[];
 }
 
 const u32 = (data: Uint32Array): StTensor => ({ dtype: 'U32', shape: [data.length], data });
@@ -97,7 +106,7 @@ const f32 = (data: Float32Array, shape: number[]): StTensor => ({ dtype: 'F32', 
 const ORDER: Position['phase'][] = ['pretrain', 'kmeans', 'dec'];
 
 /** The run's result from the DEC phase and the finished phases' labels and times. */
-function result(ds: Dataset, ck: Checkpoints, dec: DecResult, ae: Autoencoder): RunResult {
+function result(ds: Dataset, ck: Checkpoints, dec: DecResult, ae: Autoencoder, maps: StageMap[]): RunResult {
   const score = (labels: Uint32Array | undefined) => (ds.labels && labels ? scores(ds.labels, labels) : null);
   const done = (name: string) => ck.done[name]?.data as Uint32Array | undefined;
   const s = { pretrain: ck.seconds('pretrain'), kmeans: ck.seconds('kmeans'), dec: ck.seconds('dec'), rawKmeans: ck.seconds('raw') };
@@ -112,6 +121,8 @@ function result(ds: Dataset, ck: Checkpoints, dec: DecResult, ae: Autoencoder): 
     confidence: dec.confidence,
     centers: dec.centers,
     ae,
+    history: ck.history,
+    maps,
   };
 }
 
@@ -128,7 +139,12 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
   const todo = (phase: Position['phase']) => ORDER.indexOf(phase) >= at;
   const boundary = async (phase: Position['phase'], label: string) =>
     ck.boundary({ position: { phase, stage: 0, step: 0 }, tensors: await autoencoderTensors(ae), info: {}, label });
-  const h: PhaseHooks = { ...hooks, checkpoints: ck };
+  const history = new HistoryRecorder(ck.history, ds.labels);
+  const progress: ProgressSink = (e) => {
+    history.observe(e);
+    hooks.progress(e);
+  };
+  const h: PhaseHooks = { ...hooks, progress, checkpoints: ck, history };
   const dz = cfg.dims[cfg.dims.length - 1];
   const x = upload(rt, ds, Math.max(cfg.k, dz));
   const ae = newAutoencoder(rt, cfg);
@@ -142,6 +158,8 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
     }
     if (todo('pretrain')) {
       await ck.timed('pretrain', () => pretrainPhase(rt, ae, x, cfg, h));
+      const m = tsnePointsFor(rt, cfg, ds.n);
+      if (m > 0) ck.done['done.tsne.pretrain'] = f32(await embedFirst(ae, x, m), [m, dz]);
       await boundary('kmeans', 'after pretraining');
     } else loadAutoencoder(ae, r!.tensors, 'checkpoint');
     if (todo('kmeans')) {
@@ -152,7 +170,15 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
     }
     const centers = ck.done['done.kmeans.centers'].data as Float32Array;
     const dec = await ck.timed('dec', () => decPhase(rt, ae, x, centers, cfg, h));
-    return result(ds, ck, dec, ae);
+    const maps: StageMap[] = [];
+    const before = ck.done['done.tsne.pretrain'];
+    if (before) {
+      const m = before.shape[0];
+      const kmeansLabels = ck.done['done.kmeans.labels'].data as Uint32Array;
+      maps.push({ stage: 'pretrain', z: before.data as Float32Array, cluster: kmeansLabels.slice(0, m) });
+      maps.push({ stage: 'dec', z: await embedFirst(ae, x, m), cluster: dec.labels.slice(0, m) });
+    }
+    return result(ds, ck, dec, ae, maps);
   } catch (e) {
     ae.dispose();
     throw e;

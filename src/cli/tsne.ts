@@ -1,0 +1,150 @@
+// `webgpu-dec tsne`: exact t-SNE (src/tsne) of a data file, or of its embedding under a trained
+// model, on a seeded random subset: tsne.csv (index,x,y[,cluster][,label]), tsne.json (settings,
+// KL, trustworthiness, time) and tsne.svg (the scatter plot), written to --out.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Runtime } from '../gpu/runtime.js';
+import { loadData } from '../data/load.js';
+import { stratifiedSubset, type Dataset } from '../data/dataset.js';
+import { assign, encodeAll } from '../dec/assign.js';
+import { upload } from '../dec/batches.js';
+import { modelOnGpu, readModel } from '../dec/model-file.js';
+import { checkWritableDir, writeAtomic } from '../io/atomic.js';
+import { InputError } from '../io/errors.js';
+import { packageVersion } from '../io/version.js';
+import { tsneChart } from '../report/charts.js';
+import { renderSvg } from '../report/render.js';
+import { maxTsnePoints, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
+import { flagHelp, parseFlags, UsageError, type FlagSpec } from './args.js';
+
+export const tsneFlags: FlagSpec = {
+  data: { kind: 'string', help: 'mnist or a file: .npy, .csv, .idx (.gz too) (required)' },
+  labels: { kind: 'string', help: 'labels for --data: a label column, and the plot coloured by label' },
+  model: { kind: 'string', help: 'a model.safetensors: map its embedding z = f(x) instead of x, with its clusters' },
+  n: { kind: 'int', help: 'points: a seeded random subset (stratified with labels); default 2,000 on a software adapter, 10,000 on a GPU' },
+  perplexity: { kind: 'number', help: 'effective neighbours per point (default 30)' },
+  iterations: { kind: 'int', help: 'gradient steps (default 1000; the first 250 with early exaggeration 12)' },
+  init: { kind: 'string', choices: ['pca', 'random'], help: 'initial map: pca (default) or random N(0, 1e-4²)' },
+  seed: { kind: 'int', help: 'the subset and a random initialisation (default 0)' },
+  out: { kind: 'string', help: 'the folder to write tsne.csv, tsne.json and tsne.svg into (required)' },
+  adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
+};
+
+export const tsneUsage = `usage: webgpu-dec tsne --data PATH [--labels PATH] [--model FILE] [--n N] [--perplexity P] [--iterations I] --out DIR\n\n${flagHelp(tsneFlags)}`;
+
+/** The subset size on this adapter when --n is not given: what fits a few minutes there. */
+export function defaultTsnePoints(rt: Runtime): number {
+  return rt.gpu.isSoftware ? 2000 : 10000;
+}
+
+const fmt = (s: number) => (s >= 90 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`);
+
+/** Progress lines on stderr for one t-SNE run. */
+export function tsneProgress(label: string): (e: TsneProgress) => void {
+  return (e) => {
+    const left = e.iteration < e.total ? `  remaining ≤ ${fmt((e.elapsedS / e.iteration) * (e.total - e.iteration))}` : '';
+    process.stderr.write(`[${label}] iter ${e.iteration}/${e.total}  KL ${e.kl.toFixed(4)}  elapsed ${fmt(e.elapsedS)}${left}\n`);
+  };
+}
+
+/** tsne.csv: one row per point of the subset, in input-file order. */
+export function tsneCsv(index: ArrayLike<number>, y: Float32Array, cluster: Uint32Array | null, labels: Int32Array | null): string {
+  const order = Array.from(index, (_, i) => i).sort((a, b) => index[a] - index[b]);
+  const head = ['index', 'x', 'y', ...(cluster ? ['cluster'] : []), ...(labels ? ['label'] : [])];
+  const rows = [head.join(',')];
+  for (const i of order) {
+    const cells = [String(index[i]), y[2 * i].toPrecision(6), y[2 * i + 1].toPrecision(6)];
+    if (cluster) cells.push(String(cluster[i]));
+    if (labels) cells.push(String(labels[i]));
+    rows.push(cells.join(','));
+  }
+  return rows.join('\n') + '\n';
+}
+
+export async function tsneCommand(args: string[]): Promise<number> {
+  const f = parseFlags(args, tsneFlags);
+  for (const name of ['data', 'out']) if (f[name] === undefined) throw new UsageError(`tsne needs --${name}; see webgpu-dec tsne --help`);
+  const out = f.out as string;
+  checkWritableDir(out);
+  if (f.n !== undefined && (f.n as number) < 3) throw new UsageError(`--n must be at least 3; got ${f.n}`);
+  if (f.iterations !== undefined && (f.iterations as number) < 1) throw new UsageError(`--iterations must be at least 1; got ${f.iterations}`);
+  if (f.perplexity !== undefined && !((f.perplexity as number) > 0)) throw new UsageError(`--perplexity must be positive; got ${f.perplexity}`);
+  const model = f.model ? readModel(f.model as string) : null;
+  const all = loadData(f.data as string, f.labels as string | undefined, model?.meta.preprocess);
+  if (model && all.d !== model.meta.dims[0]) {
+    throw new InputError(`${f.data}: ${all.d} columns, but the model ${f.model} takes ${model.meta.dims[0]} inputs; pass data of the kind it was trained on`);
+  }
+  const seed = (f.seed as number | undefined) ?? 0;
+  const checkPerplexity = (m: number) => {
+    const p = (f.perplexity as number | undefined) ?? 30;
+    if (p >= m - 1) throw new UsageError(`--perplexity must be in (0, n − 1) = (0, ${m - 1}); got ${p}`);
+  };
+  if (f.n !== undefined) checkPerplexity(Math.min(f.n as number, all.n)); // before any GPU work
+
+  const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
+  try {
+    const wanted = (f.n as number | undefined) ?? defaultTsnePoints(rt);
+    const m = Math.min(wanted, all.n);
+    checkPerplexity(m);
+    if (m > maxTsnePoints(rt)) throw new UsageError(`--n ${m} exceeds what this adapter holds in one binding (at most ${maxTsnePoints(rt)} points); pass a smaller --n`);
+    const ds: Dataset = stratifiedSubset(all, m, seed);
+    let x = ds.x;
+    let d = ds.d;
+    let cluster: Uint32Array | null = null;
+    if (model) {
+      const { ae, mu } = modelOnGpu(rt, model, f.model as string);
+      const xs = upload(rt, ds, Math.max(model.meta.k, model.meta.dims[model.meta.dims.length - 1]));
+      const z = encodeAll(ae, xs);
+      x = await z.read();
+      d = z.cols;
+      cluster = (await assign(rt, { ae, mu: mu.buffer, k: model.meta.k, alpha: model.meta.alpha }, xs, {})).hard;
+      [z, xs, ae, mu].forEach((t) => t.dispose());
+    }
+    const what = model ? `the ${d}-dimensional embedding of ` : '';
+    process.stderr.write(`webgpu-dec: t-SNE of ${what}${m} of ${all.n} points of ${all.name} (${m < all.n ? 'a seeded random subset; --n to change' : 'all'}), on ${rt.adapterName}\n`);
+    const r: TsneResult = await tsne(rt, x, m, d, {
+      perplexity: f.perplexity as number | undefined,
+      iterations: f.iterations as number | undefined,
+      init: f.init as 'pca' | 'random' | undefined,
+      seed,
+      onProgress: tsneProgress('t-SNE'),
+    });
+    const index = ds.index ?? Uint32Array.from({ length: m }, (_, i) => i);
+    mkdirSync(out, { recursive: true });
+    const csv = tsneCsv(index, r.y, cluster, ds.labels);
+    writeAtomic(out, 'tsne.csv', csv);
+    const info = {
+      data: f.data,
+      model: f.model ?? null,
+      n: m,
+      rows: all.n,
+      d,
+      perplexity: (f.perplexity as number | undefined) ?? 30,
+      iterations: (f.iterations as number | undefined) ?? 1000,
+      init: (f.init as string | undefined) ?? 'pca',
+      learning_rate: r.learningRate,
+      seed,
+      kl: +r.kl.toFixed(5),
+      trustworthiness_5: r.trustworthiness === null ? null : +r.trustworthiness.toFixed(5),
+      seconds: +r.seconds.toFixed(2),
+      kl_history: r.klHistory.map((h) => ({ iteration: h.iteration, kl: +h.kl.toFixed(5) })),
+      adapter: rt.adapterName,
+      version: packageVersion(),
+    };
+    writeAtomic(out, 'tsne.json', JSON.stringify(info, null, 2) + '\n');
+    const rows = {
+      index: Int32Array.from(index),
+      stage: new Array<string>(m).fill('map'),
+      x: Float32Array.from({ length: m }, (_, i) => r.y[2 * i]),
+      y: Float32Array.from({ length: m }, (_, i) => r.y[2 * i + 1]),
+      cluster: cluster ?? new Uint32Array(m),
+      label: ds.labels,
+    };
+    writeAtomic(out, 'tsne.svg', await renderSvg(tsneChart(rows, 'map', ds.labels ? 'label' : 'cluster').spec));
+    const t = r.trustworthiness === null ? '' : `  T(5) ${r.trustworthiness.toFixed(4)}`;
+    process.stderr.write(`webgpu-dec: KL ${r.kl.toFixed(4)}${t}  in ${fmt(r.seconds)}; wrote ${join(out, 'tsne.csv')}, tsne.json, tsne.svg\n`);
+    return 0;
+  } finally {
+    rt.destroy();
+  }
+}

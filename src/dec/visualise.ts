@@ -1,0 +1,72 @@
+// The last phase of a run: t-SNE maps of the embedding of a random subset, after pretraining and
+// after DEC (the paper's Figure 5), written as tsne.csv + tsne.json for the report. The subset is
+// the first points of the run's seeded order (a shuffle or a stratified sample: a random subset);
+// its embedding after pretraining is taken when pretraining ends and carried in the checkpoints.
+import type { Runtime } from '../gpu/runtime.js';
+import type { Dataset } from '../data/dataset.js';
+import { writeAtomic } from '../io/atomic.js';
+import type { ChunkedRows } from '../tensor/index.js';
+import type { Autoencoder } from '../nn/autoencoder.js';
+import { maxTsnePoints, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
+import { encodeAll } from './assign.js';
+import type { RunConfig } from './config.js';
+
+export const TSNE_CSV = 'tsne.csv';
+export const TSNE_JSON = 'tsne.json';
+
+/** The subset size: cfg.tsnePoints ('auto': 2,000 on a software adapter, 10,000 on a GPU), at most n and what one binding holds. */
+export function tsnePointsFor(rt: Runtime, cfg: RunConfig, n: number): number {
+  const wanted = cfg.tsnePoints === 'auto' ? (rt.gpu.isSoftware ? 2000 : 10000) : cfg.tsnePoints;
+  const m = Math.min(wanted, n, maxTsnePoints(rt));
+  return m >= 12 ? m : 0;
+}
+
+/** z = f_θ(x) of the first m points (rows 0 … m−1 of the run's order), [m, d_z]. */
+export async function embedFirst(ae: Autoencoder, x: ChunkedRows, m: number): Promise<Float32Array> {
+  const z = encodeAll(ae, x);
+  const all = await z.read();
+  z.dispose();
+  return all.slice(0, m * z.cols);
+}
+
+/** scikit-learn needs perplexity < n; a small subset gets a third of its points. */
+export const perplexityFor = (m: number) => Math.min(30, Math.floor((m - 1) / 3));
+
+export interface StageMap {
+  stage: 'pretrain' | 'dec';
+  /** [m, d_z] the subset's embedding. */
+  z: Float32Array;
+  /** [m] cluster of each subset point at that stage (AE + k-means, DEC). */
+  cluster: Uint32Array;
+}
+
+/**
+ * t-SNE of each stage's embedding; writes tsne.csv (index,stage,x,y,cluster[,label], index = row
+ * of the input file) and tsne.json (settings; KL, trustworthiness T(5) and seconds per stage).
+ */
+export async function tsnePhase(rt: Runtime, ds: Dataset, cfg: RunConfig, maps: StageMap[], dir: string, progress: (stage: string, e: TsneProgress) => void): Promise<void> {
+  if (!maps.length) return;
+  const m = maps[0].cluster.length;
+  const dz = cfg.dims[cfg.dims.length - 1];
+  const perplexity = perplexityFor(m);
+  const results: [StageMap, TsneResult][] = [];
+  for (const map of maps) {
+    results.push([map, await tsne(rt, map.z, m, dz, { perplexity, seed: cfg.seed, onProgress: (e) => progress(map.stage, e) })]);
+  }
+  const rows = [ds.labels ? 'index,stage,x,y,cluster,label' : 'index,stage,x,y,cluster'];
+  const order = Array.from({ length: m }, (_, i) => i);
+  if (ds.index) order.sort((a, b) => ds.index![a] - ds.index![b]);
+  for (const [map, r] of results) {
+    for (const i of order) {
+      const cells = [ds.index ? ds.index[i] : i, map.stage, r.y[2 * i].toPrecision(6), r.y[2 * i + 1].toPrecision(6), map.cluster[i]];
+      if (ds.labels) cells.push(ds.labels[i]);
+      rows.push(cells.join(','));
+    }
+  }
+  writeAtomic(dir, TSNE_CSV, rows.join('\n') + '\n');
+  const stages = Object.fromEntries(
+    results.map(([map, r]) => [map.stage, { kl: +r.kl.toFixed(5), trustworthiness: +(r.trustworthiness ?? NaN).toFixed(5), seconds: +r.seconds.toFixed(2) }]),
+  );
+  const info = { n: m, perplexity, iterations: 1000, init: 'pca', subset: 'the first points of the run order (a seeded random subset)', stages };
+  writeAtomic(dir, TSNE_JSON, JSON.stringify(info, null, 2) + '\n');
+}
