@@ -140,7 +140,9 @@ export async function tsneCommand(args: string[]): Promise<number> {
       cluster: cluster ?? new Uint32Array(m),
       label: ds.labels,
     };
-    writeAtomic(out, 'tsne.svg', await renderSvg(tsneChart(rows, 'map', ds.labels ? 'label' : 'cluster').spec));
+    const by = ds.labels ? 'label' : 'cluster';
+    const title = `t-SNE of ${what}${m} points of ${all.name}${ds.labels || cluster ? `, coloured by ${by}` : ''}`;
+    writeAtomic(out, 'tsne.svg', await renderSvg(tsneChart(rows, 'map', by, undefined, title).spec));
     const t = r.trustworthiness === null ? '' : `  T(5) ${r.trustworthiness.toFixed(4)}`;
     process.stderr.write(`webgpu-dec: KL ${r.kl.toFixed(4)}${t}  in ${fmt(r.seconds)}; wrote ${join(out, 'tsne.csv')}, tsne.json, tsne.svg\n`);
     return 0;

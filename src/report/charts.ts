@@ -167,8 +167,8 @@ function squareDomains(values: { x: number; y: number }[]): { x: number[]; y: nu
   return { x: [(x0 + x1) / 2 - half, (x0 + x1) / 2 + half], y: [(y0 + y1) / 2 - half, (y0 + y1) / 2 + half] };
 }
 
-/** One t-SNE stage's points coloured by cluster or by label. */
-export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label', info?: TsneStageInfo): Chart {
+/** One t-SNE stage's points coloured by cluster or by label (`title`: instead of the stage's). */
+export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label', info?: TsneStageInfo, title?: string): Chart {
   const source = by === 'cluster' ? rows.cluster : rows.label!;
   const values: { x: number; y: number; c: number }[] = [];
   for (let i = 0; i < rows.stage.length; i++) if (rows.stage[i] === stage) values.push({ x: rows.x[i], y: rows.y[i], c: source[i] });
@@ -176,7 +176,7 @@ export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label'
   const square = squareDomains(values);
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${STAGE_TITLES[stage] ?? stage}: ${by === 'cluster' ? (CLUSTER_TITLES[stage] ?? 'clusters') : 'labels'}`,
+    title: title ?? `${STAGE_TITLES[stage] ?? stage}: ${by === 'cluster' ? (CLUSTER_TITLES[stage] ?? 'clusters') : 'labels'}`,
     width: TSNE_SIDE,
     height: TSNE_SIDE,
     config: BASE_CONFIG,
