@@ -5,27 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { assign } from '../src/dec/assign.js';
 import { modelOnGpu, readModel } from '../src/dec/model-file.js';
 import { ChunkedRows } from '../src/tensor/index.js';
-import { expectClose, randomArray, useRuntime } from './helpers.js';
+import { expectClose, handBuiltModel, randomArray, useRuntime } from './helpers.js';
 
 const rt = useRuntime();
-
-/** A safetensors file laid out by hand: 8-byte LE header length, JSON header, raw LE float32 data. */
-function handBuiltModel(tensors: [string, number[], Float32Array][], metadata: Record<string, string>): Uint8Array {
-  let offset = 0;
-  const entries = tensors.map(([name, shape, data]) => {
-    const e = `"${name}":{"dtype":"F32","shape":[${shape.join(',')}],"data_offsets":[${offset},${offset + data.byteLength}]}`;
-    offset += data.byteLength;
-    return e;
-  });
-  const meta = Object.entries(metadata).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',');
-  const header = Buffer.from(`{${[`"__metadata__":{${meta}}`, ...entries].join(',')}}`, 'utf8');
-  const out = Buffer.alloc(8 + header.length + offset);
-  out.writeBigUInt64LE(BigInt(header.length), 0);
-  header.copy(out, 8);
-  let at = 8 + header.length;
-  for (const [, , data] of tensors) for (const v of data) at = out.writeFloatLE(v, at);
-  return out;
-}
 
 describe('the assignment pass on a hand-built model file', () => {
   // A one-layer encoder d = 5 -> d_z = 3 (the embedding is linear), k = 4 centres, α = 1.

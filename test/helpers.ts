@@ -46,3 +46,21 @@ export function expectClose(ours: ArrayLike<number>, ref: ArrayLike<number>, tol
 export function configFor(ds: Dataset, o: Overrides): RunConfig {
   return resolveConfig(o, { data: 'mnist', labels: null, subset: ds.n, rows: ds.n, d: ds.d, sha256: '' }, ds.n);
 }
+
+/** A safetensors file laid out by hand: 8-byte LE header length, JSON header, raw LE float32 data. */
+export function handBuiltModel(tensors: [string, number[], Float32Array][], metadata: Record<string, string>): Uint8Array {
+  let offset = 0;
+  const entries = tensors.map(([name, shape, data]) => {
+    const e = `"${name}":{"dtype":"F32","shape":[${shape.join(',')}],"data_offsets":[${offset},${offset + data.byteLength}]}`;
+    offset += data.byteLength;
+    return e;
+  });
+  const meta = Object.entries(metadata).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',');
+  const header = Buffer.from(`{${[`"__metadata__":{${meta}}`, ...entries].join(',')}}`, 'utf8');
+  const out = Buffer.alloc(8 + header.length + offset);
+  out.writeBigUInt64LE(BigInt(header.length), 0);
+  header.copy(out, 8);
+  let at = 8 + header.length;
+  for (const [, , data] of tensors) for (const v of data) at = out.writeFloatLE(v, at);
+  return out;
+}

@@ -5,6 +5,7 @@ import { embed, embedUsage, predict, predictUsage } from './predict.js';
 import { UsageError } from './args.js';
 import { tsneCommand, tsneUsage } from './tsne.js';
 import { reportCommand, reportUsage } from './report.js';
+import { experiment, experimentUsage } from './experiment.js';
 
 const USAGE = `usage: webgpu-dec <command> [flags]
 
@@ -16,6 +17,7 @@ commands:
   embed                the embeddings z = f(x) of data under a trained model, as .npy
   report RUN_DIR       rebuild RUN_DIR/report.html (scores, curves, confusion matrix, t-SNE maps, montages)
   tsne                 exact t-SNE on the GPU of a data file (or of its embedding, --model): tsne.csv, .json, .svg
+  experiment           the paper's experiments: "experiment imbalance" (imbalanced clusters), "experiment clusters" (choosing k)
   bench                the benchmark suites (matmul, training, wait); --json FILE, --suite, --quick
   info                 the WebGPU adapter: vendor, architecture, device, limits, features
   help                 this text ("webgpu-dec <command> --help" for a command's flags)
@@ -23,12 +25,13 @@ commands:
 common flags:
   --adapter SUBSTRING  pick the adapter whose name contains SUBSTRING (or env WEBGPU_DEC_ADAPTER)`;
 
-const commands: Record<'train' | 'predict' | 'embed' | 'tsne' | 'report', [(args: string[]) => Promise<number>, string]> = {
+const commands: Record<'train' | 'predict' | 'embed' | 'tsne' | 'report' | 'experiment', [(args: string[]) => Promise<number>, string]> = {
   train: [train, trainUsage],
   predict: [predict, predictUsage],
   embed: [embed, embedUsage],
   tsne: [tsneCommand, tsneUsage],
   report: [reportCommand, reportUsage],
+  experiment: [experiment, experimentUsage],
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -38,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'predict':
     case 'embed':
     case 'tsne':
-    case 'report': {
+    case 'report':
+    case 'experiment': {
       const [run, usage] = commands[command];
       if (rest.includes('--help') || rest.includes('-h')) {
         console.log(usage);

@@ -60,7 +60,7 @@ export const trainUsage = `usage: webgpu-dec train [flags]
 
 ${flagHelp(trainFlags)}`;
 
-function overridesOf(f: Flags): Overrides {
+export function overridesOf(f: Flags): Overrides {
   const num = (name: string) => f[name] as number | undefined;
   let dims: number[] | undefined;
   if (f.dims !== undefined) {

@@ -17,6 +17,8 @@ interface XAxis {
   title: string;
   /** Fixed extent, so that charts of the same run line up (DEC curves all span every update). */
   domain?: number[];
+  /** Tick format; integers ('d') by default. */
+  format?: string;
 }
 
 interface YAxis {
@@ -44,7 +46,7 @@ function lineSpec(title: string, values: object[], x: XAxis, y: YAxis, color?: S
     data: { values },
     mark: { type: 'line', point: true, strokeWidth: 1.5 },
     encoding: {
-      x: { field: x.field, type: 'quantitative', title: x.title, axis: { tickMinStep: 1, format: 'd' }, scale: x.domain ? { domain: x.domain, nice: false } : { zero: false } },
+      x: { field: x.field, type: 'quantitative', title: x.title, axis: x.format ? { format: x.format } : { tickMinStep: 1, format: 'd' }, scale: x.domain ? { domain: x.domain, nice: false } : { zero: false } },
       y: {
         field: y.field,
         type: 'quantitative',
@@ -191,4 +193,23 @@ export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label'
     },
   };
   return { name: `tsne-${stage}-${by}`, spec, marks: values.length, caption: tsneCaption(info) };
+}
+
+/**
+ * A quantity against a numeric setting, one line per series (the experiments' pages: ACC against
+ * r_min per method, NMI and G against k). Non-finite values are left out (and not counted).
+ */
+export function seriesChart(name: string, title: string, points: { x: number; y: number; series: string }[], xTitle: string, yTitle: string, yDomain?: number[]): Chart {
+  const values = points.filter((p) => Number.isFinite(p.y));
+  const series = [...new Set(values.map((v) => v.series))];
+  const xs = values.map((v) => v.x);
+  const spec = lineSpec(
+    title,
+    values,
+    // r_min is a fraction: its ticks are not integers.
+    { field: 'x', title: xTitle, domain: xs.length ? [Math.min(...xs), Math.max(...xs)] : undefined, format: xs.every(Number.isInteger) ? undefined : '.1f' },
+    { field: 'y', title: yTitle, format: '.3~g', domain: yDomain },
+    series.length > 1 ? { field: 'series', title: '', domain: series } : undefined,
+  );
+  return { name, spec, marks: values.length };
 }

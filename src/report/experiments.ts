@@ -1,0 +1,65 @@
+// The experiments' pages (imbalance.html, clusters.html): the measured tables and their plots, in
+// the same self-contained form as the run report.
+import { fmtMeanStd, meanStd } from '../experiments/runs.js';
+import { METHODS, type ImbalanceRun, type ImbalanceSettings } from '../experiments/imbalance.js';
+import { suggestK, type ClustersRun, type ClustersSettings } from '../experiments/clusters.js';
+import { seriesChart } from './charts.js';
+import { chartRow, configDetails, escapeHtml, note, page, section } from './html.js';
+import { renderFigure } from './render.js';
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const h = head.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
+  const b = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`).join('\n');
+  return `<table><thead><tr>${h}</tr></thead><tbody>\n${b}\n</tbody></table>`;
+}
+
+export async function imbalancePage(runs: ImbalanceRun[], s: ImbalanceSettings): Promise<string> {
+  const points = (metric: 'acc' | 'nmi') =>
+    METHODS.flatMap(([key, name]) =>
+      s.rmins.map((rmin) => {
+        const v = runs.filter((r) => r.rmin === rmin).map((r) => r[key]?.[metric]).filter((x): x is number => x !== undefined);
+        return { x: rmin, y: v.length ? meanStd(v).mean : NaN, series: name };
+      }),
+    );
+  const figures = await Promise.all([
+    renderFigure(seriesChart('imbalance-acc', 'ACC against r_min', points('acc'), 'r_min (smallest class kept with this probability)', 'ACC', [0, 1])),
+    renderFigure(seriesChart('imbalance-nmi', 'NMI against r_min', points('nmi'), 'r_min', 'NMI', [0, 1])),
+  ]);
+  const rows = (metric: 'acc' | 'nmi') =>
+    METHODS.map(([key, name]) => [name, ...s.rmins.map((rmin) => {
+      const v = runs.filter((r) => r.rmin === rmin).map((r) => r[key]?.[metric]).filter((x): x is number => x !== undefined);
+      return v.length ? fmtMeanStd(v) : '–';
+    })]);
+  const head = (m: string) => [m, ...s.rmins.map((r) => `r_min ${r}`)];
+  const mode = s.mode === 'paper' ? "the paper's protocol: class c kept with probability r_min + (1 − r_min)·c/(C − 1)" : 'class 0 alone kept with probability r_min';
+  const body = [
+    `<h1>Imbalanced clusters</h1>`,
+    note(`${mode}; seeds ${s.seeds.join(', ')}; mean ± std over seeds.`),
+    section('ACC and NMI against r_min', chartRow(figures)),
+    section('ACC', table(head('method'), rows('acc'))),
+    section('NMI', table(head('method'), rows('nmi'))),
+    section('Points per class (first seed)', table(head('class'), Object.keys(runs[0]?.class_sizes ?? {}).map((c) => [c, ...s.rmins.map((rmin) => runs.find((r) => r.rmin === rmin)?.class_sizes[c] ?? 0)]))),
+    section('Settings', configDetails(s)),
+  ];
+  return page('webgpu-dec: imbalanced clusters', body.join('\n'));
+}
+
+export async function clustersPage(runs: ClustersRun[], s: ClustersSettings): Promise<string> {
+  const sorted = [...runs].sort((a, b) => a.k - b.k);
+  const g = sorted.map((r) => ({ x: r.k, y: r.g, series: 'G' }));
+  const nmi = sorted.map((r) => ({ x: r.k, y: r.nmi ?? NaN, series: 'NMI' }));
+  const charts = [seriesChart('clusters-g', 'Generalizability G = L_train / L_val against k', g, 'k (clusters)', 'G')];
+  if (sorted.some((r) => r.nmi !== null)) charts.push(seriesChart('clusters-nmi', 'NMI (all points) against k', nmi, 'k (clusters)', 'NMI', [0, 1]));
+  const figures = await Promise.all(charts.map(renderFigure));
+  const pick = suggestK(sorted);
+  const f = (v: number | null) => (v === null ? '–' : v.toFixed(3));
+  const body = [
+    `<h1>Number of clusters</h1>`,
+    note(`A stratified ${Math.round(s.valFraction * 100)} % validation split (seed ${s.seed}) held out; one pretraining on the rest, k-means + DEC for each k.`),
+    pick ? `<p><b>Suggested k = ${pick.k}</b>: ${escapeHtml(pick.reason)}.</p>` : '',
+    section('G and NMI against k', chartRow(figures)),
+    section('Per k', table(['k', 'L_train', 'L_val', 'G', 'NMI', 'ACC', 'DEC iterations', 'seconds'], sorted.map((r) => [r.k, r.l_train.toPrecision(4), r.l_val.toPrecision(4), f(r.g), f(r.nmi), f(r.acc), r.dec_iterations, r.seconds]))),
+    section('Settings', configDetails(s)),
+  ];
+  return page('webgpu-dec: number of clusters', body.join('\n'));
+}
