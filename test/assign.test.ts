@@ -6,6 +6,7 @@ import { assign } from '../src/dec/assign.js';
 import { modelOnGpu, readModel } from '../src/dec/model-file.js';
 import { ChunkedRows } from '../src/tensor/index.js';
 import { expectClose, handBuiltModel, randomArray, useRuntime } from './helpers.js';
+import { linearAssignRef } from './reference.js';
 
 const rt = useRuntime();
 
@@ -23,41 +24,7 @@ describe('the assignment pass on a hand-built model file', () => {
     { format: 'webgpu-dec/2', dims: `[${d},${dz}]`, k: String(k), alpha: String(alpha), preprocess: '{"rule":"none","factor":1}', image: 'null', preset: 'test', seed: '0', adapter: 'hand', version: '0' },
   );
 
-  /** float64 reference: z = xW + b, q (eq. 1), f, p (eq. 3), hard, confidence, mean KL. */
-  function reference() {
-    const q = new Float64Array(n * k);
-    for (let i = 0; i < n; i++) {
-      let total = 0;
-      for (let j = 0; j < k; j++) {
-        let d2 = 0;
-        for (let t = 0; t < dz; t++) {
-          let z = b[t];
-          for (let s = 0; s < d; s++) z += x[i * d + s] * w[s * dz + t];
-          d2 += (z - mu[j * dz + t]) ** 2;
-        }
-        q[i * k + j] = (1 + d2 / alpha) ** -((alpha + 1) / 2);
-        total += q[i * k + j];
-      }
-      for (let j = 0; j < k; j++) q[i * k + j] /= total;
-    }
-    const f = new Float64Array(k);
-    for (let i = 0; i < n * k; i++) f[i % k] += q[i];
-    const p = new Float64Array(n * k);
-    let kl = 0;
-    const hard = new Uint32Array(n);
-    const conf = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let total = 0;
-      for (let j = 0; j < k; j++) total += q[i * k + j] ** 2 / f[j];
-      for (let j = 0; j < k; j++) {
-        p[i * k + j] = q[i * k + j] ** 2 / f[j] / total;
-        kl += p[i * k + j] * Math.log(p[i * k + j] / q[i * k + j]);
-        if (q[i * k + j] > q[i * k + hard[i]]) hard[i] = j;
-      }
-      conf[i] = q[i * k + hard[i]];
-    }
-    return { q, f, p, kl: kl / n, hard, conf };
-  }
+  const reference = () => linearAssignRef({ x, n, d, w, b, mu, k, alpha });
 
   it('the reader takes the hand-built bytes: dims, k, α, preprocessing, tensors', () => {
     const m = readModel('hand.safetensors', bytes);

@@ -13,6 +13,7 @@ import { datasetLoss, generalizability, suggestK } from '../src/experiments/clus
 import { classSizes, imbalancedSubset, retention, trainValidationSplit } from '../src/experiments/sampling.js';
 import { ChunkedRows } from '../src/tensor/index.js';
 import { handBuiltModel, randomArray, useRuntime } from './helpers.js';
+import { linearAssignRef } from './reference.js';
 
 const rt = useRuntime();
 const BIN = 'bin/webgpu-dec.js';
@@ -81,35 +82,7 @@ describe('generalizability', () => {
   );
 
   /** Mean over the rows of Σ_j p_ij ln(p_ij / q_ij), p from these rows' own q and f. */
-  function lossRef(x: Float32Array, n: number): number {
-    const q = new Float64Array(n * k);
-    for (let i = 0; i < n; i++) {
-      let total = 0;
-      for (let j = 0; j < k; j++) {
-        let d2 = 0;
-        for (let t = 0; t < dz; t++) {
-          let z = b[t];
-          for (let s = 0; s < d; s++) z += x[i * d + s] * w[s * dz + t];
-          d2 += (z - mu[j * dz + t]) ** 2;
-        }
-        q[i * k + j] = 1 / (1 + d2);
-        total += q[i * k + j];
-      }
-      for (let j = 0; j < k; j++) q[i * k + j] /= total;
-    }
-    const f = new Float64Array(k);
-    for (let e = 0; e < n * k; e++) f[e % k] += q[e];
-    let kl = 0;
-    for (let i = 0; i < n; i++) {
-      let total = 0;
-      for (let j = 0; j < k; j++) total += q[i * k + j] ** 2 / f[j];
-      for (let j = 0; j < k; j++) {
-        const p = q[i * k + j] ** 2 / f[j] / total;
-        kl += p * Math.log(p / q[i * k + j]);
-      }
-    }
-    return kl / n;
-  }
+  const lossRef = (x: Float32Array, n: number) => linearAssignRef({ x, n, d, w, b, mu, k, alpha: 1 }).kl;
 
   it('L_train, L_val (each with its own P) and G = L_train / L_val agree with float64', async () => {
     const model = modelOnGpu(rt(), readModel('hand.safetensors', bytes));
