@@ -8,12 +8,21 @@
 // own message says what to do. Only those exact lines are dropped; everything else goes through as
 // it comes, partial lines included. stdin and stdout are the child's own (inherited), untouched.
 //
+// Since stdout goes straight to the terminal and stderr through here, what the child writes to stdout
+// can overtake what it wrote to stderr just before (a progress bar would then be drawn over the
+// result). Before such output the child writes FLUSH to stderr and waits: it is removed from the
+// stream, and once everything before it is written here the child gets "stderr-flushed" over IPC
+// (src/cli/flush.ts).
+//
 // Environment:
 //   WEBGPU_DEC_NO_FORK=1     run the command in this process (for debugging, e.g. node --inspect);
 //                            Dawn's warnings then show.
 //   WEBGPU_DEC_STDERR_TTY=1  set by the launcher for the child when the launcher's stderr is a
 //                            terminal, since the child's stderr is a pipe: progress bars may still
-//                            be drawn. NODE_OPTIONS reaches the child through the environment.
+//                            be drawn (src/cli/progress-bar.ts). Set by the user, it wins: 0 gives
+//                            plain progress lines on a terminal, 1 bars anywhere.
+//   WEBGPU_DEC_STDERR_COLUMNS  the terminal's width, for the bars (set with the above).
+// NODE_OPTIONS reaches the child through the environment.
 //
 // Exit code: the child's; 128 + the signal number when the child dies from a signal (130 for
 // SIGINT, 137 for SIGKILL). The imports are built-in modules only, to keep start-up cheap.
@@ -29,10 +38,15 @@ const dawnLimitWarning =
 const dawnNoVulkan = /^Warning: Couldn't load Vulkan: /;
 /** After "Couldn't load Vulkan": Dawn's source location, then one empty line. */
 const dawnLocation = /^ +at .* \(.*BackendVk\.cpp:\d+\)$/;
+/** The child's request to be told when its stderr so far is written (the same in src/cli/flush.ts). */
+const FLUSH = '\u0000webgpu-dec:flush\u0000';
 
 function launch() {
   const env = { ...process.env };
-  if (process.stderr.isTTY) env.WEBGPU_DEC_STDERR_TTY = '1';
+  if (process.stderr.isTTY) {
+    env.WEBGPU_DEC_STDERR_TTY ??= '1';
+    if (process.stderr.columns) env.WEBGPU_DEC_STDERR_COLUMNS ??= String(process.stderr.columns);
+  }
   // 'ipc' only so that the child notices our death (SIGKILL included) and exits; see entry.ts.
   const entry = fileURLToPath(entryUrl);
   const child = spawn(process.execPath, [entry, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'pipe', 'ipc'], env });
@@ -48,6 +62,21 @@ function launch() {
   let partial = ''; // the start of a line that may still turn out to be one of Dawn's warnings
   let passing = false; // the current line is already known to be ours and partly written
   let afterVulkan = 0; // 1: the location line may follow, 2: the empty line may follow
+  let held = ''; // the start of a FLUSH split across chunks
+
+  /** The text without FLUSH requests, and how many there were. */
+  const unflush = (chunk) => {
+    let text = held + chunk;
+    held = '';
+    const parts = text.split(FLUSH);
+    text = parts.join('');
+    const z = text.lastIndexOf('\u0000');
+    if (z >= 0 && FLUSH.startsWith(text.slice(z))) {
+      held = text.slice(z);
+      text = text.slice(0, z);
+    }
+    return [text, parts.length - 1];
+  };
 
   /** Whether a whole line (without its newline) is Dawn's noise. */
   const drop = (raw) => {
@@ -74,7 +103,8 @@ function launch() {
 
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk) => {
-    const text = partial + chunk;
+    const [unflushed, flushes] = unflush(chunk);
+    const text = partial + unflushed;
     partial = '';
     let out = '';
     let from = 0;
@@ -91,6 +121,11 @@ function launch() {
       afterVulkan = 0;
     } else partial = rest;
     if (out) process.stderr.write(out);
+    if (flushes) {
+      process.stderr.write('', () => {
+        for (let i = 0; i < flushes && child.connected; i++) child.send('stderr-flushed', () => {});
+      });
+    }
   });
 
   child.on('error', (err) => {

@@ -9,8 +9,9 @@ export class UsageError extends InputError {
   }
 }
 
-export type FlagSpec = Record<string, { kind: 'string' | 'int' | 'number'; help: string; choices?: readonly string[] }>;
-export type Flags = Record<string, string | number | undefined>;
+/** 'flag': a switch that takes no value (`--json`), true when given. */
+export type FlagSpec = Record<string, { kind: 'string' | 'int' | 'number' | 'flag'; help: string; choices?: readonly string[] }>;
+export type Flags = Record<string, string | number | boolean | undefined>;
 
 export function parseFlags(args: string[], spec: FlagSpec): Flags {
   const out: Flags = {};
@@ -21,6 +22,11 @@ export function parseFlags(args: string[], spec: FlagSpec): Flags {
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const s = spec[name];
     if (!s) throw new UsageError(`unknown flag --${name}; known: ${Object.keys(spec).map((k) => `--${k}`).join(' ')}`);
+    if (s.kind === 'flag') {
+      if (eq >= 0) throw new UsageError(`--${name} takes no value; got "${arg}"`);
+      out[name] = true;
+      continue;
+    }
     const raw = eq < 0 ? args[++i] : arg.slice(eq + 1);
     if (raw === undefined) throw new UsageError(`--${name} needs a value (${s.help})`);
     if (s.kind === 'string') {

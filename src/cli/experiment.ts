@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { Runtime } from '../gpu/runtime.js';
 import { prepareData } from '../data/prepare.js';
 import { scalingOf, type DataSource } from '../dec/config.js';
-import { stderrProgress } from '../dec/progress.js';
 import { clustersExperiment, suggestK, writeClustersTables, type ClustersSettings } from '../experiments/clusters.js';
 import { imbalanceExperiment, writeImbalanceTables, type ImbalanceSettings } from '../experiments/imbalance.js';
 import type { ImbalanceMode } from '../experiments/sampling.js';
@@ -14,6 +13,7 @@ import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
 import { clustersPage, imbalancePage } from '../report/experiments.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
+import { Reporter } from './reporter.js';
 import { overridesOf, trainFlags } from './train.js';
 
 // The training flags an experiment passes on to each of its runs.
@@ -77,12 +77,15 @@ function base(f: Flags) {
   return { o, ds, source, preprocess };
 }
 
-const log = (line: string) => process.stderr.write(`webgpu-dec: ${line}\n`);
-
 export async function experiment(args: string[]): Promise<number> {
   const [which, ...rest] = args;
   if (which !== 'imbalance' && which !== 'clusters') throw new UsageError(`experiment takes imbalance or clusters; got ${which === undefined ? 'nothing' : `"${which}"`}; see webgpu-dec experiment --help`);
   const f = parseFlags(rest, which === 'imbalance' ? imbalanceFlags : clustersFlags);
+  const rep = new Reporter('experiment'); // a bar per phase on a terminal, plain lines otherwise
+  const log = (line: string) => {
+    rep.endPhase();
+    rep.say(line);
+  };
   const out = (f.out as string | undefined) ?? `experiment-${which}`;
   checkWritableDir(out);
   if (which === 'imbalance') {
@@ -95,11 +98,12 @@ export async function experiment(args: string[]): Promise<number> {
     const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
     try {
       log(`imbalance: ${rmins.length} r_min × ${seeds.length} seed(s) on ${ds.name} (${ds.n} points), preset ${o.preset ?? 'quick'}, adapter ${rt.adapterName}`);
-      const runs = await imbalanceExperiment(rt, ds, source, preprocess, s, out, stderrProgress, log);
+      const runs = await imbalanceExperiment(rt, ds, source, preprocess, s, out, rep.progress, log);
       writeImbalanceTables(out, runs, s);
       writeAtomic(out, 'imbalance.html', await imbalancePage(runs, s));
       log(`wrote ${join(out, 'imbalance.json')}, imbalance.md, imbalance.html`);
     } finally {
+      rep.close();
       rt.destroy();
     }
     return 0;
@@ -115,13 +119,14 @@ export async function experiment(args: string[]): Promise<number> {
   const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
   try {
     log(`clusters: k = ${ks.join(', ')} on ${ds.name} (${ds.n} points), preset ${o.preset ?? 'quick'}, adapter ${rt.adapterName}`);
-    const runs = await clustersExperiment(rt, ds, source, preprocess, s, out, stderrProgress, log);
+    const runs = await clustersExperiment(rt, ds, source, preprocess, s, out, rep.progress, log);
     writeClustersTables(out, runs, s);
     writeAtomic(out, 'clusters.html', await clustersPage(runs, s));
     const pick = suggestK(runs);
     if (pick) log(`suggested k = ${pick.k}: ${pick.reason}`);
     log(`wrote ${join(out, 'clusters.json')}, clusters.md, clusters.html`);
   } finally {
+    rep.close();
     rt.destroy();
   }
   return 0;

@@ -1,5 +1,22 @@
 // `webgpu-dec info`: the adapter, its limits and features.
 import { Runtime } from '../gpu/runtime.js';
+import { flagHelp, parseFlags, type FlagSpec } from './args.js';
+
+export const infoFlags: FlagSpec = {
+  adapter: { kind: 'string', help: 'use the adapter whose name contains this (or env WEBGPU_DEC_ADAPTER)' },
+};
+
+export const infoUsage = `usage: webgpu-dec info [--adapter SUBSTRING]
+
+The WebGPU adapter this machine offers: vendor, architecture, device, description, its limits and
+features (on stdout).
+
+${flagHelp(infoFlags)}`;
+
+export function infoCommand(args: string[]): Promise<number> {
+  const f = parseFlags(args, infoFlags);
+  return info({ adapter: f.adapter as string | undefined });
+}
 
 export async function info(opts: { adapter?: string }): Promise<number> {
   const rt = await Runtime.create({ adapter: opts.adapter });

@@ -1,11 +1,12 @@
 // The command line: `webgpu-dec <command> [flags]`. Errors are one line and a non-zero exit.
-import { info } from './info.js';
-import { train, trainUsage } from './train.js';
-import { embed, embedUsage, predict, predictUsage } from './predict.js';
+// Conventions every command keeps: --help/-h prints its usage (exit 0, no device opened); progress
+// goes to stderr (src/cli/reporter.ts); --json, where a command has it, makes stdout JSON lines only
+// (src/cli/events.ts); exit codes 0 / 1 / 2 / 130 (src/cli/entry.ts).
+//
+// A command's module is loaded when that command runs (or shows its help): loading them all would
+// cost every call, --version included, a second or more (the GPU runtime, Vega for the report).
+import { packageVersion } from '../io/version.js';
 import { UsageError } from './args.js';
-import { tsneCommand, tsneUsage } from './tsne.js';
-import { reportCommand, reportUsage } from './report.js';
-import { experiment, experimentUsage } from './experiment.js';
 
 const USAGE = `usage: webgpu-dec <command> [flags]
 
@@ -20,65 +21,56 @@ commands:
   experiment           the paper's experiments: "experiment imbalance" (imbalanced clusters), "experiment clusters" (choosing k)
   bench                the benchmark suites (matmul, training, wait); --json FILE, --suite, --quick
   info                 the WebGPU adapter: vendor, architecture, device, limits, features
-  help                 this text ("webgpu-dec <command> --help" for a command's flags)
+  help [COMMAND]       this text, or a command's flags (as "webgpu-dec COMMAND --help")
 
 common flags:
-  --adapter SUBSTRING  pick the adapter whose name contains SUBSTRING (or env WEBGPU_DEC_ADAPTER)`;
+  --adapter SUBSTRING  pick the adapter whose name contains SUBSTRING (or env WEBGPU_DEC_ADAPTER)
+  --json               train, predict, embed, tsne: JSON-lines events on stdout and nothing else there
+                       ({"event": "start" | "progress" | "target_update" | "checkpoint" | "done", ...})
+  -h, --help           a command's usage and flags
+  -v, --version        the version
 
-const commands: Record<'train' | 'predict' | 'embed' | 'tsne' | 'report' | 'experiment', [(args: string[]) => Promise<number>, string]> = {
-  train: [train, trainUsage],
-  predict: [predict, predictUsage],
-  embed: [embed, embedUsage],
-  tsne: [tsneCommand, tsneUsage],
-  report: [reportCommand, reportUsage],
-  experiment: [experiment, experimentUsage],
+Progress goes to stderr: a bar per phase on a terminal, one line per report otherwise
+(WEBGPU_DEC_STDERR_TTY=0 forces the lines, =1 the bars). Exit codes: 0 done, 1 failed at run time,
+2 bad input (flags, data, files), 130 interrupted (train: continue with --resume DIR).`;
+
+type Command = [run: (args: string[]) => Promise<number>, usage: string];
+
+/** A command whose module is imported when it is needed. */
+const lazy =
+  <M>(module: () => Promise<M>, pick: (m: M) => Command) =>
+  async (): Promise<Command> =>
+    pick(await module());
+
+const commands: Record<string, () => Promise<Command>> = {
+  train: lazy(() => import('./train.js'), (m) => [m.train, m.trainUsage]),
+  predict: lazy(() => import('./predict.js'), (m) => [m.predict, m.predictUsage]),
+  embed: lazy(() => import('./predict.js'), (m) => [m.embed, m.embedUsage]),
+  tsne: lazy(() => import('./tsne.js'), (m) => [m.tsneCommand, m.tsneUsage]),
+  report: lazy(() => import('./report.js'), (m) => [m.reportCommand, m.reportUsage]),
+  experiment: lazy(() => import('./experiment.js'), (m) => [m.experiment, m.experimentUsage]),
+  bench: lazy(() => import('./bench.js'), (m) => [m.benchCommand, m.benchUsage]),
+  info: lazy(() => import('./info.js'), (m) => [m.infoCommand, m.infoUsage]),
 };
+
+const isHelp = (arg: string) => arg === '--help' || arg === '-h';
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'train':
-    case 'predict':
-    case 'embed':
-    case 'tsne':
-    case 'report':
-    case 'experiment': {
-      const [run, usage] = commands[command];
-      if (rest.includes('--help') || rest.includes('-h')) {
-        console.log(usage);
-        return 0;
-      }
-      return run(rest);
-    }
-    case 'bench': {
-      // The suites ship in the package (dist/bench); the tfjs peer is used where it is installed.
-      const { parseBenchArgs, runBench } = await import('../../bench/run.js');
-      let opts;
-      try {
-        opts = parseBenchArgs(rest);
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-      return runBench(opts);
-    }
-    case 'info':
-      return info(parseCommon(rest));
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return 0;
-    default:
-      throw new UsageError(`unknown command "${command}"; run "webgpu-dec help" for the list`);
+  if (command === undefined || isHelp(command)) return print(USAGE);
+  if (command === '--version' || command === '-v') return print(packageVersion());
+  if (command === 'help') {
+    if (rest.length === 0 || isHelp(rest[0])) return print(USAGE);
+    if (!Object.hasOwn(commands, rest[0])) throw new UsageError(`help: unknown command "${rest[0]}"; run "webgpu-dec help" for the list`);
+    return print((await commands[rest[0]]())[1]);
   }
+  if (!Object.hasOwn(commands, command)) throw new UsageError(`unknown command "${command}"; run "webgpu-dec help" for the list`);
+  const [run, usage] = await commands[command]();
+  if (rest.some(isHelp)) return print(usage);
+  return run(rest);
 }
 
-function parseCommon(args: string[]): { adapter?: string } {
-  const out: { adapter?: string } = {};
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--adapter') out.adapter = args[++i];
-    else throw new UsageError(`unknown flag "${args[i]}"`);
-  }
-  return out;
+function print(text: string): number {
+  console.log(text);
+  return 0;
 }

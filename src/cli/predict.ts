@@ -6,20 +6,19 @@ import { basename, dirname, join } from 'node:path';
 import { Runtime } from '../gpu/runtime.js';
 import { loadData } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
-import { assign, encodeAll, type AssignModel } from '../dec/assign.js';
-import { upload } from '../dec/batches.js';
-import { readModel, modelOnGpu, type LoadedModel } from '../dec/model-file.js';
+import { readModel, type LoadedModel } from '../dec/model-file.js';
 import { assignmentsCsv, round } from '../dec/outputs.js';
+import { checkModelInput, embedRows, predictRows } from '../dec/trained-model.js';
 import { checkWritableFile, writeFileAtomic } from '../io/atomic.js';
-import { InputError } from '../io/errors.js';
 import { npyBytes } from '../io/npy.js';
 import { scores } from '../metrics/clustering.js';
-import type { ChunkedRows } from '../tensor/index.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
+import { Reporter } from './reporter.js';
 
 const common: FlagSpec = {
   model: { kind: 'string', help: 'a model.safetensors written by webgpu-dec train (required)' },
   data: { kind: 'string', help: 'mnist or a file: .npy, .csv, .idx (.gz too) with the model\'s number of columns (required)' },
+  json: { kind: 'flag', help: 'JSON-lines events on stdout: start, done (see webgpu-dec help)' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
 };
 export const predictFlags: FlagSpec = {
@@ -29,8 +28,8 @@ export const predictFlags: FlagSpec = {
 };
 export const embedFlags: FlagSpec = { ...common, out: { kind: 'string', help: 'the .npy file to write: float32 [n, d_z] (required)' } };
 
-export const predictUsage = `usage: webgpu-dec predict --model FILE --data PATH [--labels PATH] --out FILE.csv\n\n${flagHelp(predictFlags)}`;
-export const embedUsage = `usage: webgpu-dec embed --model FILE --data PATH --out z.npy\n\n${flagHelp(embedFlags)}`;
+export const predictUsage = `usage: webgpu-dec predict --model FILE --data PATH [--labels PATH] --out FILE.csv [--json]\n\n${flagHelp(predictFlags)}`;
+export const embedUsage = `usage: webgpu-dec embed --model FILE --data PATH --out z.npy [--json]\n\n${flagHelp(embedFlags)}`;
 
 /** Flags, model, data and output checked before any GPU work; nothing is written on bad input. */
 function prepare(f: Flags, command: string): { model: LoadedModel; ds: Dataset; out: string } {
@@ -39,21 +38,15 @@ function prepare(f: Flags, command: string): { model: LoadedModel; ds: Dataset; 
   checkWritableFile(out);
   const model = readModel(f.model as string);
   const ds = loadData(f.data as string, f.labels as string | undefined, model.meta.preprocess);
-  if (ds.d !== model.meta.dims[0]) {
-    throw new InputError(`${f.data}: ${ds.d} columns, but the model ${f.model} takes ${model.meta.dims[0]} inputs; pass data of the kind it was trained on`);
-  }
+  checkModelInput(model, ds, f.data as string, f.model as string);
   return { model, ds, out };
 }
 
-/** Opens the adapter, puts the model and the data on it, runs `fn`, and frees it all. */
-async function withModelOnGpu<T>(f: Flags, model: LoadedModel, ds: Dataset, fn: (m: AssignModel, x: ChunkedRows) => Promise<T>): Promise<T> {
+/** Opens the adapter, runs `fn` on it, and closes it. */
+async function onAdapter<T>(f: Flags, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
   try {
-    const { ae, mu } = modelOnGpu(rt, model, f.model as string);
-    const x = upload(rt, ds, Math.max(model.meta.k, model.meta.dims[model.meta.dims.length - 1]));
-    const out = await fn({ ae, mu: mu.buffer, k: model.meta.k, alpha: model.meta.alpha }, x);
-    [x, ae, mu].forEach((t) => t.dispose());
-    return out;
+    return await fn(rt);
   } finally {
     rt.destroy();
   }
@@ -62,31 +55,35 @@ async function withModelOnGpu<T>(f: Flags, model: LoadedModel, ds: Dataset, fn: 
 export async function predict(args: string[]): Promise<number> {
   const f = parseFlags(args, predictFlags);
   const { model, ds, out } = prepare(f, 'predict');
-  const a = await withModelOnGpu(f, model, ds, (m, x) => assign(x.rt, m, x, { confidence: true }));
-  writeFileAtomic(out, assignmentsCsv(undefined, a.hard, a.confidence!, ds.labels));
+  const rep = new Reporter('predict', f.json === true);
+  rep.start({ model: f.model, data: f.data, n: ds.n, k: model.meta.k });
+  const a = await onAdapter(f, (rt) => predictRows(rt, model, ds, f.model as string));
+  writeFileAtomic(out, assignmentsCsv(undefined, a.hard, a.confidence, ds.labels));
   const sizes = Array.from({ length: model.meta.k }, (_, j) => a.hard.filter((c) => c === j).length);
-  process.stderr.write(`webgpu-dec: ${ds.n} points of ${ds.name} assigned to ${model.meta.k} clusters (sizes ${sizes.join(' ')}); wrote ${out}\n`);
+  rep.say(`${ds.n} points of ${ds.name} assigned to ${model.meta.k} clusters (sizes ${sizes.join(' ')}); wrote ${out}`);
+  const files = [out];
+  let s: ReturnType<typeof round> = null;
   if (ds.labels) {
-    const s = round(scores(ds.labels, a.hard))!;
+    s = round(scores(ds.labels, a.hard))!;
     const metricsFile = join(dirname(out), `${basename(out).replace(/\.csv$/i, '')}.metrics.json`);
     const json = { ...s, n: ds.n, k: model.meta.k, data: f.data, model: f.model, nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)' };
     writeFileAtomic(metricsFile, JSON.stringify(json, null, 2) + '\n');
-    process.stderr.write(`webgpu-dec: ACC ${s.acc.toFixed(3)}  NMI ${s.nmi.toFixed(3)}  ARI ${s.ari.toFixed(3)}; wrote ${metricsFile}\n`);
+    files.push(metricsFile);
+    rep.say(`ACC ${s.acc.toFixed(3)}  NMI ${s.nmi.toFixed(3)}  ARI ${s.ari.toFixed(3)}; wrote ${metricsFile}`);
   }
+  rep.done({ n: ds.n, k: model.meta.k, sizes, acc: s?.acc ?? null, nmi: s?.nmi ?? null, ari: s?.ari ?? null }, files);
   return 0;
 }
 
 export async function embed(args: string[]): Promise<number> {
   const f = parseFlags(args, embedFlags);
   const { model, ds, out } = prepare(f, 'embed');
+  const rep = new Reporter('embed', f.json === true);
+  rep.start({ model: f.model, data: f.data, n: ds.n, k: model.meta.k });
   const dz = model.meta.dims[model.meta.dims.length - 1];
-  const values = await withModelOnGpu(f, model, ds, async (m, x) => {
-    const z = encodeAll(m.ae, x);
-    const read = await z.read();
-    z.dispose();
-    return read;
-  });
+  const values = await onAdapter(f, (rt) => embedRows(rt, model, ds, f.model as string));
   writeFileAtomic(out, npyBytes(values, [ds.n, dz]));
-  process.stderr.write(`webgpu-dec: embedded ${ds.n} points of ${ds.name} into ${dz} dimensions; wrote ${out}\n`);
+  rep.say(`embedded ${ds.n} points of ${ds.name} into ${dz} dimensions; wrote ${out}`);
+  rep.done({ n: ds.n, dims: dz }, [out]);
   return 0;
 }

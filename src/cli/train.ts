@@ -12,17 +12,19 @@ import type { Dataset } from '../data/dataset.js';
 import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
 import { CHECKPOINT_FILE, Checkpoints, Interrupted, parsePolicy, type CheckpointPolicy, type Snapshot } from '../dec/checkpoint.js';
-import { CONFIG_FILE, resolveConfig, scalingOf, type DataSource, type Overrides, type RunConfig } from '../dec/config.js';
+import { CONFIG_FILE, resolveConfig, scalingOf, type Overrides, type RunConfig } from '../dec/config.js';
 import type { ScaleMode } from '../data/preprocess.js';
 import { prepareData } from '../data/prepare.js';
-import { writeRunOutputs, type RunMetrics } from '../dec/outputs.js';
+import { HISTORY_FILE } from '../dec/history.js';
+import { MODEL_FILE, writeRunOutputs, type RunMetrics } from '../dec/outputs.js';
 import { runDec } from '../dec/pipeline.js';
 import type { PresetName } from '../dec/presets.js';
-import { stderrProgress } from '../dec/progress.js';
-import { tsnePhase } from '../dec/visualise.js';
+import type { ProgressEvent } from '../dec/progress.js';
+import { TSNE_CSV, TSNE_JSON, tsnePhase } from '../dec/visualise.js';
 import { writeRunReport } from './report.js';
-import { tsneProgress } from './tsne.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
+import { Reporter } from './reporter.js';
+import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
 
 export const trainFlags: FlagSpec = {
   data: { kind: 'string', help: 'mnist (the bundled 10,000 digits, default) or a file: .npy, .csv, .idx/.idx3-ubyte (.gz too)' },
@@ -32,7 +34,7 @@ export const trainFlags: FlagSpec = {
   preset: { kind: 'string', help: 'quick (default) | paper | endtoend', choices: ['quick', 'paper', 'endtoend'] },
   seed: { kind: 'int', help: 'all randomness flows from it (default 0)' },
   out: { kind: 'string', help: 'run folder (default dec-out)' },
-  resume: { kind: 'string', help: 'continue the run in this folder from its checkpoint (takes no other flags but --adapter, --checkpoint-every)' },
+  resume: { kind: 'string', help: 'continue the run in this folder from its checkpoint (takes no other flags but --adapter, --checkpoint-every, --json)' },
   'checkpoint-every': { kind: 'string', help: 'checkpoint every N training steps ("500") or minutes ("10m", the default); --resume keeps the run\'s' },
   alpha: { kind: 'number', help: "Student's t degrees of freedom (default 1)" },
   'update-interval': { kind: 'int', help: 'DEC iterations between target updates (default 140)' },
@@ -52,11 +54,12 @@ export const trainFlags: FlagSpec = {
   'scale-target': { kind: 'number', help: '--scale paper: the mean (1/d)‖x‖² to reach (paper preset 2.9, else 1)' },
   'input-scale': { kind: 'number', help: 'multiply the inputs by this after the unit or none rule' },
   'tsne-points': { kind: 'int', help: "points in the report's t-SNE maps (default 2,000 on a software adapter, 10,000 on a GPU; 0: none)" },
+  json: { kind: 'flag', help: 'JSON-lines events on stdout (start, progress, target_update, checkpoint, done; see webgpu-dec help); the summary goes to stderr' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
 };
 
 export const trainUsage = `usage: webgpu-dec train [flags]
-       webgpu-dec train --resume DIR
+       webgpu-dec train --resume DIR [--checkpoint-every N|Mm] [--json]
 
 ${flagHelp(trainFlags)}`;
 
@@ -127,7 +130,7 @@ function planNew(f: Flags): Plan {
 
 /** `--resume DIR`: the run's own config, the same data (checked by its fingerprint), the checkpoint. */
 function planResume(f: Flags): Plan {
-  const allowed = new Set(['resume', 'adapter', 'checkpoint-every']);
+  const allowed = new Set(['resume', 'adapter', 'checkpoint-every', 'json']);
   const extra = Object.keys(f).filter((k) => !allowed.has(k));
   if (extra.length) throw new UsageError(`--resume continues the run as configured in its ${CONFIG_FILE}; drop ${extra.map((k) => `--${k}`).join(' ')}`);
   const dir = f.resume as string;
@@ -159,27 +162,46 @@ export async function train(args: string[]): Promise<number> {
   const plan = f.resume !== undefined ? planResume(f) : planNew(f);
   const { cfg, ds, out } = plan;
   const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
-  const checkpoints = new Checkpoints(out, plan.policy, (line) => process.stderr.write(`webgpu-dec: ${line}\n`), runStamp(cfg));
+  const rep = new Reporter('train', f.json === true);
+  const checkpoints = new ReportedCheckpoints(out, plan.policy, (line) => rep.say(line), runStamp(cfg));
   // Ctrl-C: finish the step, write a checkpoint, exit 130. Repeats (a terminal and a launcher may
   // both deliver one) change nothing.
   const onSigint = () => {
-    if (!checkpoints.stopRequested) process.stderr.write('webgpu-dec: stopping after this step (a checkpoint, then exit 130)\n');
+    if (!checkpoints.stopRequested) rep.say('stopping after this step (a checkpoint, then exit 130)');
     checkpoints.stopRequested = true;
   };
   process.on('SIGINT', onSigint);
   try {
-    const what = plan.resume ? `resuming ${out} at ${plan.resume.position.phase} step ${plan.resume.position.step}` : `${ds.name}`;
-    process.stderr.write(`webgpu-dec: ${what}: ${ds.n} points × ${ds.d}, k = ${cfg.k}, preset ${cfg.preset}, seed ${cfg.seed}, adapter ${rt.adapterName}\n`);
+    const at = plan.resume?.position;
+    const what = at ? `resuming ${out} at ${at.phase} step ${at.step}` : `${ds.name}`;
+    rep.say(`${what}: ${ds.n} points × ${ds.d}, k = ${cfg.k}, preset ${cfg.preset}, seed ${cfg.seed}, adapter ${rt.adapterName}`);
+    rep.start({ out, data: ds.name, n: ds.n, d: ds.d, k: cfg.k, preset: cfg.preset, seed: cfg.seed, adapter: rt.adapterName, resume: at ? { ...at } : null });
+    const updates = new TargetUpdates(() => checkpoints.history, rep, plan.resume?.history);
+    checkpoints.saved = (snap) => {
+      updates.flush();
+      rep.event(checkpoints.event(snap));
+    };
+    checkpoints.phaseEnded = () => rep.endPhase();
+    const progress = (e: ProgressEvent) => {
+      updates.flush();
+      rep.progress(e);
+    };
     if (!plan.resume) writeAtomic(out, CONFIG_FILE, JSON.stringify(cfg, null, 2) + '\n');
-    const r = await runDec(rt, ds, cfg, { progress: stderrProgress, checkpoints, resume: plan.resume });
+    const r = await runDec(rt, ds, cfg, { progress, checkpoints, resume: plan.resume });
+    updates.flush();
+    rep.endPhase();
     const metrics = await writeRunOutputs(out, ds, r, cfg, { image: ds.image ?? null, adapter: rt.adapterName, gpuBytes: rt.pool.bytes });
     r.ae.dispose();
     if (r.maps.length) {
-      process.stderr.write(`webgpu-dec: t-SNE maps of ${r.maps[0].cluster.length} points' embedding, after pretraining and after DEC (--tsne-points to change)\n`);
-      await tsnePhase(rt, ds, cfg, r.maps, out, (stage, e) => tsneProgress(`t-SNE ${stage}`)(e));
+      rep.say(`t-SNE maps of ${r.maps[0].cluster.length} points' embedding, after pretraining and after DEC (--tsne-points to change)`);
+      await tsnePhase(rt, ds, cfg, r.maps, out, (stage, e) => rep.tsneProgress(`t-SNE ${stage}`, e));
+      rep.endPhase();
     }
     await writeRunReport(out, ds);
-    printSummary(metrics, out);
+    await rep.end();
+    printSummary(metrics, out, (line) => rep.output(line));
+    const files = [CONFIG_FILE, 'metrics.json', 'assignments.csv', MODEL_FILE, HISTORY_FILE, TSNE_CSV, TSNE_JSON, 'report.html'];
+    rep.done(metrics, files.map((name) => join(out, name)).filter((path) => existsSync(path)));
     return 0;
   } catch (e) {
     if (e instanceof Interrupted) throw new Interrupted(`(${e.message.replace(/^interrupted /, '')}); continue with: webgpu-dec train --resume ${out}`);
@@ -187,14 +209,15 @@ export async function train(args: string[]): Promise<number> {
   } finally {
     // The SIGINT handler stays until the process exits: a late second Ctrl-C must not kill the
     // process while it reports how to resume.
+    rep.close(); // the bar gives way to the error message, if any
     rt.destroy();
   }
 }
 
-function printSummary(m: RunMetrics, out: string): void {
+function printSummary(m: RunMetrics, out: string, print: (line: string) => void): void {
   const fmt = (x: RunMetrics['dec']) => (x ? `ACC ${x.acc.toFixed(3)}  NMI ${x.nmi.toFixed(3)}  ARI ${x.ari.toFixed(3)}` : 'no labels');
-  console.log(`DEC          ${fmt(m.dec)}`);
-  console.log(`AE + k-means ${fmt(m.ae_kmeans)}`);
-  console.log(`raw k-means  ${m.raw_kmeans ? fmt(m.raw_kmeans) : 'skipped'}`);
-  console.log(`(NMI: arithmetic normalisation)  ${m.dec_iterations} DEC iterations, stopped by ${m.stopped_by}, ${m.seconds.total}s; wrote ${out}/metrics.json, assignments.csv, model.safetensors, report.html`);
+  print(`DEC          ${fmt(m.dec)}`);
+  print(`AE + k-means ${fmt(m.ae_kmeans)}`);
+  print(`raw k-means  ${m.raw_kmeans ? fmt(m.raw_kmeans) : 'skipped'}`);
+  print(`(NMI: arithmetic normalisation)  ${m.dec_iterations} DEC iterations, stopped by ${m.stopped_by}, ${m.seconds.total}s; wrote ${out}/metrics.json, assignments.csv, model.safetensors, report.html`);
 }

@@ -6,16 +6,16 @@ import { join } from 'node:path';
 import { Runtime } from '../gpu/runtime.js';
 import { loadData } from '../data/load.js';
 import { stratifiedSubset, type Dataset } from '../data/dataset.js';
-import { assign, encodeAll } from '../dec/assign.js';
-import { upload } from '../dec/batches.js';
-import { modelOnGpu, readModel } from '../dec/model-file.js';
+import { readModel } from '../dec/model-file.js';
+import { checkModelInput, embedRows, predictRows } from '../dec/trained-model.js';
 import { checkWritableDir, writeAtomic } from '../io/atomic.js';
-import { InputError } from '../io/errors.js';
 import { packageVersion } from '../io/version.js';
 import { tsneChart } from '../report/charts.js';
 import { renderSvg } from '../report/render.js';
-import { maxTsnePoints, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
+import { defaultTsnePoints, maxTsnePoints, tsne, type TsneResult } from '../tsne/tsne.js';
+import { fmtTime } from '../dec/progress.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec } from './args.js';
+import { Reporter } from './reporter.js';
 
 export const tsneFlags: FlagSpec = {
   data: { kind: 'string', help: 'mnist or a file: .npy, .csv, .idx (.gz too) (required)' },
@@ -27,25 +27,11 @@ export const tsneFlags: FlagSpec = {
   init: { kind: 'string', choices: ['pca', 'random'], help: 'initial map: pca (default) or random N(0, 1e-4²)' },
   seed: { kind: 'int', help: 'the subset and a random initialisation (default 0)' },
   out: { kind: 'string', help: 'the folder to write tsne.csv, tsne.json and tsne.svg into (required)' },
+  json: { kind: 'flag', help: 'JSON-lines events on stdout: start, progress, done (see webgpu-dec help)' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
 };
 
-export const tsneUsage = `usage: webgpu-dec tsne --data PATH [--labels PATH] [--model FILE] [--n N] [--perplexity P] [--iterations I] --out DIR\n\n${flagHelp(tsneFlags)}`;
-
-/** The subset size on this adapter when --n is not given: what fits a few minutes there. */
-export function defaultTsnePoints(rt: Runtime): number {
-  return rt.gpu.isSoftware ? 2000 : 10000;
-}
-
-const fmt = (s: number) => (s >= 90 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`);
-
-/** Progress lines on stderr for one t-SNE run. */
-export function tsneProgress(label: string): (e: TsneProgress) => void {
-  return (e) => {
-    const left = e.iteration < e.total ? `  remaining ≤ ${fmt((e.elapsedS / e.iteration) * (e.total - e.iteration))}` : '';
-    process.stderr.write(`[${label}] iter ${e.iteration}/${e.total}  KL ${e.kl.toFixed(4)}  elapsed ${fmt(e.elapsedS)}${left}\n`);
-  };
-}
+export const tsneUsage = `usage: webgpu-dec tsne --data PATH [--labels PATH] [--model FILE] [--n N] [--perplexity P] [--iterations I] --out DIR [--json]\n\n${flagHelp(tsneFlags)}`;
 
 /** tsne.csv: one row per point of the subset, in input-file order. */
 export function tsneCsv(index: ArrayLike<number>, y: Float32Array, cluster: Uint32Array | null, labels: Int32Array | null): string {
@@ -71,9 +57,7 @@ export async function tsneCommand(args: string[]): Promise<number> {
   if (f.perplexity !== undefined && !((f.perplexity as number) > 0)) throw new UsageError(`--perplexity must be positive; got ${f.perplexity}`);
   const model = f.model ? readModel(f.model as string) : null;
   const all = loadData(f.data as string, f.labels as string | undefined, model?.meta.preprocess);
-  if (model && all.d !== model.meta.dims[0]) {
-    throw new InputError(`${f.data}: ${all.d} columns, but the model ${f.model} takes ${model.meta.dims[0]} inputs; pass data of the kind it was trained on`);
-  }
+  if (model) checkModelInput(model, all, f.data as string, f.model as string);
   const seed = (f.seed as number | undefined) ?? 0;
   const checkPerplexity = (m: number) => {
     const p = (f.perplexity as number | undefined) ?? 30;
@@ -82,6 +66,7 @@ export async function tsneCommand(args: string[]): Promise<number> {
   if (f.n !== undefined) checkPerplexity(Math.min(f.n as number, all.n)); // before any GPU work
 
   const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
+  const rep = new Reporter('tsne', f.json === true);
   try {
     const wanted = (f.n as number | undefined) ?? defaultTsnePoints(rt);
     const m = Math.min(wanted, all.n);
@@ -92,23 +77,21 @@ export async function tsneCommand(args: string[]): Promise<number> {
     let d = ds.d;
     let cluster: Uint32Array | null = null;
     if (model) {
-      const { ae, mu } = modelOnGpu(rt, model, f.model as string);
-      const xs = upload(rt, ds, Math.max(model.meta.k, model.meta.dims[model.meta.dims.length - 1]));
-      const z = encodeAll(ae, xs);
-      x = await z.read();
-      d = z.cols;
-      cluster = (await assign(rt, { ae, mu: mu.buffer, k: model.meta.k, alpha: model.meta.alpha }, xs, {})).hard;
-      [z, xs, ae, mu].forEach((t) => t.dispose());
+      x = await embedRows(rt, model, ds, f.model as string);
+      d = model.meta.dims[model.meta.dims.length - 1];
+      cluster = (await predictRows(rt, model, ds, f.model as string)).hard;
     }
     const what = model ? `the ${d}-dimensional embedding of ` : '';
-    process.stderr.write(`webgpu-dec: t-SNE of ${what}${m} of ${all.n} points of ${all.name} (${m < all.n ? 'a seeded random subset; --n to change' : 'all'}), on ${rt.adapterName}\n`);
+    rep.say(`t-SNE of ${what}${m} of ${all.n} points of ${all.name} (${m < all.n ? 'a seeded random subset; --n to change' : 'all'}), on ${rt.adapterName}`);
+    rep.start({ data: f.data, model: f.model ?? null, n: m, adapter: rt.adapterName });
     const r: TsneResult = await tsne(rt, x, m, d, {
       perplexity: f.perplexity as number | undefined,
       iterations: f.iterations as number | undefined,
       init: f.init as 'pca' | 'random' | undefined,
       seed,
-      onProgress: tsneProgress('t-SNE'),
+      onProgress: (e) => rep.tsneProgress('t-SNE', e),
     });
+    rep.endPhase();
     const index = ds.index ?? Uint32Array.from({ length: m }, (_, i) => i);
     mkdirSync(out, { recursive: true });
     const csv = tsneCsv(index, r.y, cluster, ds.labels);
@@ -144,9 +127,11 @@ export async function tsneCommand(args: string[]): Promise<number> {
     const title = `t-SNE of ${what}${m} points of ${all.name}${ds.labels || cluster ? `, coloured by ${by}` : ''}`;
     writeAtomic(out, 'tsne.svg', await renderSvg(tsneChart(rows, 'map', by, undefined, title).spec));
     const t = r.trustworthiness === null ? '' : `  T(5) ${r.trustworthiness.toFixed(4)}`;
-    process.stderr.write(`webgpu-dec: KL ${r.kl.toFixed(4)}${t}  in ${fmt(r.seconds)}; wrote ${join(out, 'tsne.csv')}, tsne.json, tsne.svg\n`);
+    rep.say(`KL ${r.kl.toFixed(4)}${t}  in ${fmtTime(r.seconds)}; wrote ${join(out, 'tsne.csv')}, tsne.json, tsne.svg`);
+    rep.done({ n: m, kl: info.kl, trustworthiness_5: info.trustworthiness_5, seconds: info.seconds }, ['tsne.csv', 'tsne.json', 'tsne.svg'].map((name) => join(out, name)));
     return 0;
   } finally {
+    rep.close();
     rt.destroy();
   }
 }

@@ -2,6 +2,7 @@
 import { makeRng } from '../nn/init.js';
 import type { Preprocess } from './preprocess.js';
 
+/** An in-memory data set: n points of d features (f32, row-major) and, optionally, integer labels. */
 export interface Dataset {
   name: string;
   x: Float32Array; // [n, d] row-major

@@ -6,6 +6,7 @@ import { extname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../io/errors.js';
 
+/** A data file that cannot be used: the message names the file, what is wrong and what to do. */
 export class DataError extends InputError {
   constructor(file: string, what: string) {
     super(`${file}: ${what}`);
@@ -13,6 +14,7 @@ export class DataError extends InputError {
   }
 }
 
+/** A numeric file as read: rows × cols values (f32, row-major). */
 export interface Matrix {
   data: Float32Array;
   rows: number;

@@ -5,6 +5,7 @@ import { stratifiedSubset, shuffle, type Dataset } from './dataset.js';
 import { loadData } from './load.js';
 import { paperFactor, scaleInPlace, type Preprocess } from './preprocess.js';
 
+/** Which data a run trains on: the bundled digits or a file, its labels, and a subset size. */
 export interface DataSpec {
   data: string; // 'mnist' or a path
   labels: string | null;
@@ -12,6 +13,7 @@ export interface DataSpec {
   subset: number | null;
 }
 
+/** The data of a run, ready to train on, with what identifies it. */
 export interface PreparedData {
   ds: Dataset;
   /** SHA-256 of the values the run trains on (all rows of the file, after preprocessing) and the labels. */
@@ -27,7 +29,14 @@ export interface PreparedData {
  * resumed run, `predict`), which gives the very same values.
  */
 export function prepareData(spec: DataSpec, seed: number, p: Preprocess, fit = false): PreparedData {
-  const all = loadData(spec.data, spec.labels ?? undefined, p);
+  return prepareDataset(loadData(spec.data, spec.labels ?? undefined, p), spec.subset, seed, p, fit);
+}
+
+/**
+ * The same for data however it was loaded (loadData, datasetFromArray): `all` holds every row with
+ * `p` applied; `all.x` may be rescaled in place (the 'paper' factor, where `fit`).
+ */
+export function prepareDataset(all: Dataset, subset: number | null, seed: number, p: Preprocess, fit = false): PreparedData {
   const preprocess = { ...all.preprocess! };
   if (fit && p.scale === 'paper') {
     preprocess.factor = paperFactor(all.x, all.d, p.target!);
@@ -36,6 +45,6 @@ export function prepareData(spec: DataSpec, seed: number, p: Preprocess, fit = f
   const hash = createHash('sha256').update(Buffer.from(all.x.buffer, all.x.byteOffset, all.x.byteLength));
   if (all.labels) hash.update(Buffer.from(all.labels.buffer, all.labels.byteOffset, all.labels.byteLength));
   const sha256 = hash.digest('hex');
-  const ds = spec.subset !== null ? stratifiedSubset(all, spec.subset, seed) : shuffle(all, seed);
+  const ds = subset !== null ? stratifiedSubset(all, subset, seed) : shuffle(all, seed);
   return { ds, sha256, rows: all.n, preprocess };
 }

@@ -9,9 +9,15 @@
 // 0.02 per grey level gives about 2.9 on MNIST). The factor is then fixed: predict applies it as is.
 import { InputError } from '../io/errors.js';
 
+/** How raw values are divided: 'unit' (8-bit pixels by 255) or 'none'. */
 export type ScaleRule = 'unit' | 'none';
+/** The input scaling a run asks for: a ScaleRule, or 'paper' (a factor chosen on the data). */
 export type ScaleMode = 'unit' | 'none' | 'paper';
 
+/**
+ * How raw inputs become the network's inputs: x_used = factor · x_raw / divisor (stored in the
+ * model file).
+ */
 export interface Preprocess {
   rule: ScaleRule;
   factor: number;
@@ -22,6 +28,7 @@ export interface Preprocess {
   target?: number;
 }
 
+/** The 'unit' rule with factor 1: 8-bit pixel data divided by 255, anything else as it is. */
 export const defaultPreprocess: Preprocess = { rule: 'unit', factor: 1, scale: 'unit' };
 
 /** True for integer data in 0..255 whose largest value is above 1: 8-bit pixels. */

@@ -10,6 +10,7 @@ import { kernels } from '../gpu/kernels.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 import { klRowsInto, softAssignInto, targetFromF } from './dec-ops.js';
 
+/** What the assignment pass computes besides the hard assignments and f. */
 export interface AssignOptions {
   /** Write p, computed from this data's own q and f, here ([n, k], the rows of x): DEC's target. */
   target?: ChunkedRows;
@@ -19,6 +20,7 @@ export interface AssignOptions {
   kl?: ChunkedRows | 'own';
 }
 
+/** The result of the assignment pass over n points and k clusters. */
 export interface Assignment {
   hard: Uint32Array; // [n] argmax_j q_ij
   confidence?: Float32Array; // [n] max_j q_ij

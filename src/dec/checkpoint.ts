@@ -22,6 +22,7 @@ export interface Position {
   step: number;
 }
 
+/** The state of a run at one position: what a checkpoint file holds. */
 export interface Snapshot {
   position: Position;
   tensors: Record<string, StTensor>;
@@ -82,6 +83,10 @@ export function restoreOptimizer(opt: Sgd | Adam, snap: Snapshot): void {
 
 export const describe = (p: Position) => `${p.phase}${p.phase === 'pretrain' ? ` stage ${p.stage + 1}` : ''} at step ${p.step}`;
 
+/**
+ * Writes checkpoints as the policy says (and at every phase boundary) and carries the finished
+ * phases' results and the history.
+ */
 export class Checkpoints {
   /** Results of finished phases, carried by every later checkpoint. */
   readonly done: Record<string, StTensor> = {};

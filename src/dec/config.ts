@@ -6,6 +6,7 @@ import type { Init } from '../nn/linear.js';
 import type { DecConfig } from './dec-train.js';
 import { presets, type Preset, type PresetName } from './presets.js';
 
+/** The resolved configuration's file name in a run folder. */
 export const CONFIG_FILE = 'config.json';
 
 /** What the user may change; anything unset comes from the preset. */
@@ -52,6 +53,10 @@ export interface DataSource {
   sha256: string;
 }
 
+/**
+ * One run's configuration, resolved once (resolveConfig) and written as config.json: every phase
+ * reads it.
+ */
 export interface RunConfig {
   format: 'webgpu-dec-config/1';
   source: DataSource;

@@ -14,6 +14,7 @@ import { klLoss } from './dec-ops.js';
 import { autoencoderTensors, loadAutoencoder } from './model-file.js';
 import { LossLog, type ProgressSink } from './progress.js';
 
+/** The DEC phase's settings (the paper's section 3 and its original code). */
 export interface DecConfig {
   k: number;
   alpha: number;
@@ -27,6 +28,7 @@ export interface DecConfig {
   resetMomentum: boolean;
 }
 
+/** What the DEC phase ends with. */
 export interface DecResult {
   labels: Uint32Array; // hard assignments of the final model
   confidence: Float32Array; // max_j q_ij

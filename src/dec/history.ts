@@ -8,6 +8,7 @@ import type { ProgressEvent } from './progress.js';
 
 export const HISTORY_FILE = 'history.json';
 
+/** One logged point of the reconstruction loss. */
 export interface PretrainEntry {
   stage: string; // 'pretrain', 'pretrain layer 2/4', 'finetune'
   step: number;
@@ -15,6 +16,7 @@ export interface PretrainEntry {
   loss: number;
 }
 
+/** One DEC target update. */
 export interface DecEntry {
   iteration: number;
   loss: number | null; // mean KL(P‖Q) per point, P from this update's Q
@@ -23,6 +25,7 @@ export interface DecEntry {
   nmi?: number;
 }
 
+/** The curves of a run (history.json). */
 export interface RunHistory {
   format: 'webgpu-dec-history/1';
   pretrain: PretrainEntry[];
@@ -64,6 +67,7 @@ export class HistoryRecorder {
     this.history.dec.push(entry);
   }
 
+  /** Writes DIR/history.json. */
   write(dir: string): void {
     writeAtomic(dir, HISTORY_FILE, JSON.stringify(this.history) + '\n');
   }

@@ -14,6 +14,7 @@ import { sumRowsRaw } from '../tensor/ops/reduce.js';
 /** Lloyd iterations per restart at most (scikit-learn's default). */
 export const KMEANS_MAX_ITER = 300;
 
+/** k-means settings: k clusters, `restarts` seeded k-means++ starts (the lowest inertia kept). */
 export interface KMeansOptions {
   k: number;
   restarts: number;
@@ -25,6 +26,7 @@ export interface KMeansOptions {
   onIteration?: (restart: number, iteration: number, changed: number) => void;
 }
 
+/** The best restart's centres ([k, d]), labels ([n]), inertia and iterations. */
 export interface KMeansResult {
   centers: Float32Array; // [k, d]
   labels: Uint32Array; // [n]

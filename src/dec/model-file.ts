@@ -13,8 +13,10 @@ import type { Linear } from '../nn/linear.js';
 import { makeRng } from '../nn/init.js';
 import { fromArray, keep, type Tensor } from '../tensor/index.js';
 
+/** The `format` metadata of model.safetensors; readModel accepts only this one. */
 export const MODEL_FORMAT = 'webgpu-dec/2';
 
+/** What a model file records besides its tensors. */
 export interface ModelMeta {
   dims: number[];
   k: number;
@@ -54,6 +56,7 @@ export function loadAutoencoder(ae: Autoencoder, tensors: Record<string, StTenso
   }
 }
 
+/** The model file's bytes (safetensors): the autoencoder's weights read back, the centres, and `meta`. */
 export async function modelBytes(ae: Autoencoder, centers: Float32Array, meta: ModelMeta): Promise<Uint8Array> {
   const tensors = { ...(await autoencoderTensors(ae)), centers: f32(centers, [meta.k, meta.dims[meta.dims.length - 1]]) };
   const m: Record<string, string> = {
@@ -72,6 +75,7 @@ export async function modelBytes(ae: Autoencoder, centers: Float32Array, meta: M
   return encodeSafetensors(tensors, m);
 }
 
+/** A model file as read: its metadata (and the package version that wrote it) and its tensors by name. */
 export interface LoadedModel {
   meta: ModelMeta & { version: string };
   tensors: Record<string, StTensor>;

@@ -10,8 +10,10 @@ import { CHECKPOINT_FILE } from './checkpoint.js';
 import { HISTORY_FILE } from './history.js';
 import type { RunConfig } from './config.js';
 import { modelBytes, type ModelMeta } from './model-file.js';
+import { modelMetaOf } from './trained-model.js';
 import type { RunResult } from './pipeline.js';
 
+/** The model's file name in a run folder. */
 export const MODEL_FILE = 'model.safetensors';
 
 /**
@@ -28,6 +30,7 @@ export function assignmentsCsv(index: ArrayLike<number> | undefined, cluster: Ui
 
 export const round = (x: Scores | null) => x && { acc: +x.acc.toFixed(4), nmi: +x.nmi.toFixed(4), ari: +x.ari.toFixed(4) };
 
+/** metrics.json: the scores of DEC and the baselines, seconds per phase, the run's settings. */
 export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: string, gpuBytes: number) {
   const sec = (v: number) => +v.toFixed(1);
   return {
@@ -47,6 +50,7 @@ export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: s
   };
 }
 
+/** What metrics.json holds. */
 export type RunMetrics = ReturnType<typeof runMetrics>;
 
 /** Writes metrics.json, assignments.csv and model.safetensors; the checkpoint is removed once they are. */
@@ -59,8 +63,7 @@ export async function writeRunOutputs(
 ): Promise<RunMetrics> {
   const metrics = runMetrics(ds, r, cfg, meta.adapter, meta.gpuBytes);
   writeAtomic(dir, 'assignments.csv', assignmentsCsv(ds.index, r.labels, r.confidence, ds.labels));
-  const model: ModelMeta = { dims: cfg.dims, k: cfg.k, alpha: cfg.dec.alpha, preprocess: cfg.preprocess, preset: cfg.preset, seed: cfg.seed, image: meta.image, adapter: meta.adapter };
-  writeAtomic(dir, MODEL_FILE, await modelBytes(r.ae, r.centers, model));
+  writeAtomic(dir, MODEL_FILE, await modelBytes(r.ae, r.centers, modelMetaOf(cfg, meta.image, meta.adapter)));
   writeAtomic(dir, 'metrics.json', JSON.stringify(metrics, null, 2) + '\n');
   writeAtomic(dir, HISTORY_FILE, JSON.stringify(r.history) + '\n');
   rmSync(join(dir, CHECKPOINT_FILE), { force: true });

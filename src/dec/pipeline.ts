@@ -22,6 +22,7 @@ import { HistoryRecorder, type RunHistory } from './history.js';
 import { embedFirst, tsnePointsFor, type StageMap } from './visualise.js';
 import type { ProgressSink } from './progress.js';
 
+/** What the phases report to and checkpoint with. */
 export interface PhaseHooks {
   progress: ProgressSink;
   checkpoints?: Checkpoints;
@@ -83,6 +84,10 @@ export async function decPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cen
   return trainDec(rt, ae, x, centers, cfg.dec, { progress: hooks.progress, checkpoints: hooks.checkpoints, resume, onTargetUpdate });
 }
 
+/**
+ * What runDec returns: scores (null without labels), times, the final assignments and centres, the
+ * trained autoencoder (on the GPU: dispose it) and the history.
+ */
 export interface RunResult {
   dec: Scores | null;
   aeKmeans: Scores | null;

@@ -11,10 +11,13 @@ import type { Init } from '../nn/linear.js';
 import type { DecConfig } from './dec-train.js';
 import type { EndToEndConfig, LayerwiseConfig } from './pretrain.js';
 
+/** The training presets: quick (the default), paper, endtoend. */
 export type PresetName = 'quick' | 'paper' | 'endtoend';
 
+/** A training preset: everything a run's config takes from it unless overridden. */
 export interface Preset {
   name: PresetName;
+  /** The encoder's widths for inputs of d features, input first. */
   dims: (d: number) => number[];
   init: Init;
   pretrain: { recipe: 'layerwise'; cfg: LayerwiseConfig } | { recipe: 'endtoend'; cfg: EndToEndConfig };
@@ -28,6 +31,7 @@ export interface Preset {
 const decDefaults = { alpha: 1, lr: 0.01, momentum: 0.9, batch: 256, updateInterval: 140, tol: 0.001, resetMomentum: false };
 const paperDims = (d: number) => [d, 500, 500, 2000, 10];
 
+/** The presets by name. */
 export const presets: Record<PresetName, Preset> = {
   quick: {
     name: 'quick',

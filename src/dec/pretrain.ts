@@ -15,6 +15,7 @@ import { optimizerState, restoreOptimizer, type Checkpoints, type Snapshot } fro
 import { autoencoderTensors, loadAutoencoder } from './model-file.js';
 import { LossLog, type ProgressSink } from './progress.js';
 
+/** The pretraining optimiser and its schedule. */
 export interface OptimConfig {
   kind: 'sgd' | 'adam';
   lr: number;
@@ -27,6 +28,10 @@ export interface OptimConfig {
   biasLrMult: number;
 }
 
+/**
+ * The paper's recipe: each layer pair as a denoising autoencoder (dropout), then end-to-end fine-
+ * tuning; lengths in steps.
+ */
 export interface LayerwiseConfig {
   optim: OptimConfig;
   batch: number;
@@ -35,6 +40,7 @@ export interface LayerwiseConfig {
   dropout: number;
 }
 
+/** The Keras recipe: the whole autoencoder trained end to end for a budget of steps. */
 export interface EndToEndConfig {
   optim: OptimConfig;
   batch: number;

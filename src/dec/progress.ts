@@ -1,5 +1,6 @@
-// Progress of a long phase: what the trainers report and a stderr printer for the CLI.
+// Progress of a long phase: what the trainers report, and its plain one-line form for the CLI.
 
+/** Progress of a long phase, as the trainers report it. */
 export interface ProgressEvent {
   phase: string; // 'pretrain', 'pretrain layer 2/4', 'finetune', 'kmeans', 'dec', …
   step: number; // iterations done in this phase
@@ -10,12 +11,14 @@ export interface ProgressEvent {
   elapsedS: number;
 }
 
+/** Receives progress events (the CLI prints them; a library caller may log or ignore them). */
 export type ProgressSink = (e: ProgressEvent) => void;
 
-const fmtTime = (s: number) => (s >= 90 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`);
+/** 42.0s below 90 s, 1m30s from there. */
+export const fmtTime = (s: number) => (s >= 90 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`);
 
-/** One line per event on stderr: phase, epoch/iteration, loss, changed fraction, elapsed, remaining. */
-export function stderrProgress(e: ProgressEvent): void {
+/** One event as a line: phase, epoch/iteration, loss, changed fraction, elapsed, remaining. */
+export function progressLine(e: ProgressEvent): string {
   const parts = [`[${e.phase}]`];
   if (e.epoch !== undefined) parts.push(`epoch ${e.epoch}`);
   parts.push(`iter ${e.step}/${e.total}`);
@@ -23,7 +26,12 @@ export function stderrProgress(e: ProgressEvent): void {
   if (e.changed !== undefined) parts.push(`changed ${(100 * e.changed).toFixed(2)}%`);
   parts.push(`elapsed ${fmtTime(e.elapsedS)}`);
   if (e.step > 0 && e.step < e.total) parts.push(`remaining ≤ ${fmtTime((e.elapsedS / e.step) * (e.total - e.step))}`);
-  process.stderr.write(parts.join('  ') + '\n');
+  return parts.join('  ');
+}
+
+/** One line per event on stderr (the CLI's output when stderr is not a terminal: src/cli/reporter.ts). */
+export function stderrProgress(e: ProgressEvent): void {
+  process.stderr.write(progressLine(e) + '\n');
 }
 
 /** A NaN or Inf loss stops the run with the phase and iteration named. */

@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import { writeAtomic } from '../io/atomic.js';
 import type { ChunkedRows } from '../tensor/index.js';
 import type { Autoencoder } from '../nn/autoencoder.js';
-import { maxTsnePoints, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
+import { defaultTsnePoints, maxTsnePoints, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
 import { encodeAll } from './assign.js';
 import type { RunConfig } from './config.js';
 
@@ -16,7 +16,7 @@ export const TSNE_JSON = 'tsne.json';
 
 /** The subset size: cfg.tsnePoints ('auto': 2,000 on a software adapter, 10,000 on a GPU), at most n and what one binding holds. */
 export function tsnePointsFor(rt: Runtime, cfg: RunConfig, n: number): number {
-  const wanted = cfg.tsnePoints === 'auto' ? (rt.gpu.isSoftware ? 2000 : 10000) : cfg.tsnePoints;
+  const wanted = cfg.tsnePoints === 'auto' ? defaultTsnePoints(rt) : cfg.tsnePoints;
   const m = Math.min(wanted, n, maxTsnePoints(rt));
   return m >= 12 ? m : 0;
 }
@@ -32,6 +32,7 @@ export async function embedFirst(ae: Autoencoder, x: ChunkedRows, m: number): Pr
 /** scikit-learn needs perplexity < n; a small subset gets a third of its points. */
 export const perplexityFor = (m: number) => Math.min(30, Math.floor((m - 1) / 3));
 
+/** The embedding of the t-SNE subset at one stage of a run, with its clusters. */
 export interface StageMap {
   stage: 'pretrain' | 'dec';
   /** [m, d_z] the subset's embedding. */

@@ -4,6 +4,7 @@ import { DeviceLostError, GpuError, NoAdapterError } from './errors.js';
 
 Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, … as in a browser
 
+/** The adapter as it names itself. */
 export interface AdapterDescription {
   vendor: string;
   architecture: string;
@@ -11,6 +12,7 @@ export interface AdapterDescription {
   description: string;
 }
 
+/** Which adapter to open. */
 export interface DeviceOptions {
   /** Substring of the adapter's name (Dawn's `adapter=` flag); else env WEBGPU_DEC_ADAPTER. */
   adapter?: string;
@@ -38,6 +40,10 @@ export class GpuDevice {
     });
   }
 
+  /**
+   * Opens the adapter (the named one, else the high-performance one) and a device with its largest
+   * limits; NoAdapterError where there is none.
+   */
   static async open(opts: DeviceOptions = {}): Promise<GpuDevice> {
     const wanted = opts.adapter ?? process.env.WEBGPU_DEC_ADAPTER;
     const gpu = create(wanted ? [`adapter=${wanted}`] : []);

@@ -1,5 +1,6 @@
 // Errors raised by the GPU runtime. Each names what to do next.
 
+/** A GPU error reported by the device (validation, out of memory), named with the kernels of the submit. */
 export class GpuError extends Error {
   constructor(message: string) {
     super(message);
@@ -7,6 +8,7 @@ export class GpuError extends Error {
   }
 }
 
+/** No WebGPU adapter: the message says how to install a software one. */
 export class NoAdapterError extends GpuError {
   constructor(detail: string) {
     super(
@@ -17,6 +19,7 @@ export class NoAdapterError extends GpuError {
   }
 }
 
+/** The device was lost (driver reset, out of memory) with its reason. */
 export class DeviceLostError extends GpuError {
   constructor(reason: string, message: string) {
     super(`GPU device lost (${reason}): ${message}`);

@@ -58,6 +58,7 @@ const families = {
 } as const satisfies Record<string, Record<string, Bindings>>;
 
 type Families = typeof families;
+/** A kernel family: one shader file in shaders/. */
 export type KernelFamily = keyof Families;
 
 /** `kernels.<family>.<entry>`: the Kernel to pass to `rt.dispatch`. */

@@ -6,7 +6,9 @@
 // Free lists are kept sorted by creation order, so a step that acquires the same sizes in the same
 // order gets the very same buffers as the step before: its cached bind groups are found again.
 
+/** GPUBufferUsage of pooled storage buffers: STORAGE | COPY_SRC | COPY_DST. */
 export const STORAGE_USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
+/** GPUBufferUsage of readback buffers: MAP_READ | COPY_DST. */
 export const READBACK_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
 
 /** Sizes are rounded up so that nearby sizes share buffers (and bindings stay 16-byte aligned). */
@@ -14,6 +16,10 @@ export function roundSize(bytes: number): number {
   return Math.max(256, Math.ceil(bytes / 256) * 256);
 }
 
+/**
+ * GPU buffers kept for reuse, keyed by usage and rounded size; a released buffer is reused only
+ * after the next submit.
+ */
 export class BufferPool {
   private free = new Map<string, GPUBuffer[]>();
   private pending: GPUBuffer[] = [];
@@ -25,6 +31,7 @@ export class BufferPool {
 
   constructor(private device: GPUDevice) {}
 
+  /** A buffer of at least `bytes` (a free one of that usage and rounded size, else a new one). */
   acquire(bytes: number, usage = STORAGE_USAGE, label = 'pooled'): GPUBuffer {
     const size = roundSize(bytes);
     const key = `${usage}:${size}`;

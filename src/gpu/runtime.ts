@@ -16,15 +16,26 @@ import { shaderSource } from './shaders.js';
 import { Profiler } from './profiler.js';
 import { settle } from './wait.js';
 
+/** A binding's kind: a uniform buffer, a read-only storage buffer, or a read-write one. */
 export type BindingKind = 'uniform' | 'read' | 'rw';
 
 /** A compute entry point in shaders/<file>.wgsl and the kinds of its bindings 0..n-1 (group 0). */
 export interface Kernel {
+  /** The shader file's name without .wgsl (with `code`: only a label for messages and profiles). */
   file: string;
+  /** The `@compute` function's name. */
   entry: string;
+  /** The kind of each binding of group 0, in binding order. */
   bindings: readonly BindingKind[];
+  /**
+   * WGSL source that is not in the package's shaders/ folder (a kernel of your own). The shader
+   * module and pipelines are then cached by this code rather than by `file`, so two such kernels
+   * may share a label.
+   */
+  code?: string;
 }
 
+/** Values of a WGSL module's `override` constants, by name. */
 export type Constants = Record<string, number | boolean>;
 
 /** Little-endian packing of a uniform struct made only of u32/i32/f32 fields. */
@@ -34,10 +45,12 @@ export class Uniform {
   constructor(fields: number) {
     this.view = new DataView(new ArrayBuffer(Math.max(16, Math.ceil((fields * 4) / 16) * 16)));
   }
+  /** Appends a u32 field. */
   u32(v: number): this {
     this.view.setUint32(4 * this.n++, v >>> 0, true);
     return this;
   }
+  /** Appends an f32 field. */
   f32(v: number): this {
     this.view.setFloat32(4 * this.n++, v, true);
     return this;
@@ -71,6 +84,10 @@ function idOf(b: GPUBuffer): number {
   return id;
 }
 
+/**
+ * The dispatch layer over one WebGPU device: kernels are recorded into one command encoder until
+ * flush(); buffers come from a pool; pipelines, bind groups and uniforms are cached.
+ */
 export class Runtime {
   readonly pool: BufferPool;
   readonly device: GPUDevice;
@@ -114,6 +131,7 @@ export class Runtime {
     this.splitK = !gpu.isSoftware;
   }
 
+  /** Opens a device on the chosen adapter (see DeviceOptions) and a runtime over it. */
   static async create(opts: DeviceOptions = {}): Promise<Runtime> {
     return new Runtime(await GpuDevice.open(opts));
   }
@@ -143,19 +161,21 @@ export class Runtime {
     return pl;
   }
 
+  /** The compute pipeline of a kernel with these override constants (built once, then cached). */
   pipeline(k: Kernel, constants: Constants = {}): GPUComputePipeline {
     const ckey = Object.keys(constants)
       .sort()
       .map((c) => `${c}=${+constants[c]}`)
       .join(',');
-    const key = `${k.file}:${k.entry}:${ckey}`;
+    const source = k.code ?? k.file; // the module's cache key
+    const key = `${source}:${k.entry}:${ckey}`;
     let p = this.pipelines.get(key);
     if (!p) {
       const label = `${k.file}.${k.entry}${ckey ? `[${ckey}]` : ''}`;
-      let module = this.modules.get(k.file);
+      let module = this.modules.get(source);
       if (!module) {
-        module = this.device.createShaderModule({ label: k.file, code: shaderSource(k.file) });
-        this.modules.set(k.file, module);
+        module = this.device.createShaderModule({ label: k.file, code: k.code ?? shaderSource(k.file) });
+        this.modules.set(source, module);
       }
       const c: Record<string, number> = {};
       for (const [n, v] of Object.entries(constants)) c[n] = +v;
@@ -286,6 +306,7 @@ export class Runtime {
     if (this.recorded.length < 64) this.recorded.push(label);
   }
 
+  /** Records a buffer-to-buffer copy (in order with the dispatches). */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
     this.endPass();
     this.currentEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
@@ -350,10 +371,12 @@ export class Runtime {
     return this.scratchBuffer;
   }
 
+  /** A storage buffer of at least `bytes` from the pool. */
   acquire(bytes: number): GPUBuffer {
     return this.pool.acquire(bytes, STORAGE_USAGE);
   }
 
+  /** Returns a buffer to the pool; reused only after the next submit. */
   release(buffer: GPUBuffer): void {
     this.pool.release(buffer);
   }
@@ -383,10 +406,12 @@ export class Runtime {
     return out;
   }
 
+  /** `count` f32 values of `buffer` from element `offset` (see read()). */
   async readF32(buffer: GPUBuffer, count: number, offset = 0): Promise<Float32Array> {
     return new Float32Array(await this.read(buffer, count * 4, offset * 4));
   }
 
+  /** `count` u32 values of `buffer` from element `offset` (see read()). */
   async readU32(buffer: GPUBuffer, count: number, offset = 0): Promise<Uint32Array> {
     return new Uint32Array(await this.read(buffer, count * 4, offset * 4));
   }

@@ -19,6 +19,7 @@ export function packageRoot(): string {
 
 const cache = new Map<string, string>();
 
+/** The WGSL source of shaders/<file>.wgsl (read once). */
 export function shaderSource(file: string): string {
   let src = cache.get(file);
   if (src === undefined) {

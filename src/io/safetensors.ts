@@ -6,8 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from './errors.js';
 
+/** The safetensors dtypes this package reads and writes. */
 export type Dtype = 'F32' | 'U32' | 'I32';
+/** A tensor's values, by dtype. */
 export type TypedData = Float32Array | Uint32Array | Int32Array;
+/** A tensor of a safetensors file: dtype, shape and values. */
 export interface StTensor {
   dtype: Dtype;
   shape: number[];

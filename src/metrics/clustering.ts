@@ -65,12 +65,14 @@ export function ari(labels: ArrayLike<number>, clusters: ArrayLike<number>): num
   return (index - expected) / (max - expected);
 }
 
+/** Clustering scores against labels: ACC (best one-to-one map), NMI (arithmetic normalisation), ARI. */
 export interface Scores {
   acc: number;
   nmi: number;
   ari: number;
 }
 
+/** ACC, NMI and ARI of `clusters` against `labels`. */
 export function scores(labels: ArrayLike<number>, clusters: ArrayLike<number>): Scores {
   return { acc: accuracy(labels, clusters), nmi: nmi(labels, clusters), ari: ari(labels, clusters) };
 }

@@ -5,6 +5,10 @@ import type { Tensor } from '../tensor/index.js';
 import type { Rng } from './init.js';
 import { Linear, type Init } from './linear.js';
 
+/**
+ * DEC's autoencoder: an encoder of fused matmul + bias + ReLU layers (linear embedding) and its
+ * mirror as decoder (linear reconstruction).
+ */
 export class Autoencoder {
   readonly encoder: Linear[];
   readonly decoder: Linear[];
@@ -35,6 +39,7 @@ export class Autoencoder {
     return [...this.encoder, ...this.decoder];
   }
 
+  /** Frees every layer's parameters. */
   dispose(): void {
     for (const l of this.layers) l.dispose();
   }

@@ -1,8 +1,10 @@
 // Seeded parameter initialisers (host-side, once per run: the values are uploaded a single time).
 import seedrandom from 'seedrandom';
 
+/** A seeded generator of uniform numbers in [0, 1). */
 export type Rng = () => number;
 
+/** A seeded generator (seedrandom): the same seed, the same numbers. */
 export function makeRng(seed: number | string): Rng {
   return seedrandom(String(seed));
 }

@@ -3,8 +3,10 @@ import type { Runtime } from '../gpu/runtime.js';
 import { fromArray, keep, matmul, type Tensor } from '../tensor/index.js';
 import { gaussian, uniform, type Rng } from './init.js';
 
+/** A layer's weight initialiser: N(0, std²), or U(−√(1/fan-in), √(1/fan-in)); biases start at 0. */
 export type Init = { kind: 'gaussian'; std: number } | { kind: 'uniform-fan-in' };
 
+/** A fully connected layer y = act(x · W + b) as one fused matmul (act: ReLU or none). */
 export class Linear {
   readonly weight: Tensor; // [inFeatures, outFeatures]
   readonly bias: Tensor; //   [1, outFeatures]
@@ -32,6 +34,7 @@ export class Linear {
     return [this.weight, this.bias];
   }
 
+  /** Frees the weight and the bias. */
   dispose(): void {
     this.weight.dispose();
     this.bias.dispose();

@@ -5,6 +5,7 @@ import { fill, keep, type Tensor } from '../tensor/tensor.js';
 
 const { sgd: SGD, adam: ADAM, tick: TICK } = kernels.optim;
 
+/** A parameter the optimiser updates, with its multipliers. */
 export interface ParamGroup {
   param: Tensor;
   /** Learning-rate multiplier (2 for biases in the original DEC code). */
@@ -13,6 +14,7 @@ export interface ParamGroup {
   decayMult?: number;
 }
 
+/** Hyper-parameters; change them in `opts` between steps (uploaded before the next step). */
 export interface OptimOptions {
   lr: number;
   momentum?: number;
@@ -76,6 +78,7 @@ abstract class Optimizer {
     this.zeroGrad();
   }
 
+  /** Drops every parameter's gradient. */
   zeroGrad(): void {
     for (const { param } of this.params) {
       param.grad?.dispose();
@@ -115,6 +118,7 @@ abstract class Optimizer {
     this.written.fill(NaN); // rewrite H, with t, before the next step
   }
 
+  /** Frees the optimiser state (not the parameters). */
   dispose(): void {
     this.zeroGrad();
     for (const s of this.state) {

@@ -2,6 +2,7 @@
 // assignments.csv, history.json, tsne.csv + tsne.json), typed, plus the input pictures when the
 // caller has them. The report never re-runs work; everything it shows is in here.
 
+/** Scores as metrics.json holds them. */
 export interface Scores {
   acc: number;
   nmi: number;
@@ -45,6 +46,7 @@ export interface DecEntry {
   nmi?: number;
 }
 
+/** history.json: the curves the report plots. */
 export interface History {
   format: string;
   pretrain: PretrainEntry[];
@@ -69,6 +71,7 @@ export interface TsneRows {
   label: Int32Array | null;
 }
 
+/** One stage's t-SNE figures (tsne.json). */
 export interface TsneStageInfo {
   kl: number;
   trustworthiness: number;
@@ -83,6 +86,7 @@ export interface TsneInfo {
   stages: Record<string, TsneStageInfo>;
 }
 
+/** tsne.csv and, where present, tsne.json. */
 export interface Tsne {
   rows: TsneRows;
   info: TsneInfo | null;
@@ -96,6 +100,10 @@ export interface ReportImages {
   pixels: (index: number) => ArrayLike<number>;
 }
 
+/**
+ * Everything the report is built from: a run folder's files (readRunDir), plus the input pictures
+ * when the caller has them.
+ */
 export interface ReportInput {
   metrics: ReportMetrics;
   /** config.json as written (the resolved config); shown verbatim. */

@@ -8,6 +8,7 @@ import type { History, ReportInput, Tsne } from './input.js';
 import { clusterMontages, PER_STRIP } from './montage.js';
 import { renderFigure, type Chart } from './render.js';
 
+/** The report's file name in a run folder. */
 export const REPORT_FILE = 'report.html';
 
 const figures = (charts: Chart[]) => Promise.all(charts.map(renderFigure));
@@ -53,6 +54,7 @@ function montageSection(input: ReportInput, c: Confusion | null): string {
   return section(title, montageTable(montages, name, PER_STRIP));
 }
 
+/** The report as one self-contained HTML page (inline CSS, charts as SVG, pictures as PNG data URIs). */
 export async function buildReport(input: ReportInput): Promise<string> {
   const { metrics, assignments } = input;
   const c = assignments.label ? confusion(assignments.cluster, assignments.label, metrics.data.k) : null;

@@ -60,6 +60,10 @@ function readTsne(dir: string): Tsne | null {
   return { rows, info };
 }
 
+/**
+ * Reads a run folder (train --out, or cluster's `out`) into a ReportInput; `images` is null (add
+ * them from the data).
+ */
 export function readRunDir(dir: string): ReportInput {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${dir}: no such folder; give the run directory that train --out wrote`);
   for (const name of ['metrics.json', 'config.json', 'assignments.csv']) {

@@ -39,6 +39,7 @@ export function planRows(rt: Runtime, rows: number, widestCols: number): RowPlan
   return { rows, rowsPerChunk, blockRows };
 }
 
+/** A block of rows of a pass over the data, and where it lives. */
 export interface Block {
   start: number; // first row (global)
   rows: number;
@@ -46,6 +47,10 @@ export interface Block {
   offset: number; // first row within the chunk
 }
 
+/**
+ * A matrix of many rows on the GPU as several buffers of whole rows, for data larger than one
+ * storage binding.
+ */
 export class ChunkedRows {
   readonly chunks: GPUBuffer[] = [];
 
@@ -144,6 +149,7 @@ export class ChunkedRows {
     return out;
   }
 
+  /** Returns every chunk to the pool. */
   dispose(): void {
     for (const b of this.chunks) this.rt.release(b);
     this.chunks.length = 0;

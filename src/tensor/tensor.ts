@@ -5,6 +5,7 @@
 // beside it (see ops/). `loss.backward()` walks the tape in reverse.
 import type { Runtime } from '../gpu/runtime.js';
 
+/** An op's backward: given dL/d(output), accumulates dL/d(input) into its inputs. */
 export type BackwardFn = (grad: Tensor) => void;
 
 interface TapeEntry {
@@ -16,6 +17,10 @@ let tape: TapeEntry[] = [];
 let gradEnabled = true;
 const scopes: Set<Tensor>[] = [];
 
+/**
+ * A GPU-resident 2-D f32 matrix [rows, cols], row-major (a scalar is [1, 1]), with its gradient
+ * where it needs one.
+ */
 export class Tensor {
   grad: Tensor | null = null;
   /** False once an op produced this tensor: only leaves (inputs, parameters) keep gradients. */
@@ -51,6 +56,7 @@ export class Tensor {
     this.rt.release(this.buffer);
   }
 
+  /** Reads the values back (after everything recorded so far). */
   async toArray(): Promise<Float32Array> {
     return this.rt.readF32(this.buffer, this.size);
   }
@@ -158,16 +164,19 @@ function collect(x: unknown, into: Set<Tensor>): void {
 
 import { elementwise } from './ops/elementwise.js';
 
+/** A tensor with a pooled buffer and unspecified contents. */
 export function empty(rt: Runtime, rows: number, cols: number, requiresGrad = false): Tensor {
   return new Tensor(rt, rt.acquire(rows * cols * 4), rows, cols, requiresGrad);
 }
 
+/** A tensor filled with `value` on the GPU. */
 export function fill(rt: Runtime, rows: number, cols: number, value: number): Tensor {
   const t = empty(rt, rows, cols);
   elementwise(rt, 'fill', t.size, 0, 1, value, [rt.scratch, rt.scratch], t.buffer);
   return t;
 }
 
+/** A tensor holding `data` ([rows, cols], row-major), uploaded. */
 export function fromArray(rt: Runtime, data: ArrayLike<number>, rows: number, cols: number, requiresGrad = false): Tensor {
   if (data.length !== rows * cols) throw new Error(`fromArray: ${data.length} values for shape [${rows}, ${cols}]`);
   const t = empty(rt, rows, cols, requiresGrad);

@@ -14,6 +14,7 @@ import { mapNeighbours, trustworthinessFromRanks } from './trustworthiness.js';
 const K = kernels.tsne;
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 
+/** t-SNE settings; the defaults (in the comments) are scikit-learn's. */
 export interface TsneOptions {
   perplexity?: number; // 30
   iterations?: number; // 1000
@@ -26,9 +27,11 @@ export interface TsneOptions {
   klEvery?: number; // 50
   /** Neighbours for trustworthiness T(k); 0 skips it. */
   trustworthinessK?: number; // 5
+  /** Called at every KL evaluation. */
   onProgress?: (e: TsneProgress) => void;
 }
 
+/** One KL evaluation during the optimisation. */
 export interface TsneProgress {
   iteration: number;
   total: number;
@@ -36,6 +39,7 @@ export interface TsneProgress {
   elapsedS: number;
 }
 
+/** A t-SNE map and how well it keeps neighbourhoods. */
 export interface TsneResult {
   /** [n, 2] the map. */
   y: Float32Array;
@@ -58,6 +62,11 @@ function params(n: number, o: { dx?: number; exaggeration?: number; lr?: number;
     .f32(o.logPerplexity ?? 0)
     .f32(o.minGain ?? 0.01)
     .u32(o.k ?? 0);
+}
+
+/** The map size when none is asked for: what takes a minute or two on this adapter (2,000 points on a software adapter, 10,000 on a GPU). */
+export function defaultTsnePoints(rt: Runtime): number {
+  return rt.gpu.isSoftware ? 2000 : 10000;
 }
 
 /** The largest n whose n × n affinity matrix fits one storage binding on this device. */

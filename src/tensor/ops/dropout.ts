@@ -31,6 +31,7 @@ export class DropoutRng {
     this.state[1] = step;
     this.rt.write(this.buffer, this.state);
   }
+  /** Returns its buffer to the pool. */
   dispose(): void {
     this.rt.release(this.buffer);
   }

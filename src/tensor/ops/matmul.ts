@@ -6,6 +6,7 @@ import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js'
 import { grid1d, kernels } from '../../gpu/kernels.js';
 import { sumRowsRaw } from './reduce.js';
 
+/** matmulInto's operand layouts and fused epilogue, on raw buffers. */
 export interface MatmulFlags {
   transA?: boolean;
   transB?: boolean;
@@ -101,6 +102,7 @@ function splitK(rt: Runtime, buffers: (GPUBuffer | Uniform)[], M: number, N: num
   rt.release(partial);
 }
 
+/** matmul's options: transposes read in place, a fused bias and ReLU, the kernel. */
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;

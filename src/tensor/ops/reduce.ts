@@ -10,6 +10,7 @@ export function sumRowsRaw(rt: Runtime, a: GPUBuffer, rows: number, cols: number
   rt.dispatch(kernels.reduce.sum_rows, [u, a, mask ?? rt.scratch, out], [Math.ceil(cols / 64)], { MASK_B: !!mask });
 }
 
+/** What a reduction sums over: 'rows' gives [1, cols], 'cols' gives [rows, 1], 'all' gives [1, 1]. */
 export type Axis = 'rows' | 'cols' | 'all';
 
 /**
@@ -34,10 +35,12 @@ function reduce(a: Tensor, axis: Axis, alpha: number): Tensor {
   });
 }
 
+/** Σ of a over `axis`; backward broadcasts the gradient back. */
 export function sum(a: Tensor, axis: Axis = 'all'): Tensor {
   return reduce(a, axis, 1);
 }
 
+/** The mean of a over `axis`; backward broadcasts the gradient / count back. */
 export function mean(a: Tensor, axis: Axis = 'all'): Tensor {
   const count = axis === 'rows' ? a.rows : axis === 'cols' ? a.cols : a.size;
   return reduce(a, axis, 1 / count);

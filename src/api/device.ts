@@ -1,0 +1,35 @@
+// The device behind the library's functions: the caller's, or one opened for the call and
+// destroyed after it (a Node process with a live device does not exit by itself).
+import { Runtime } from '../gpu/runtime.js';
+import type { DeviceOptions } from '../gpu/device.js';
+
+/** How a library call gets its GPU. */
+export interface DeviceChoice {
+  /**
+   * A device from {@link openDevice}, kept open across calls (you destroy it at the end); without
+   * it, each call opens its own and destroys it before returning.
+   */
+  device?: Runtime;
+  /** Without `device`: the adapter whose name contains this (else env WEBGPU_DEC_ADAPTER). */
+  adapter?: string;
+}
+
+/**
+ * Opens a WebGPU device (Dawn) and its dispatch runtime. Pass it as `device` to several calls to
+ * open it once; call `destroy()` on it when done, so that the process can exit.
+ * Throws NoAdapterError, naming the fix, where there is no adapter.
+ */
+export function openDevice(options: DeviceOptions = {}): Promise<Runtime> {
+  return Runtime.create(options);
+}
+
+/** Runs `fn` on the chosen device, or on one opened for it and destroyed afterwards. */
+export async function withDevice<T>(choice: DeviceChoice, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  if (choice.device) return fn(choice.device);
+  const rt = await Runtime.create({ adapter: choice.adapter });
+  try {
+    return await fn(rt);
+  } finally {
+    rt.destroy();
+  }
+}

@@ -1,0 +1,25 @@
+// `webgpu-dec bench`: the benchmark suites of bench/ (they ship in the package as dist/bench), which
+// parse their own flags (bench/run.ts parseBenchArgs); the tfjs peer is used where it is installed.
+import { UsageError } from './args.js';
+
+export const benchUsage = `usage: webgpu-dec bench [--suite matmul,training,wait] [--quick] [--json FILE] [--adapter SUBSTRING]
+
+Runs the benchmark suites on one adapter, in one process: our kernels, a naive kernel and the
+@tensorflow/tfjs-backend-webgpu peer where it is installed, and prints a markdown table of medians
+with ratios on stdout.
+
+  --suite LIST         the suites to run, comma-separated: matmul, training, wait (default all three)
+  --quick              fewer and shorter samples (a smoke run, not figures to quote)
+  --json FILE          also write the figures to FILE
+  --adapter SUBSTRING  use the adapter whose name contains this (or env WEBGPU_DEC_ADAPTER)`;
+
+export async function benchCommand(args: string[]): Promise<number> {
+  const { parseBenchArgs, runBench } = await import('../../bench/run.js');
+  let opts;
+  try {
+    opts = parseBenchArgs(args);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see webgpu-dec bench --help`);
+  }
+  return runBench(opts);
+}

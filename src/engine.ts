@@ -1,0 +1,40 @@
+/// <reference types="@webgpu/types" preserve="true" />
+/**
+ * `webgpu-dec/engine`: the numerical engine DEC is built on, for your own models and kernels.
+ *
+ * - The dispatch layer: {@link Runtime} (device, buffer pool, pipeline and bind-group caches, one
+ *   command encoder recording until `flush()`, readback, GPU-timestamp profiling), {@link Uniform}
+ *   for a kernel's parameter struct, and the {@link kernels} registry of the package's WGSL. A
+ *   kernel of your own is a {@link Kernel} with its WGSL in `code`.
+ * - GPU-resident 2-D f32 {@link Tensor}s and the tape: an op builds its output and, where an input
+ *   needs a gradient, records its backward right beside it ({@link record}, {@link accumulate});
+ *   `loss.backward()` walks the tape in reverse. {@link tidy} frees a scope's temporaries,
+ *   {@link noGrad} records nothing.
+ * - The ops (matmul with fused bias and ReLU, add, bias add, ReLU, scale, sums and means, MSE,
+ *   dropout), the layers ({@link Linear}, {@link Autoencoder}) and the optimisers ({@link Sgd},
+ *   {@link Adam}), which update parameters in place on the GPU.
+ * @module webgpu-dec/engine
+ */
+
+// ---- the dispatch layer ------------------------------------------------------------------
+export { Runtime, Uniform, UNIFORM_CACHE_LIMIT, type Kernel, type BindingKind, type Constants } from './gpu/runtime.js';
+export { GpuDevice, type DeviceOptions, type AdapterDescription } from './gpu/device.js';
+export { BufferPool, STORAGE_USAGE, READBACK_USAGE } from './gpu/pool.js';
+export { kernels, allKernels, grid1d, type KernelFamily } from './gpu/kernels.js';
+export { shaderSource } from './gpu/shaders.js';
+export { GpuError, NoAdapterError, DeviceLostError, ShapeError } from './gpu/errors.js';
+
+// ---- tensors, the tape and the ops -------------------------------------------------------
+export { Tensor, empty, fill, fromArray, noGrad, needsGrad, record, accumulate, tidy, keep, type BackwardFn } from './tensor/tensor.js';
+export { matmul, matmulInto, type MatmulOptions, type MatmulFlags, type MatmulImpl } from './tensor/ops/matmul.js';
+export { add, sub, biasAdd, relu, scale } from './tensor/ops/basic.js';
+export { sum, mean, type Axis } from './tensor/ops/reduce.js';
+export { mseLoss } from './tensor/ops/loss.js';
+export { dropout, DropoutRng } from './tensor/ops/dropout.js';
+export { ChunkedRows, planRows, bindingLimit, BLOCK_ROWS, type RowPlan, type Block } from './tensor/chunked.js';
+
+// ---- layers and optimisers ---------------------------------------------------------------
+export { Linear, type Init } from './nn/linear.js';
+export { Autoencoder } from './nn/autoencoder.js';
+export { Sgd, Adam, type ParamGroup, type OptimOptions } from './nn/optim.js';
+export { makeRng, gaussian, uniform, type Rng } from './nn/init.js';
