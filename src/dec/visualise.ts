@@ -29,6 +29,9 @@ export async function embedFirst(ae: Autoencoder, x: ChunkedRows, m: number): Pr
   return all.slice(0, m * z.cols);
 }
 
+/** scikit-learn's schedule: 1,000 iterations (250 of them with early exaggeration). */
+const ITERATIONS = 1000;
+
 /** scikit-learn needs perplexity < n; a small subset gets a third of its points. */
 export const perplexityFor = (m: number) => Math.min(30, Math.floor((m - 1) / 3));
 
@@ -52,7 +55,7 @@ export async function tsnePhase(rt: Runtime, ds: Dataset, cfg: RunConfig, maps: 
   const perplexity = perplexityFor(m);
   const results: [StageMap, TsneResult][] = [];
   for (const map of maps) {
-    results.push([map, await tsne(rt, map.z, m, dz, { perplexity, seed: cfg.seed, onProgress: (e) => progress(map.stage, e) })]);
+    results.push([map, await tsne(rt, map.z, m, dz, { perplexity, iterations: ITERATIONS, seed: cfg.seed, onProgress: (e) => progress(map.stage, e) })]);
   }
   const rows = [ds.labels ? 'index,stage,x,y,cluster,label' : 'index,stage,x,y,cluster'];
   const order = Array.from({ length: m }, (_, i) => i);
@@ -68,6 +71,6 @@ export async function tsnePhase(rt: Runtime, ds: Dataset, cfg: RunConfig, maps: 
   const stages = Object.fromEntries(
     results.map(([map, r]) => [map.stage, { kl: +r.kl.toFixed(5), trustworthiness: +(r.trustworthiness ?? NaN).toFixed(5), seconds: +r.seconds.toFixed(2) }]),
   );
-  const info = { n: m, perplexity, iterations: 1000, init: 'pca', subset: 'the first points of the run order (a seeded random subset)', stages };
+  const info = { n: m, perplexity, iterations: ITERATIONS, init: 'pca', subset: 'the first points of the run order (a seeded random subset)', stages };
   writeAtomic(dir, TSNE_JSON, JSON.stringify(info, null, 2) + '\n');
 }
