@@ -125,7 +125,7 @@ export async function tsneCommand(args: string[]): Promise<number> {
     };
     const by = ds.labels ? 'label' : 'cluster';
     const title = `t-SNE of ${what}${m} points of ${all.name}${ds.labels || cluster ? `, coloured by ${by}` : ''}`;
-    writeAtomic(out, 'tsne.svg', await renderSvg(tsneChart(rows, 'map', by, undefined, title).spec));
+    writeAtomic(out, 'tsne.svg', await renderSvg(tsneChart(rows, 'map', by, undefined, title, 560).spec));
     const t = r.trustworthiness === null ? '' : `  T(5) ${r.trustworthiness.toFixed(4)}`;
     rep.say(`KL ${r.kl.toFixed(4)}${t}  in ${fmtTime(r.seconds)}; wrote ${join(out, 'tsne.csv')}, tsne.json, tsne.svg`);
     rep.done({ n: m, kl: info.kl, trustworthiness_5: info.trustworthiness_5, seconds: info.seconds }, ['tsne.csv', 'tsne.json', 'tsne.svg'].map((name) => join(out, name)));

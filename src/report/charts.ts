@@ -169,8 +169,8 @@ function squareDomains(values: { x: number; y: number }[]): { x: number[]; y: nu
   return { x: [(x0 + x1) / 2 - half, (x0 + x1) / 2 + half], y: [(y0 + y1) / 2 - half, (y0 + y1) / 2 + half] };
 }
 
-/** One t-SNE stage's points coloured by cluster or by label (`title`: instead of the stage's). */
-export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label', info?: TsneStageInfo, title?: string): Chart {
+/** One t-SNE stage's points coloured by cluster or by label (`title`: instead of the stage's; `side`: the plot's size in px). */
+export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label', info?: TsneStageInfo, title?: string, side = TSNE_SIDE): Chart {
   const source = by === 'cluster' ? rows.cluster : rows.label!;
   const values: { x: number; y: number; c: number }[] = [];
   for (let i = 0; i < rows.stage.length; i++) if (rows.stage[i] === stage) values.push({ x: rows.x[i], y: rows.y[i], c: source[i] });
@@ -179,8 +179,8 @@ export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label'
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: title ?? `${STAGE_TITLES[stage] ?? stage}: ${by === 'cluster' ? (CLUSTER_TITLES[stage] ?? 'clusters') : 'labels'}`,
-    width: TSNE_SIDE,
-    height: TSNE_SIDE,
+    width: side,
+    height: side,
     config: BASE_CONFIG,
     data: { values },
     // The points carry no aria labels: thousands of "x: …; y: …" strings would only bloat the page.
