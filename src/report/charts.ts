@@ -199,7 +199,7 @@ export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label'
  * A quantity against a numeric setting, one line per series (the experiments' pages: ACC against
  * r_min per method, NMI and G against k). Non-finite values are left out (and not counted).
  */
-export function seriesChart(name: string, title: string, points: { x: number; y: number; series: string }[], xTitle: string, yTitle: string, yDomain?: number[]): Chart {
+export function seriesChart(name: string, title: string, points: { x: number; y: number; series: string }[], xTitle: string, yTitle: string, yDomain?: number[], yFormat = '.3~g'): Chart {
   const values = points.filter((p) => Number.isFinite(p.y));
   const series = [...new Set(values.map((v) => v.series))];
   const xs = values.map((v) => v.x);
@@ -208,7 +208,7 @@ export function seriesChart(name: string, title: string, points: { x: number; y:
     values,
     // r_min is a fraction: its ticks are not integers.
     { field: 'x', title: xTitle, domain: xs.length ? [Math.min(...xs), Math.max(...xs)] : undefined, format: xs.every(Number.isInteger) ? undefined : '.1f' },
-    { field: 'y', title: yTitle, format: '.3~g', domain: yDomain },
+    { field: 'y', title: yTitle, format: yFormat, domain: yDomain },
     series.length > 1 ? { field: 'series', title: '', domain: series } : undefined,
   );
   return { name, spec, marks: values.length };

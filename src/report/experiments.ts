@@ -39,7 +39,7 @@ export async function imbalancePage(runs: ImbalanceRun[], s: ImbalanceSettings):
     section('ACC', table(head('method'), rows('acc'))),
     section('NMI', table(head('method'), rows('nmi'))),
     section('Points per class (first seed)', table(head('class'), Object.keys(runs[0]?.class_sizes ?? {}).map((c) => [c, ...s.rmins.map((rmin) => runs.find((r) => r.rmin === rmin)?.class_sizes[c] ?? 0)]))),
-    section('Settings', configDetails(s)),
+    section('Settings', configDetails(s, 'the experiment\'s settings (settings.json)')),
   ];
   return page('webgpu-dec: imbalanced clusters', body.join('\n'));
 }
@@ -48,7 +48,8 @@ export async function clustersPage(runs: ClustersRun[], s: ClustersSettings): Pr
   const sorted = [...runs].sort((a, b) => a.k - b.k);
   const g = sorted.map((r) => ({ x: r.k, y: r.g, series: 'G' }));
   const nmi = sorted.map((r) => ({ x: r.k, y: r.nmi ?? NaN, series: 'NMI' }));
-  const charts = [seriesChart('clusters-g', 'Generalizability G = L_train / L_val against k', g, 'k (clusters)', 'G')];
+  // G stays near 1: three decimals on the axis, or the ticks all read "1.01".
+  const charts = [seriesChart('clusters-g', 'Generalizability G = L_train / L_val against k', g, 'k (clusters)', 'G', undefined, '.3f')];
   if (sorted.some((r) => r.nmi !== null)) charts.push(seriesChart('clusters-nmi', 'NMI (all points) against k', nmi, 'k (clusters)', 'NMI', [0, 1]));
   const figures = await Promise.all(charts.map(renderFigure));
   const pick = suggestK(sorted);
@@ -59,7 +60,7 @@ export async function clustersPage(runs: ClustersRun[], s: ClustersSettings): Pr
     pick ? `<p><b>Suggested k = ${pick.k}</b>: ${escapeHtml(pick.reason)}.</p>` : '',
     section('G and NMI against k', chartRow(figures)),
     section('Per k', table(['k', 'L_train', 'L_val', 'G', 'NMI', 'ACC', 'DEC iterations', 'seconds'], sorted.map((r) => [r.k, r.l_train.toPrecision(4), r.l_val.toPrecision(4), f(r.g), f(r.nmi), f(r.acc), r.dec_iterations, r.seconds]))),
-    section('Settings', configDetails(s)),
+    section('Settings', configDetails(s, 'the experiment\'s settings (settings.json)')),
   ];
   return page('webgpu-dec: number of clusters', body.join('\n'));
 }

@@ -85,8 +85,8 @@ export function timingsTable(seconds: Record<string, number>): string {
   const body = keys.map((k) => `<tr><td>${escapeHtml(PHASES[k] ?? k)}</td><td>${fmt1(seconds[k])}</td></tr>`).join('');
   return `<table><thead><tr><th>phase</th><th>seconds</th></tr></thead><tbody>${body}</tbody></table>`;
 }
-export function configDetails(config: unknown): string {
-  return `<details><summary>config.json (the resolved configuration)</summary><pre>${escapeHtml(JSON.stringify(config, null, 2))}</pre></details>`;
+export function configDetails(config: unknown, summary = 'config.json (the resolved configuration)'): string {
+  return `<details><summary>${escapeHtml(summary)}</summary><pre>${escapeHtml(JSON.stringify(config, null, 2))}</pre></details>`;
 }
 
 const confs = (c: number[]) => `<div class="conf">confidence ${c.map((x) => x.toFixed(2)).join(' ')}</div>`;
