@@ -54,7 +54,7 @@ function lineSpec(title: string, values: object[], x: XAxis, y: YAxis, color?: S
         axis: y.format ? { format: y.format } : {},
         scale: y.log ? { type: 'log' } : y.domain ? { domain: y.domain } : { zero: false },
       },
-      ...(color ? { color: { field: color.field, type: 'nominal', title: color.title, scale: { domain: color.domain, scheme: palette(color.domain.length) } } } : {}),
+      ...(color ? { color: { field: color.field, type: 'nominal', title: color.title, scale: { domain: color.domain, scheme: palette(color.domain.length) }, legend: { labelLimit: 260 } } } : {}),
     },
   };
 }
