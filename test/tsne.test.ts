@@ -23,6 +23,16 @@ function upload(data: Float32Array): GPUBuffer {
   return b;
 }
 
+/** The joint P of n random points in d dimensions on the GPU, and its values; release() frees it. */
+async function jointP(n: number, d: number, perplexity: number, seed: string) {
+  const xb = upload(randomArray(n * d, seed, -1, 1));
+  const p = rt().acquire(n * n * 4);
+  const beta = rt().acquire(n * 4);
+  affinitiesInto(rt(), xb, n, d, perplexity, p, beta);
+  const values = Float64Array.from(await rt().readF32(p, n * n));
+  return { p, values, release: () => [xb, p, beta].forEach((b) => rt().release(b)) };
+}
+
 function sqDistRef(x: Float32Array, n: number, d: number): Float64Array {
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++)
@@ -138,13 +148,7 @@ describe('t-SNE input affinities', () => {
 describe('t-SNE gradient and cost', () => {
   it('matches central finite differences of KL(P ‖ Q) in float64, and the cost itself', async () => {
     const n = 11;
-    const d = 5;
-    const x = randomArray(n * d, 'grad-x', -1, 1);
-    const xb = upload(x);
-    const p = rt().acquire(n * n * 4);
-    const beta = rt().acquire(n * 4);
-    affinitiesInto(rt(), xb, n, d, 4, p, beta);
-    const pv = Float64Array.from(await rt().readF32(p, n * n));
+    const { p, values: pv, release } = await jointP(n, 5, 4, 'grad-x');
     const y = randomArray(n * 2, 'grad-y', -2, 2);
     const { grad, kl } = await gradientAt(rt(), p, n, y);
     expect(Math.abs(kl - klRef(pv, y, n))).toBeLessThan(1e-5);
@@ -158,22 +162,16 @@ describe('t-SNE gradient and cost', () => {
       fd[e] = (klRef(pv, yp, n) - klRef(pv, ym, n)) / (2 * h);
     }
     expectClose(grad, fd, { atol: 2e-5, rtol: 1e-3 }, '∂KL/∂y');
-    for (const buf of [xb, p, beta]) rt().release(buf);
+    release();
   });
 
   it('sums Z over many workgroups: n = 700 rows (three partials) agrees with float64', async () => {
     const n = 700;
-    const d = 3;
-    const x = randomArray(n * d, 'z-x', -1, 1);
-    const xb = upload(x);
-    const p = rt().acquire(n * n * 4);
-    const beta = rt().acquire(n * 4);
-    affinitiesInto(rt(), xb, n, d, 20, p, beta);
-    const pv = await rt().readF32(p, n * n);
+    const { p, values: pv, release } = await jointP(n, 3, 20, 'z-x');
     const y = randomArray(n * 2, 'z-y', -3, 3);
     const { kl } = await gradientAt(rt(), p, n, y);
     expect(Math.abs(kl - klRef(pv, y, n)) / klRef(pv, y, n)).toBeLessThan(1e-4);
-    for (const buf of [xb, p, beta]) rt().release(buf);
+    release();
   });
 });
 

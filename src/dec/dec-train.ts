@@ -100,11 +100,9 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cen
           s.changed = diff / n;
         }
         o.onTargetUpdate?.(s.it, hard, kl!, s.previous ? s.changed! : null);
-        if (s.previous) {
-          if (s.changed! < cfg.tol) {
-            stoppedBy = 'tol';
-            break;
-          }
+        if (s.previous && s.changed! < cfg.tol) {
+          stoppedBy = 'tol';
+          break;
         }
         s.previous = hard;
         if (cfg.resetMomentum) opt.resetState();
