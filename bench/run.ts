@@ -5,47 +5,53 @@ import { writeFileSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Runtime } from '../src/gpu/runtime.js';
 import { loadTfjsPeer, type TfjsPeer } from './peer-tfjs.js';
-import { matmulSuite, trainingSuite, waitSuite, type Case } from './suites.js';
+import { matmulSuite, robustnessSuite, trainingSuite, waitSuite, type Case } from './suites.js';
 
-const SUITES = { matmul: matmulSuite, training: trainingSuite, wait: waitSuite };
+const SUITES = { matmul: matmulSuite, training: trainingSuite, robustness: robustnessSuite, wait: waitSuite };
 
 export interface BenchOptions {
   json?: string;
   suites: (keyof typeof SUITES)[];
   quick: boolean;
   adapter?: string;
+  /** Only the matrix products whose name contains this (the matmul suite). */
+  only?: string;
 }
 
 export function parseBenchArgs(args: string[]): BenchOptions {
-  const o: BenchOptions = { suites: ['matmul', 'training', 'wait'], quick: false };
+  const o: BenchOptions = { suites: ['matmul', 'training', 'robustness', 'wait'], quick: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') o.json = args[++i];
     else if (a === '--quick') o.quick = true;
     else if (a === '--adapter') o.adapter = args[++i];
+    else if (a === '--only') o.only = args[++i];
     else if (a === '--suite') {
       const names = (args[++i] ?? '').split(',');
       for (const n of names) if (!(n in SUITES)) throw new Error(`unknown suite "${n}"; choose from ${Object.keys(SUITES).join(', ')}`);
       o.suites = names as BenchOptions['suites'];
-    } else throw new Error(`unknown flag "${a}"; use --json FILE, --suite ${Object.keys(SUITES).join(',')}, --quick, --adapter NAME`);
+    } else throw new Error(`unknown flag "${a}"; use --json FILE, --suite ${Object.keys(SUITES).join(',')}, --quick, --adapter NAME, --only SUBSTRING`);
     if (o.json === undefined && a === '--json') throw new Error('--json needs a file name');
   }
   return o;
 }
 
-function table(cases: Case[], adapter: string): string {
-  const naive = new Map(cases.filter((c) => c.impl === 'naive').map((c) => [c.name, c.median_ms]));
-  const peer = new Map(cases.filter((c) => c.impl === 'tfjs-webgpu').map((c) => [c.name, c.median_ms]));
+function table(cases: Case[], adapter: string, choice: string): string {
+  const by = (impl: string) => new Map(cases.filter((c) => c.impl === impl).map((c) => [c.name, c.median_ms]));
+  const [blocked, naive, peer, ours] = [by('blocked'), by('naive'), by('tfjs-webgpu'), by('ours')];
   const lines = [
-    `Adapter: ${adapter}; ${cpus().length} CPU threads; medians of benchmark.js samples (min–max).`,
+    `Adapter: ${adapter}; ${cpus().length} CPU threads; ${choice}; medians of benchmark.js samples (min–max).`,
     '',
-    '| case | impl | median ms (min–max) | GFLOP/s | × naive | × tfjs-webgpu |',
-    '| --- | --- | --- | ---: | ---: | ---: |',
+    '| case | impl | median ms (min–max) | GFLOP/s | × blocked | × naive | × tfjs-webgpu | note |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const c of cases) {
-    const ratio = (base?: number) => (c.impl === 'ours' && base ? (base / c.median_ms).toFixed(2) : '');
+    const mine = c.impl !== 'naive' && c.impl !== 'tfjs-webgpu';
+    const ratio = (base?: number) => (mine && base && base !== c.median_ms ? (base / c.median_ms).toFixed(2) : '');
+    // 'robust' (checks on) is compared with 'ours' (checks off) in the × blocked column's place.
+    const baseline = c.impl === 'robust' ? ours.get(c.name) : c.impl === 'blocked' ? undefined : blocked.get(c.name);
     lines.push(
-      `| ${c.name} | ${c.impl} | ${c.median_ms.toFixed(2)} (${c.min_ms.toFixed(2)}–${c.max_ms.toFixed(2)}) | ${c.gflops ? c.gflops.toFixed(1) : ''} | ${ratio(naive.get(c.name))} | ${ratio(peer.get(c.name))} |`,
+      `| ${c.name} | ${c.impl} | ${c.median_ms.toFixed(2)} (${c.min_ms.toFixed(2)}–${c.max_ms.toFixed(2)}) | ${c.gflops ? c.gflops.toFixed(1) : ''} | ${ratio(baseline)} | ${ratio(naive.get(c.name))} | ${ratio(peer.get(c.name))} | ${c.note ?? ''} |`,
     );
   }
   return lines.join('\n');
@@ -63,16 +69,19 @@ export async function runBench(o: BenchOptions): Promise<number> {
     const out: Case[] = [];
     const ctx = {
       rt,
+      only: o.only,
+      robustRt: () => Runtime.create({ adapter: o.adapter, robustness: true }),
       peer,
       out,
       opts: o.quick ? { minSamples: 3, maxTimeS: 0.5 } : { minSamples: 7, maxTimeS: 3 },
       log: (l: string) => process.stderr.write(l + '\n'),
     };
     for (const s of o.suites) await SUITES[s](ctx);
-    console.log(table(out, rt.adapterName));
+    const choice = `products: ${rt.matmulKernel} kernel${rt.gpu.subgroupSize ? `, subgroup size ${rt.gpu.subgroupSize}` : ''}, robustness checks ${rt.gpu.robustness ? 'on' : 'off'}`;
+    console.log(table(out, rt.adapterName, choice));
     if (o.json) {
       const tmp = `${o.json}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ adapter: rt.adapterName, cases: out.map(({ name, impl, median_ms, gflops, min_ms, max_ms, note }) => ({ name, impl, median_ms, gflops, min_ms, max_ms, ...(note ? { note } : {}) })) }, null, 2) + '\n');
+      writeFileSync(tmp, JSON.stringify({ adapter: rt.adapterName, choice, cases: out.map(({ name, impl, median_ms, gflops, min_ms, max_ms, note }) => ({ name, impl, median_ms, gflops, min_ms, max_ms, ...(note ? { note } : {}) })) }, null, 2) + '\n');
       renameSync(tmp, o.json);
     }
     return 0;

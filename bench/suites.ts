@@ -2,7 +2,7 @@
 // autoencoder training step, one DEC step, one full target update, and the cost of spinning waits.
 import { Runtime } from '../src/gpu/runtime.js';
 import { setWaitMode } from '../src/gpu/wait.js';
-import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
+import { matmulInto } from '../src/tensor/ops/matmul.js';
 import { ChunkedRows, fromArray, keep, mseLoss, planRows, tidy } from '../src/tensor/index.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
 import { makeRng, uniform } from '../src/nn/init.js';
@@ -12,7 +12,11 @@ import { assign } from '../src/dec/assign.js';
 import { measure, type MeasureOptions } from './measure.js';
 import type { TfjsPeer } from './peer-tfjs.js';
 
-export type Impl = 'ours' | 'naive' | 'tfjs-webgpu';
+/**
+ * Who computed a case: one of our product kernels by name, 'ours' (whole steps with the runtime's
+ * kernel choice), 'robust' (the same with Dawn's robustness checks on), the naive kernel, or the peer.
+ */
+export type Impl = 'ours' | 'blocked' | 'subgroup' | 'tiled' | 'robust' | 'naive' | 'tfjs-webgpu';
 
 export interface Case {
   name: string;
@@ -26,6 +30,10 @@ export interface Case {
 
 interface Ctx {
   rt: Runtime;
+  /** Only the products whose name contains this. */
+  only?: string;
+  /** A second runtime on the same adapter with Dawn's robustness checks on (the robustness suite). */
+  robustRt?: () => Promise<Runtime>;
   peer: TfjsPeer | null;
   opts: MeasureOptions;
   out: Case[];
@@ -72,22 +80,34 @@ export async function matmulSuite(ctx: Ctx): Promise<void> {
     products.push({ name: `${base} dW`, M: i, N: o, K: b, transA: true, transB: false });
   }
   products.push({ name: 'matmul 1024x1024x1024', M: 1024, N: 1024, K: 1024, transA: false, transB: false });
-  for (const p of products) {
+  for (const p of products.filter((q) => !ctx.only || q.name.includes(ctx.only))) {
     const flop = 2 * p.M * p.N * p.K;
     const a = rt.acquire(p.M * p.K * 4);
     const b = rt.acquire(p.K * p.N * 4);
     const c = rt.acquire(p.M * p.N * 4);
     rt.write(a, uniform(p.M * p.K, 1, makeRng('a')));
     rt.write(b, uniform(p.K * p.N, 1, makeRng('b')));
-    for (const impl of ['blocked', 'naive'] as MatmulImpl[]) {
-      await record(ctx, p.name, impl === 'blocked' ? 'ours' : 'naive', flop, async (reps) => {
+    for (const impl of productKernels(rt)) {
+      const note = impl === chosenFor(rt, p.N) ? 'the kernel chosen for this adapter and shape' : undefined;
+      await record(ctx, p.name, impl, flop, async (reps) => {
         for (let r = 0; r < reps; r++) matmulInto(rt, a, b, c, p.M, p.N, p.K, { transA: p.transA, transB: p.transB }, impl);
         await rt.sync();
-      });
+      }, note);
     }
     if (ctx.peer) await record(ctx, p.name, 'tfjs-webgpu', flop, await ctx.peer.matmul(p.M, p.N, p.K, p.transA, p.transB));
     [a, b, c].forEach((x) => rt.release(x));
   }
+}
+
+/** Our product kernels this adapter can run (subgroup only with the feature), then the naive one. */
+function productKernels(rt: Runtime): ('blocked' | 'subgroup' | 'tiled' | 'naive')[] {
+  return rt.gpu.subgroupSize ? ['blocked', 'subgroup', 'tiled', 'naive'] : ['blocked', 'tiled', 'naive'];
+}
+
+/** The kernel 'auto' takes for an output of N columns (narrow outputs leave the subgroup kernel). */
+function chosenFor(rt: Runtime, N: number): string {
+  const k = rt.matmulKernel;
+  return k === 'subgroup' && N < 4 * (rt.gpu.subgroupSize ?? 0) ? 'blocked' : k;
 }
 
 /** FLOPs of one training step of a stack of layers: forward, dW, and dX for all but the first. */
@@ -96,25 +116,49 @@ function stepFlop(batch: number, layers: [number, number][]): number {
   return 2 * batch * (3 * macs - layers[0][0] * layers[0][1]);
 }
 
-export async function trainingSuite(ctx: Ctx): Promise<void> {
-  const { rt } = ctx;
+/** One autoencoder training step (forward, backward, SGD) on `rt`, timed as `impl`. */
+async function aeStep(ctx: Ctx, rt: Runtime, impl: Impl, name = 'ae-step'): Promise<void> {
   const dims = [784, 500, 500, 2000, 10];
   const ae = new Autoencoder(rt, dims, { kind: 'uniform-fan-in' }, makeRng('ae'));
   const x = keep(fromArray(rt, uniform(256 * 784, 1, makeRng('x')).map(Math.abs), 256, 784));
   const layers = ae.layers.map((l) => [l.inFeatures, l.outFeatures] as [number, number]);
-
-  const aeOpt = new Sgd(rt, ae.layers.flatMap((l) => l.params.map((param) => ({ param }))), { lr: 0.01, momentum: 0.9 });
-  await record(ctx, 'ae-step', 'ours', stepFlop(256, layers), async (reps) => {
-    for (let r = 0; r < reps; r++) {
-      tidy(() => {
-        mseLoss(ae.decode(ae.encode(x)), x).backward();
-        aeOpt.step();
-      });
-      rt.flush(); // one submit per step
-    }
+  const opt = new Sgd(rt, ae.layers.flatMap((l) => l.params.map((param) => ({ param }))), { lr: 0.01, momentum: 0.9 });
+  const step = () => {
+    tidy(() => {
+      mseLoss(ae.decode(ae.encode(x)), x).backward();
+      opt.step();
+    });
+    rt.flush(); // one submit per step
+  };
+  const before = rt.stats.dispatches;
+  step();
+  const dispatches = rt.stats.dispatches - before;
+  await record(ctx, name, impl, stepFlop(256, layers), async (reps) => {
+    for (let r = 0; r < reps; r++) step();
     await rt.sync();
-  }, 'forward + backward + SGD, 784-500-500-2000-10 and mirror, batch 256');
-  aeOpt.dispose();
+  }, `forward + backward + SGD, 784-500-500-2000-10 and mirror, batch 256; products: ${rt.matmulKernel}; ${dispatches} dispatches per step`);
+  opt.dispose();
+  x.dispose();
+  ae.dispose();
+}
+
+export async function trainingSuite(ctx: Ctx): Promise<void> {
+  const { rt } = ctx;
+  // The runtime's kernel choice, then today's blocked kernel as the baseline in the same process.
+  await aeStep(ctx, rt, 'ours');
+  if (rt.matmulKernel !== 'blocked') {
+    const chosen = rt.matmulKernel;
+    rt.matmulKernel = 'blocked';
+    try {
+      await aeStep(ctx, rt, 'blocked');
+    } finally {
+      rt.matmulKernel = chosen;
+    }
+  }
+  const dims = [784, 500, 500, 2000, 10];
+  const ae = new Autoencoder(rt, dims, { kind: 'uniform-fan-in' }, makeRng('ae'));
+  const x = keep(fromArray(rt, uniform(256 * 784, 1, makeRng('x')).map(Math.abs), 256, 784));
+  const layers = ae.layers.map((l) => [l.inFeatures, l.outFeatures] as [number, number]);
 
   const k = 10;
   const mu = keep(fromArray(rt, uniform(k * 10, 1, makeRng('mu')), k, 10, true));
@@ -144,6 +188,35 @@ export async function trainingSuite(ctx: Ctx): Promise<void> {
   all.dispose();
   [x, mu, p].forEach((t) => t.dispose());
   ae.dispose();
+}
+
+/**
+ * Dawn's robustness checks on against off (the default): the widest forward product and one
+ * autoencoder step, on a second device opened with the checks on, in the same process.
+ */
+export async function robustnessSuite(ctx: Ctx): Promise<void> {
+  const { rt } = ctx;
+  const robust = await ctx.robustRt!();
+  robust.matmulKernel = rt.matmulKernel;
+  try {
+    const [M, N, K] = [256, 500, 784];
+    for (const [r, impl] of [[rt, 'ours'], [robust, 'robust']] as const) {
+      const a = r.acquire(M * K * 4);
+      const b = r.acquire(K * N * 4);
+      const c = r.acquire(M * N * 4);
+      r.write(a, uniform(M * K, 1, makeRng('a')));
+      r.write(b, uniform(K * N, 1, makeRng('b')));
+      const note = `${r.matmulKernel} kernel, robustness checks ${r.gpu.robustness ? 'on' : 'off'}`;
+      await record(ctx, `robustness matmul ${M}x${K}x${N}`, impl, 2 * M * N * K, async (reps) => {
+        for (let i = 0; i < reps; i++) matmulInto(r, a, b, c, M, N, K);
+        await r.sync();
+      }, note);
+      [a, b, c].forEach((x) => r.release(x));
+      await aeStep(ctx, r, impl, 'robustness ae-step');
+    }
+  } finally {
+    robust.destroy();
+  }
 }
 
 /** Dawn's pending promises spin a core; our waits sleep. The same work, both ways. */

@@ -8,14 +8,15 @@ import { matmulRef } from '../test/reference.js';
 
 async function main(): Promise<number> {
   const rt = await Runtime.create();
-  console.log(`adapter: ${rt.adapterName}`);
+  console.log(`adapter: ${rt.adapterName}; products: ${rt.matmulKernel}; robustness checks ${rt.gpu.robustness ? 'on' : 'off'}`);
+  const impls: MatmulImpl[] = ['auto', 'blocked', ...(rt.gpu.subgroupSize ? ['subgroup' as const] : []), 'tiled', 'naive'];
   let failures = 0;
   const shapes: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [255, 257, 31], [256, 500, 784], [256, 10, 2000]];
   for (const [M, N, K] of shapes)
     for (const transA of [false, true])
       for (const transB of [false, true])
         for (const epi of ['none', 'bias+relu', 'maskA', 'maskB'] as const)
-          for (const impl of ['blocked', 'naive'] as MatmulImpl[]) {
+          for (const impl of impls) {
             const a = uniform(M * K, 1, makeRng(`a${M}`));
             const b = uniform(K * N, 1, makeRng(`b${N}`));
             const bias = uniform(N, 1, makeRng('bias'));

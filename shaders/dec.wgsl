@@ -79,24 +79,55 @@ fn target_distribution(@builtin(global_invocation_id) gid: vec3u, @builtin(num_w
 }
 
 // ---- eq. (2) KL loss, eq. (4) its gradient in z, eq. (5) its gradient in μ -------------------------
-// q and w come from soft_assign on the same batch; g is the upstream gradient of the loss ([1]).
+// q and w come from soft_assign on the same batch; g is the upstream gradient of the loss ([1]),
+// taken as 1 without reading g with UNIT_G (backward() starting from this loss: no seed needed).
 @group(0) @binding(3) var<storage, read> p: array<f32>;             // [n, k]
 @group(0) @binding(4) var<storage, read> q: array<f32>;             // [n, k]
 @group(0) @binding(5) var<storage, read> w: array<f32>;             // [n, k]
 @group(0) @binding(6) var<storage, read> g: array<f32>;             // [1]
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;     // see each entry point
 
-// L_i = Σ_j p_ij log(p_ij / q_ij)  (a p_ij of 0 adds 0)  -> out: [n]
-@compute @workgroup_size(64)
-fn kl_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = row(gid, nwg);
-  if (i >= P.n) { return; }
+override UNIT_G: bool = false;
+
+fn upstream() -> f32 {
+  if (UNIT_G) { return 1.0; }
+  return g[0];
+}
+
+// L_i = Σ_j p_ij log(p_ij / q_ij)  (a p_ij of 0 adds 0)
+fn kl_row(i: u32) -> f32 {
   var li = 0.0;
   for (var j = 0u; j < P.k; j++) {
     let pij = p[i * P.k + j];
     if (pij > 0.0) { li += pij * log(pij / q[i * P.k + j]); }
   }
-  out[i] = li;
+  return li;
+}
+
+// L_i for each point  -> out: [n]
+@compute @workgroup_size(64)
+fn kl_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = row(gid, nwg);
+  if (i >= P.n) { return; }
+  out[i] = kl_row(i);
+}
+
+// L = scale · Σ_i L_i  -> out: [1]. One workgroup of 256 summing in a fixed order: the order in
+// which reduce.wgsl's sum_all would sum kl_rows' output, in one dispatch instead of two.
+const WG = 256u;
+var<workgroup> partial: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn kl_loss(@builtin(local_invocation_index) lid: u32) {
+  var s = 0.0;
+  for (var i = lid; i < P.n; i += WG) { s += kl_row(i); }
+  partial[lid] = s;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lid < half) { partial[lid] += partial[lid + half]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[0] = P.scale * partial[0]; }
 }
 
 // ∂L/∂z_i = g · scale · ((α+1)/α) Σ_j w_ij (p_ij − q_ij)(z_i − μ_j)  -> out: [n, d]
@@ -104,7 +135,7 @@ fn kl_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 fn kl_grad_z(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = row(gid, nwg);
   if (i >= P.n) { return; }
-  let c = g[0] * P.scale * (P.alpha + 1.0) / P.alpha;
+  let c = upstream() * P.scale * (P.alpha + 1.0) / P.alpha;
   for (var t = 0u; t < P.d; t++) {
     var s = 0.0;
     for (var j = 0u; j < P.k; j++) {
@@ -121,7 +152,7 @@ fn kl_grad_mu(@builtin(global_invocation_id) gid: vec3u) {
   let t = gid.x;
   let j = gid.y;
   if (t >= P.d || j >= P.k) { return; }
-  let c = g[0] * P.scale * (P.alpha + 1.0) / P.alpha;
+  let c = upstream() * P.scale * (P.alpha + 1.0) / P.alpha;
   var s = 0.0;
   for (var i = 0u; i < P.n; i++) {
     s += w[i * P.k + j] * (p[i * P.k + j] - q[i * P.k + j]) * (z[i * P.d + t] - mu[j * P.d + t]);

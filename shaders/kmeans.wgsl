@@ -71,7 +71,7 @@ fn row_norms(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 @compute @workgroup_size(64)
 fn assign_dots(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.y * nwg.x * 64u + gid.x;
-  if (i >= P.n) { return; }
+  if (i >= P.n || P.k == 0u) { return; } // no centre: cn[0] and G's row would lie past their ends
   var best = 0u;
   var bestD = cn[0] - 2.0 * g[i * P.k];
   for (var j = 1u; j < P.k; j++) {

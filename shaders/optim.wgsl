@@ -1,33 +1,62 @@
-// Parameter updates, in place. p, g, v, m: [n]
-// H (written by the host only when a hyper-parameter changes; t is advanced on the GPU by `tick`,
-// so a training step needs no host write and stays one submit):
-//   [lr, momentum, weight_decay, beta1, beta2, eps, t, unused]
+// Parameter updates over an arena (src/nn/arena.ts), in place: one dispatch updates every parameter
+// of a model. The parameters lie in one buffer p, each starting on a multiple of 64 elements (256
+// bytes, a storage-binding offset any device accepts), with zero padding between them; their
+// gradients g, momenta v and Adam's first moments m lie at the same offsets in three more buffers.
+//   p, g, v, m: [n] (n a multiple of 64);  blocks: [n / 64], one entry per 64 elements (see Block)
+// One workgroup per block of 64 elements, so that a workgroup reads its block's entry once.
+// H (written by the host only when a hyper-parameter changes, so a training step needs no host
+// write and stays one submit):
+//   [lr, momentum, weight_decay, beta1, beta2, eps, t, t]
+// Adam's step count t lives in two slots: the step that reads slot `parity` writes t + 1 into the
+// other, so no invocation reads a slot that another one writes (one slot would need a dispatch of
+// its own before the update, as it did before the arena).
 
 struct Params {
-  n: u32,
-  lr_mult: f32,     // per-parameter learning-rate multiplier (the original DEC code doubles biases')
-  decay_mult: f32,  // per-parameter weight-decay multiplier (0 for biases)
+  first_block: u32,  // the blocks [first_block, first_block + blocks) are updated
+  blocks: u32,
+  parity: u32,       // Adam: t is read from H[6 + parity], t + 1 written to H[7 − parity]
+  pad: u32,
+}
+
+// The parameter a block of 64 elements belongs to: where that parameter ends (the elements of the
+// block from `end` on are padding) and its multipliers.
+struct Block {
+  end: u32,
+  lr_mult: f32,     // learning-rate multiplier (the original DEC code doubles biases')
+  decay_mult: f32,  // weight-decay multiplier (0 for biases)
   pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read_write> H: array<f32, 8>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> p: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-@group(0) @binding(5) var<storage, read_write> m: array<f32>;
+@group(0) @binding(2) var<storage, read> blocks: array<Block>;
+@group(0) @binding(3) var<storage, read> g: array<f32>;
+@group(0) @binding(4) var<storage, read_write> p: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> m: array<f32>;
 
-fn index(gid: vec3u, nwg: vec3u) -> u32 {
-  return gid.y * nwg.x * 64u + gid.x;
+// The workgroup's index in the dispatch (a 2-D grid past 65535 workgroups).
+fn workgroup_index(wg: vec3u, nwg: vec3u) -> u32 {
+  return wg.y * nwg.x + wg.x;
+}
+
+// Whether element i of block b is a parameter's (not padding, nor past the arena): every index
+// this kernel touches is checked here, since the device may run without robustness checks.
+fn in_param(b: u32, i: u32, wid: u32) -> bool {
+  return wid < P.blocks && b < arrayLength(&blocks) && i < blocks[b].end && i < arrayLength(&p)
+      && i < arrayLength(&g) && i < arrayLength(&v) && i < arrayLength(&m);
 }
 
 // SGD with momentum (Caffe's form): v ← μ v + η·lr_mult (g + λ·decay_mult · p);  p ← p − v
 @compute @workgroup_size(64)
-fn sgd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = index(gid, nwg);
-  if (i >= P.n) { return; }
-  let lr = H[0] * P.lr_mult;
-  let grad = g[i] + H[2] * P.decay_mult * p[i];
+fn sgd(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let wid = workgroup_index(wg, nwg);
+  let b = P.first_block + wid;
+  let i = b * 64u + lid;
+  if (!in_param(b, i, wid)) { return; }
+  let blk = blocks[b];
+  let lr = H[0] * blk.lr_mult;
+  let grad = g[i] + H[2] * blk.decay_mult * p[i];
   let vel = H[1] * v[i] + lr * grad;
   v[i] = vel;
   p[i] = p[i] - vel;
@@ -36,21 +65,22 @@ fn sgd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: 
 // Adam (Kingma & Ba, 2015): m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;
 // p ← p − η·lr_mult · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + ε)
 @compute @workgroup_size(64)
-fn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = index(gid, nwg);
-  if (i >= P.n) { return; }
-  let grad = g[i] + H[2] * P.decay_mult * p[i];
+fn adam(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let parity = P.parity & 1u;
+  let t = H[6u + parity] + 1.0;
+  let wid = workgroup_index(wg, nwg);
+  // Before the bounds check: a step with nothing to update still counts.
+  if (wid == 0u && lid == 0u) { H[7u - parity] = t; }
+  let b = P.first_block + wid;
+  let i = b * 64u + lid;
+  if (!in_param(b, i, wid)) { return; }
+  let blk = blocks[b];
+  let grad = g[i] + H[2] * blk.decay_mult * p[i];
   let mi = H[3] * m[i] + (1.0 - H[3]) * grad;
   let vi = H[4] * v[i] + (1.0 - H[4]) * grad * grad;
   m[i] = mi;
   v[i] = vi;
-  let bc1 = 1.0 - pow(H[3], H[6]);
-  let bc2 = 1.0 - pow(H[4], H[6]);
-  p[i] = p[i] - H[0] * P.lr_mult * (mi / bc1) / (sqrt(vi / bc2) + H[5]);
-}
-
-// t ← t + 1, once per step before the Adam updates.
-@compute @workgroup_size(1)
-fn tick() {
-  H[6] = H[6] + 1.0;
+  let bc1 = 1.0 - pow(H[3], t);
+  let bc2 = 1.0 - pow(H[4], t);
+  p[i] = p[i] - H[0] * blk.lr_mult * (mi / bc1) / (sqrt(vi / bc2) + H[5]);
 }

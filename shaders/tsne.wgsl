@@ -35,6 +35,7 @@ var<workgroup> xj_tile: array<array<f32, 16>, 16>;
 // ‖x_i‖² + ‖x_j‖² − 2 x_i·x_j: no cancellation, so near neighbours keep their exact order.
 @compute @workgroup_size(16, 16)
 fn sq_dists(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  if (P.n == 0u) { return; } // uniform: no row to clamp the loads to (P.n − 1 would wrap)
   let i0 = wg.y * T;
   let j0 = wg.x * T;
   let i = i0 + lid.y;
@@ -132,6 +133,7 @@ var<workgroup> ytile: array<vec2f, 64>;
 // as p_ji (P is symmetric): for one j, adjacent invocations then read adjacent addresses.
 @compute @workgroup_size(64)
 fn forces(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  if (P.n == 0u) { return; } // uniform: no point to clamp the loads to (P.n − 1 would wrap)
   let i = (wg.y * nwg.x + wg.x) * F + lid.x;
   let live = i < P.n;
   let yi = ymap[min(i, P.n - 1u)];
@@ -168,18 +170,21 @@ var<workgroup> part: array<f32, 256>;
 
 // sums[g] = Σ of vals[256 g .. 256 g + 255] (up to P.n): one partial per workgroup, a tree inside
 // it. Applied again to the partials until one value is left; the order is fixed, so the sum is
-// the same bit for bit every run.
+// the same bit for bit every run. sums holds ceil(P.n / 256) partials (one, 0, for P.n = 0): the
+// workgroups a 2-D grid adds past them write nothing.
 @compute @workgroup_size(256)
 fn partial_sums(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let g = wg.y * nwg.x + wg.x;
   let idx = g * 256u + lid.x;
-  part[lid.x] = select(0.0, vals[min(idx, P.n - 1u)], idx < P.n);
+  var v = 0.0;
+  if (idx < P.n) { v = vals[idx]; }
+  part[lid.x] = v;
   workgroupBarrier();
   for (var s = 128u; s > 0u; s >>= 1u) {
     if (lid.x < s) { part[lid.x] += part[lid.x + s]; }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { sums[g] = part[0]; }
+  if (lid.x == 0u && (g == 0u || g * 256u < P.n)) { sums[g] = part[0]; }
 }
 
 // ---- the step -----------------------------------------------------------------------------------
@@ -247,7 +252,7 @@ fn ranks(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
   let e = gid.y * nwg.x * 64u + gid.x;
   if (e >= P.n * P.k) { return; }
   let i = e / P.k;
-  let j = nbr[e];
+  let j = min(nbr[e], P.n - 1u); // host data: a bad neighbour index must not read past D
   let dij = rd[i * P.n + j];
   var r = 1u;
   for (var l = 0u; l < P.n; l++) {

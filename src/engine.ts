@@ -18,6 +18,7 @@
 
 // ---- the dispatch layer ------------------------------------------------------------------
 export { Runtime, Uniform, UNIFORM_CACHE_LIMIT, type Kernel, type BindingKind, type Constants } from './gpu/runtime.js';
+export { BufferViews, type BufferRange } from './gpu/views.js';
 export { GpuDevice, type DeviceOptions, type AdapterDescription } from './gpu/device.js';
 export { BufferPool, STORAGE_USAGE, READBACK_USAGE } from './gpu/pool.js';
 export { kernels, allKernels, grid1d, type KernelFamily } from './gpu/kernels.js';
@@ -25,7 +26,7 @@ export { shaderSource } from './gpu/shaders.js';
 export { GpuError, NoAdapterError, DeviceLostError, ShapeError } from './gpu/errors.js';
 
 // ---- tensors, the tape and the ops -------------------------------------------------------
-export { Tensor, empty, fill, fromArray, noGrad, needsGrad, record, accumulate, tidy, keep, type BackwardFn } from './tensor/tensor.js';
+export { Tensor, empty, fill, fromArray, noGrad, needsGrad, record, accumulate, gradTarget, tidy, keep, type BackwardFn } from './tensor/tensor.js';
 export { matmul, matmulInto, type MatmulOptions, type MatmulFlags, type MatmulImpl } from './tensor/ops/matmul.js';
 export { add, sub, biasAdd, relu, scale } from './tensor/ops/basic.js';
 export { sum, mean, type Axis } from './tensor/ops/reduce.js';

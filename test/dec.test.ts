@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { klLoss, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
-import { fromArray } from '../src/tensor/index.js';
+import { fromArray, scale } from '../src/tensor/index.js';
 import { gradcheck } from './gradcheck.js';
 import { expectClose, randomArray, useRuntime } from './helpers.js';
 
@@ -88,6 +88,17 @@ describe('DEC kernels', () => {
       { data: z, rows: n, cols: d },
       { data: mu, rows: k, cols: d },
     ], 1e-2, { atol: 1e-4, rtol: 1e-2 });
+    p.dispose();
+  });
+
+  it('the KL gradients with an upstream gradient ≠ 1 (the loss inside a larger expression)', async () => {
+    const n = 5, d = 2, k = 3;
+    const mu = randomArray(k * d, 'umu', -2, 2);
+    const p = fromArray(rt(), Float32Array.from(pRef(qRef(randomArray(n * d, 'uother', -2, 2), mu, n, d, k, 1), n, k)), n, k);
+    await gradcheck(rt(), ([zt, mut]) => scale(klLoss(zt, mut, p, 1), 3), [
+      { data: randomArray(n * d, 'uz', -2, 2), rows: n, cols: d },
+      { data: mu, rows: k, cols: d },
+    ], 1e-2, { atol: 3e-4, rtol: 1e-2 });
     p.dispose();
   });
 

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { matmulInto, splitKFor, type MatmulImpl } from '../src/tensor/ops/matmul.js';
 import { matmul, fromArray } from '../src/tensor/index.js';
 import { expectClose, matmulRef, randomArray, useRuntime } from './helpers.js';
@@ -54,8 +55,15 @@ async function run(M: number, N: number, K: number, f: { transA?: boolean; trans
   return { c, ref };
 }
 
-describe.each<MatmulImpl>(['blocked', 'scalar', 'naive'])('matmul (%s) matches the float64 reference', (impl) => {
-  for (const [M, N, K] of shapes) {
+describe.each<MatmulImpl>(['blocked', 'scalar', 'subgroup', 'tiled', 'naive'])('matmul (%s) matches the float64 reference', (impl) => {
+  // The subgroup kernel needs the adapter's `subgroups` feature with one fixed size.
+  beforeEach((ctx) => {
+    if (impl === 'subgroup' && !rt().gpu.subgroupSize) ctx.skip();
+  });
+  // The kernels the runtime chooses from run every shape; 'scalar' (kept for comparison) and the
+  // naive reference a few (every pipeline variant costs a JIT compile on lavapipe).
+  const mine = impl === 'blocked' || impl === 'subgroup' || impl === 'tiled';
+  for (const [M, N, K] of shapes.filter((sh, i) => mine || i % 3 === 1)) {
     for (const transA of [false, true])
       for (const transB of [false, true]) {
         it(`${M}x${N}x${K} transA=${transA} transB=${transB}`, async () => {
@@ -105,4 +113,57 @@ describe('matmul op', () => {
     a.dispose();
     b.dispose();
   });
+});
+
+// The subgroup kernel at every subgroup size this adapter can be asked for. lavapipe's size is its
+// SIMD width: 8 with 256-bit vectors (the default here), 4 with LP_NATIVE_VECTOR_WIDTH=128, run in
+// a child process below. (NVIDIA's 32 is fixed; that adapter runs this file as it is.)
+describe('matmul (subgroup) at this subgroup size', () => {
+  const expected = process.env.WEBGPU_DEC_EXPECT_SUBGROUP;
+  beforeEach((ctx) => {
+    if (!rt().gpu.subgroupSize) ctx.skip();
+  });
+  it('reports the size asked for', () => {
+    if (expected) expect(rt().gpu.subgroupSize).toBe(Number(expected));
+    expect([4, 8, 16, 32, 64, 128]).toContain(rt().gpu.subgroupSize);
+  });
+  const cases: [number, number, number][] = [[7, 13, 5], [64, 44, 132], [255, 257, 31], [37, 70, 19]];
+  for (const [M, N, K] of cases)
+    it(`${M}x${N}x${K}, every transpose, masks, bias + ReLU`, async () => {
+      for (const transA of [false, true])
+        for (const transB of [false, true]) {
+          const { c, ref } = await run(M, N, K, { transA, transB }, 'subgroup');
+          expectClose(c, ref, tolFor(K), `${M}x${N}x${K} transA=${transA} transB=${transB}`);
+        }
+      for (const f of [{ bias: true, relu: true }, { mask: 'A' as const }, { mask: 'B' as const, transA: true }]) {
+        const { c, ref } = await run(M, N, K, f, 'subgroup');
+        expectClose(c, ref, tolFor(K), `${M}x${N}x${K} ${JSON.stringify(f)}`);
+      }
+    });
+  it('split-K (40x10x700 and 64x12x1000)', async () => {
+    rt().splitK = true;
+    try {
+      for (const [M, N, K] of [[40, 10, 700], [64, 12, 1000]]) {
+        const { c, ref } = await run(M, N, K, { bias: true, relu: true, transB: true }, 'subgroup');
+        expectClose(c, ref, tolFor(K), `${M}x${N}x${K}`);
+      }
+    } finally {
+      rt().splitK = false;
+    }
+  });
+});
+
+describe('subgroup sizes other than the default', () => {
+  it('lavapipe at 128-bit vectors: subgroup size 4, the same checks in a child process', async (ctx) => {
+    if (process.env.WEBGPU_DEC_EXPECT_SUBGROUP) ctx.skip(); // already the child
+    if (!rt().gpu.subgroupSize || !/llvmpipe/.test(rt().adapterName)) ctx.skip();
+    const r = spawnSync('npx', ['vitest', 'run', 'test/matmul.test.ts', '-t', 'matmul \\(subgroup\\) at this subgroup size'], {
+      env: { ...process.env, LP_NATIVE_VECTOR_WIDTH: '128', WEBGPU_DEC_EXPECT_SUBGROUP: '4' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    const out = `${r.stdout}\n${r.stderr}`;
+    expect(r.status, out.slice(-3000)).toBe(0);
+    expect(out).toMatch(/6 passed/);
+  }, 300_000);
 });

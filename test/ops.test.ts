@@ -97,6 +97,9 @@ describe('gradients match finite differences', () => {
     gradcheck(rt(), ([a]) => head(add(sum(a, axis), mean(a, axis)), 't'), [input(3, 4, 'a')]),
   );
   it('MSE loss (both arguments)', () => gradcheck(rt(), ([y, t]) => mseLoss(y, t), [input(3, 7, 'y'), input(3, 7, 't')]));
+  // Every `head` above starts backward() at the MSE loss (its gradient written by the forward kernel);
+  // here the loss is inside a larger expression, so its backward gets an upstream gradient of 0.5.
+  it('MSE loss with an upstream gradient ≠ 1', () => gradcheck(rt(), ([y]) => scale(head(y, 't'), 0.5), [input(3, 7, 'y')]));
   it('dropout', () => {
     const rng = new DropoutRng(rt(), 11);
     return gradcheck(rt(), ([a]) => head(dropout(a, 0.3, rng, 2), 't'), [input(4, 6, 'a')]);

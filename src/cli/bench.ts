@@ -2,13 +2,15 @@
 // parse their own flags (bench/run.ts parseBenchArgs); the tfjs peer is used where it is installed.
 import { UsageError } from './args.js';
 
-export const benchUsage = `usage: webgpu-dec bench [--suite matmul,training,wait] [--quick] [--json FILE] [--adapter SUBSTRING]
+export const benchUsage = `usage: webgpu-dec bench [--suite matmul,training,robustness,wait] [--only SUBSTRING] [--quick] [--json FILE] [--adapter SUBSTRING]
 
 Runs the benchmark suites on one adapter, in one process: our kernels, a naive kernel and the
 @tensorflow/tfjs-backend-webgpu peer where it is installed, and prints a markdown table of medians
 with ratios on stdout.
 
-  --suite LIST         the suites to run, comma-separated: matmul, training, wait (default all three)
+  --suite LIST         the suites to run, comma-separated: matmul, training, robustness, wait
+                       (default all four)
+  --only SUBSTRING     only the matrix products whose name contains this (e.g. 256x784x500)
   --quick              fewer and shorter samples (a smoke run, not figures to quote)
   --json FILE          also write the figures to FILE
   --adapter SUBSTRING  use the adapter whose name contains this (or env WEBGPU_DEC_ADAPTER)`;

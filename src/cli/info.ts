@@ -9,7 +9,8 @@ export const infoFlags: FlagSpec = {
 export const infoUsage = `usage: webgpu-dec info [--adapter SUBSTRING]
 
 The WebGPU adapter this machine offers: vendor, architecture, device, description, its limits and
-features (on stdout).
+features, whether Dawn's bounds checks are on (env WEBGPU_DEC_ROBUSTNESS=1 turns them on) and the
+subgroup size the kernels get (on stdout).
 
 ${flagHelp(infoFlags)}`;
 
@@ -33,6 +34,11 @@ export async function info(opts: { adapter?: string }): Promise<number> {
     for (const k in limits) if (typeof limits[k] === 'number') names.push(k);
     for (const k of names.sort()) out.push(`  ${k.padEnd(44)} ${limits[k]}`);
     out.push(`features:      ${[...adapter.features].sort().join(', ')}`);
+    const robustness = rt.gpu.robustness
+      ? 'on (Dawn bounds-checks every storage access)'
+      : "off (each kernel guards its own indices; WEBGPU_DEC_ROBUSTNESS=1 turns Dawn's checks on)";
+    out.push(`robustness:    ${robustness}`);
+    out.push(`subgroup size: ${rt.gpu.subgroupSize ?? 'none'}`);
     console.log(out.join('\n'));
   } finally {
     rt.destroy();

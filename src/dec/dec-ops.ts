@@ -3,10 +3,10 @@
 import { ShapeError } from '../gpu/errors.js';
 import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
 import { grid1d, kernels } from '../gpu/kernels.js';
-import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor/tensor.js';
+import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor/tensor.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 
-const { soft_assign: SOFT_ASSIGN, target_distribution: TARGET, kl_rows: KL_ROWS, kl_grad_z: KL_GRAD_Z, kl_grad_mu: KL_GRAD_MU } = kernels.dec;
+const { soft_assign: SOFT_ASSIGN, target_distribution: TARGET, kl_rows: KL_ROWS, kl_loss: KL_LOSS, kl_grad_z: KL_GRAD_Z, kl_grad_mu: KL_GRAD_MU } = kernels.dec;
 
 function params(n: number, d: number, kk: number, alpha: number, scale = 1): Uniform {
   return new Uniform(8).u32(n).u32(d).u32(kk).f32(alpha).f32(scale).u32(0).u32(0).u32(0);
@@ -36,7 +36,8 @@ export function klRowsInto(rt: Runtime, p: GPUBuffer, q: GPUBuffer, n: number, k
 
 /**
  * L = (1/n) Σ_i Σ_j p_ij log(p_ij / q_ij)     z: [n, d], mu: [k, d], p: [n, k] (held constant) -> [1, 1]
- * Backward: the fused kernels of eqs. (4) and (5); ∂L/∂z then flows on through the encoder.
+ * Backward: the fused kernels of eqs. (4) and (5); ∂L/∂z then flows on through the encoder, and
+ * ∂L/∂μ is written straight into μ's slot in its optimiser's gradient arena (gradTarget).
  */
 export function klLoss(z: Tensor, mu: Tensor, p: Tensor, alpha: number): Tensor {
   const [n, d] = z.shape;
@@ -46,26 +47,25 @@ export function klLoss(z: Tensor, mu: Tensor, p: Tensor, alpha: number): Tensor 
   const rt = z.rt;
   const q = empty(rt, n, kk);
   const w = empty(rt, n, kk);
-  const rowLoss = empty(rt, n, 1);
   softAssignInto(rt, z.buffer, mu.buffer, n, d, kk, alpha, q.buffer, w.buffer);
   const u = params(n, d, kk, alpha, 1 / n);
-  const kl = (kernel: Kernel, g: GPUBuffer, out: GPUBuffer, groups: [number, number]) =>
-    rt.dispatch(kernel, [u, z.buffer, mu.buffer, p.buffer, q.buffer, w.buffer, g, out], groups);
-  kl(KL_ROWS, rt.scratch, rowLoss.buffer, grid1d(n));
+  const kl = (kernel: Kernel, g: GPUBuffer, out: GPUBuffer, groups: [number, number?], unit = false) =>
+    rt.dispatch(kernel, [u, z.buffer, mu.buffer, p.buffer, q.buffer, w.buffer, g, out], groups, { UNIT_G: unit });
   const loss = empty(rt, 1, 1);
-  const ul = new Uniform(4).u32(n).u32(1).f32(1 / n).u32(0);
-  rt.dispatch(kernels.reduce.sum_all, [ul, rowLoss.buffer, rt.scratch, loss.buffer], [1], { MASK_B: false });
+  kl(KL_LOSS, rt.scratch, loss.buffer, [1]);
   if (!needsGrad(z, mu)) return loss;
-  return record(loss, (g) => {
+  // g: the upstream gradient's buffer, or null for g = 1 (backward() starting from this loss).
+  const backward = (g: GPUBuffer | null) => {
     if (z.requiresGrad) {
-      const dz = empty(rt, n, d);
-      kl(KL_GRAD_Z, g.buffer, dz.buffer, grid1d(n));
+      const dz = gradTarget(z);
+      kl(KL_GRAD_Z, g ?? rt.scratch, dz.buffer, grid1d(n), !g);
       accumulate(z, dz);
     }
     if (mu.requiresGrad) {
-      const dmu = empty(rt, kk, d);
-      kl(KL_GRAD_MU, g.buffer, dmu.buffer, [Math.ceil(d / 64), kk]);
+      const dmu = gradTarget(mu);
+      kl(KL_GRAD_MU, g ?? rt.scratch, dmu.buffer, [Math.ceil(d / 64), kk], !g);
       accumulate(mu, dmu);
     }
-  });
+  };
+  return record(loss, (g) => backward(g.buffer), () => backward(null));
 }

@@ -16,6 +16,19 @@ export interface AdapterDescription {
 export interface DeviceOptions {
   /** Substring of the adapter's name (Dawn's `adapter=` flag); else env WEBGPU_DEC_ADAPTER. */
   adapter?: string;
+  /**
+   * Keep Dawn's robustness transform (bounds checks on every storage access). Off by default: every
+   * kernel clamps or guards its own indices (tested at odd shapes), and on drivers that honour it
+   * (Mesa ≥ 25.1) dropping the checks makes the products faster. `true`, or env
+   * WEBGPU_DEC_ROBUSTNESS=1, turns the checks back on.
+   */
+  robustness?: boolean;
+}
+
+/** Whether Dawn's robustness checks are kept: the option, else env WEBGPU_DEC_ROBUSTNESS (1/on). */
+export function robustnessWanted(opts: DeviceOptions = {}): boolean {
+  if (opts.robustness !== undefined) return opts.robustness;
+  return /^(1|on|true|yes)$/i.test(process.env.WEBGPU_DEC_ROBUSTNESS ?? '');
 }
 
 /** A WebGPU device plus the state needed to report its errors and loss as exceptions. */
@@ -29,6 +42,14 @@ export class GpuDevice {
     readonly adapter: GPUAdapter,
     readonly device: GPUDevice,
     readonly info: AdapterDescription,
+    /**
+     * The subgroup size every pipeline gets, where the device has `subgroups` and the adapter
+     * reports one fixed size (min = max: 8 on lavapipe with 256-bit vectors, 32 on NVIDIA); else
+     * null, and the subgroup kernels are not used.
+     */
+    readonly subgroupSize: number | null,
+    /** Whether Dawn's robustness checks are on (see DeviceOptions.robustness). */
+    readonly robustness: boolean,
   ) {
     device.addEventListener('uncapturederror', (ev) => {
       const err = (ev as GPUUncapturedErrorEvent).error;
@@ -46,7 +67,9 @@ export class GpuDevice {
    */
   static async open(opts: DeviceOptions = {}): Promise<GpuDevice> {
     const wanted = opts.adapter ?? process.env.WEBGPU_DEC_ADAPTER;
-    const gpu = create(wanted ? [`adapter=${wanted}`] : []);
+    const robust = robustnessWanted(opts);
+    const flags = [...(wanted ? [`adapter=${wanted}`] : []), ...(robust ? [] : ['enable-dawn-features=disable_robustness'])];
+    const gpu = create(flags);
     let adapter: GPUAdapter | null = null;
     try {
       adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -55,8 +78,9 @@ export class GpuDevice {
     }
     if (!adapter) throw new NoAdapterError(wanted ? ` matching "${wanted}"` : '');
     const a = adapter.limits;
-    // Timestamps (for the kernel profiler) where the adapter offers them.
-    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    // Timestamps (for the kernel profiler) and subgroups (for the subgroup matmul) where offered.
+    const optional: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
+    const requiredFeatures = optional.filter((f) => adapter.features.has(f));
     const device = await adapter.requestDevice({
       requiredFeatures,
       requiredLimits: {
@@ -69,9 +93,10 @@ export class GpuDevice {
         maxComputeWorkgroupSizeY: a.maxComputeWorkgroupSizeY,
       },
     });
-    const i = adapter.info;
+    const i = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
     const info = { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description };
-    return new GpuDevice(gpu, adapter, device, info);
+    const subgroupSize = device.features.has('subgroups') && i.subgroupMinSize && i.subgroupMinSize === i.subgroupMaxSize ? i.subgroupMinSize : null;
+    return new GpuDevice(gpu, adapter, device, info, subgroupSize, robust);
   }
 
   /** One line naming the adapter, e.g. for metrics.json and benchmark tables. */
@@ -84,6 +109,12 @@ export class GpuDevice {
   get isSoftware(): boolean {
     const { vendor, architecture, device, description } = this.info;
     return /software|cpu|llvmpipe|lavapipe|swiftshader/i.test([vendor, architecture, device, description].join(' '));
+  }
+
+  /** Mesa's version as [major, minor] where the adapter is a Mesa driver (lavapipe), else null. */
+  get mesaVersion(): [number, number] | null {
+    const m = /Mesa (\d+)\.(\d+)/.exec(`${this.info.description} ${this.info.device}`);
+    return m ? [Number(m[1]), Number(m[2])] : null;
   }
 
   /** Throws if the device was lost or a GPU error was reported since the last check. */

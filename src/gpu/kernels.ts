@@ -10,7 +10,8 @@ type Bindings = readonly BindingKind[];
 const ew: Bindings = ['uniform', 'read', 'read', 'rw']; // Params, a, b, out
 const mm: Bindings = ['uniform', 'read', 'read', 'read', 'read', 'rw']; // dims, A, B, bias, mask, C
 const kl: Bindings = ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'rw'];
-const optim: Bindings = ['uniform', 'rw', 'read', 'rw', 'rw', 'rw']; // params, param, grad, v, m, step
+// Params, H, blocks, g, p, v, m: the optimiser over a parameter arena (shaders/optim.wgsl)
+const optim: Bindings = ['uniform', 'rw', 'read', 'read', 'rw', 'rw', 'rw'];
 
 const families = {
   elementwise: {
@@ -26,15 +27,18 @@ const families = {
     fill: ew,
   },
   reduce: { sum_rows: ew, sum_cols: ew, sum_all: ew, sum_sq_diff: ew },
-  loss: { mse_grad: ['uniform', 'read', 'read', 'read', 'rw'] },
+  loss: { mse_grad: ['uniform', 'read', 'read', 'read', 'rw'], mse: ['uniform', 'read', 'read', 'rw', 'rw'] },
   dropout: { dropout: ew },
   matmul: { matmul: mm, matmul_vec4: mm, splitk_reduce: mm, matmul_naive: mm },
+  matmul_subgroup: { matmul_subgroup: mm, matmul_subgroup_vec4: mm }, // needs the `subgroups` feature
+  matmul_tiled: { matmul_tiled: mm, matmul_tiled_vec4: mm },
   gather: { gather_rows: ew },
-  optim: { sgd: optim, adam: optim, tick: ['uniform', 'rw'] },
+  optim: { sgd: optim, adam: optim },
   dec: {
     soft_assign: ['uniform', 'read', 'read', 'rw', 'rw'],
     target_distribution: ['uniform', 'read', 'read', 'rw', 'rw'],
     kl_rows: kl,
+    kl_loss: kl,
     kl_grad_z: kl,
     kl_grad_mu: kl,
   },

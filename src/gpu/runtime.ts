@@ -15,6 +15,8 @@ import { BufferPool, READBACK_USAGE, STORAGE_USAGE } from './pool.js';
 import { shaderSource } from './shaders.js';
 import { Profiler } from './profiler.js';
 import { settle } from './wait.js';
+import { BufferViews } from './views.js';
+import { chooseMatmulKernel, type MatmulKernel } from './kernel-choice.js';
 
 /** A binding's kind: a uniform buffer, a read-only storage buffer, or a read-write one. */
 export type BindingKind = 'uniform' | 'read' | 'rw';
@@ -90,6 +92,8 @@ function idOf(b: GPUBuffer): number {
  */
 export class Runtime {
   readonly pool: BufferPool;
+  /** Buffers that stand for a range of an arena (parameters in an optimiser's arena): see views.ts. */
+  readonly views: BufferViews;
   readonly device: GPUDevice;
   private layouts = new Map<string, GPUBindGroupLayout>();
   private pipelineLayouts = new Map<string, GPUPipelineLayout>();
@@ -125,10 +129,18 @@ export class Runtime {
    */
   splitK: boolean;
 
+  /**
+   * The kernel that computes matrix products where a caller does not name one (impl 'auto'):
+   * chosen per adapter by chooseMatmulKernel, from measurements; may be changed.
+   */
+  matmulKernel: MatmulKernel;
+
   private constructor(readonly gpu: GpuDevice) {
     this.device = gpu.device;
     this.pool = new BufferPool(this.device);
+    this.views = new BufferViews(this.device);
     this.splitK = !gpu.isSoftware;
+    this.matmulKernel = chooseMatmulKernel(gpu);
   }
 
   /** Opens a device on the chosen adapter (see DeviceOptions) and a runtime over it. */
@@ -251,14 +263,20 @@ export class Runtime {
   }
 
   private bindGroup(k: Kernel, buffers: GPUBuffer[]): GPUBindGroup {
-    const key = `${k.bindings.join(',')}|${buffers.map(idOf).join(',')}`;
+    // A view binds its range of the arena (and is keyed by it): see views.ts.
+    const ranges = buffers.map((b) => this.views.rangeOf(b));
+    const keyOf = (b: GPUBuffer, i: number) => {
+      const r = ranges[i];
+      return r ? `${idOf(r.buffer)}@${r.offset}+${r.size}` : idOf(b);
+    };
+    const key = `${k.bindings.join(',')}|${buffers.map(keyOf).join(',')}`;
     let bg = this.bindGroups.get(key);
     if (!bg) {
       this.layout(k);
       bg = this.device.createBindGroup({
         label: `${k.file}.${k.entry}`,
         layout: this.layouts.get(k.bindings.join(','))!,
-        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+        entries: buffers.map((buffer, binding) => ({ binding, resource: ranges[binding] ?? { buffer } })),
       });
       this.bindGroups.set(key, bg);
       this.stats.bindGroupsCreated++;
@@ -308,8 +326,10 @@ export class Runtime {
 
   /** Records a buffer-to-buffer copy (in order with the dispatches). */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    const from = this.views.resolve(src, srcOffset, bytes);
+    const to = this.views.resolve(dst, dstOffset, bytes);
     this.endPass();
-    this.currentEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.currentEncoder().copyBufferToBuffer(from.buffer, from.offset, to.buffer, to.offset, bytes);
   }
 
   /**
@@ -378,12 +398,13 @@ export class Runtime {
 
   /** Returns a buffer to the pool; reused only after the next submit. */
   release(buffer: GPUBuffer): void {
-    this.pool.release(buffer);
+    if (!this.views.release(buffer)) this.pool.release(buffer);
   }
 
   /** Copies host data into a buffer (queue order: before the next submit). */
   write(buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
-    this.device.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
+    const to = this.views.resolve(buffer, offset, data.byteLength);
+    this.device.queue.writeBuffer(to.buffer, to.offset, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /**

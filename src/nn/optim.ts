@@ -1,18 +1,12 @@
-// SGD with momentum and Adam as GPU kernels that update parameters in place.
+// SGD with momentum and Adam as GPU kernels that update parameters in place: one dispatch per step
+// updates every parameter, over the optimiser's parameter arena (arena.ts, shaders/optim.wgsl).
 import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
 import { grid1d, kernels } from '../gpu/kernels.js';
-import { fill, keep, type Tensor } from '../tensor/tensor.js';
+import { BLOCK, ParamArena, type ParamGroup } from './arena.js';
 
-const { sgd: SGD, adam: ADAM, tick: TICK } = kernels.optim;
+export type { ParamGroup } from './arena.js';
 
-/** A parameter the optimiser updates, with its multipliers. */
-export interface ParamGroup {
-  param: Tensor;
-  /** Learning-rate multiplier (2 for biases in the original DEC code). */
-  lrMult?: number;
-  /** Weight-decay multiplier (biases usually 0). */
-  decayMult?: number;
-}
+const { sgd: SGD, adam: ADAM } = kernels.optim;
 
 /** Hyper-parameters; change them in `opts` between steps (uploaded before the next step). */
 export interface OptimOptions {
@@ -24,13 +18,17 @@ export interface OptimOptions {
   eps?: number;
 }
 
-/** Shared machinery: parameter state buffers and the hyper-parameter buffer H (see optim.wgsl). */
+/**
+ * Shared machinery: the parameter arena (parameters, gradients, v, m) and the hyper-parameter
+ * buffer H (see optim.wgsl). The optimiser borrows its parameters into its arena until dispose()
+ * (see arena.ts); the lrMult / decayMult multipliers are read once, at construction.
+ */
 abstract class Optimizer {
   protected hyper: GPUBuffer;
   protected hostHyper = new Float32Array(8);
   protected written = new Float32Array(8).fill(NaN);
-  protected state: { v: Tensor; m: Tensor }[];
   protected t = 0;
+  protected arena: ParamArena;
 
   constructor(
     protected rt: Runtime,
@@ -39,10 +37,7 @@ abstract class Optimizer {
     private kernel: Kernel,
   ) {
     this.hyper = rt.acquire(32);
-    this.state = params.map(({ param }) => ({
-      v: keep(fill(rt, param.rows, param.cols, 0)),
-      m: keep(fill(rt, param.rows, param.cols, 0)),
-    }));
+    this.arena = new ParamArena(rt, params);
   }
 
   protected abstract hyperValues(): number[];
@@ -53,7 +48,7 @@ abstract class Optimizer {
    */
   syncHyper(): void {
     this.hostHyper.set(this.hyperValues());
-    // Entries 0–5 are the hyper-parameters; entry 6 (t) is the GPU's own count, written along.
+    // Entries 0–5 are the hyper-parameters; entries 6, 7 (t) are the GPU's own count, written along.
     if (this.hostHyper.some((v, i) => i < 6 && v !== this.written[i])) {
       // queue.writeBuffer runs before the next submit: flush so that earlier steps keep their values.
       this.rt.flush();
@@ -62,69 +57,56 @@ abstract class Optimizer {
     }
   }
 
-  /** Records one update of every parameter that has a gradient, then drops the gradients. */
+  /**
+   * Records one update of every parameter that has a gradient, then drops the gradients. In a
+   * training step every parameter has one: one dispatch over the whole arena. Otherwise one
+   * dispatch per parameter that has one (the others keep their values and state, as always).
+   */
   step(): void {
     this.syncHyper();
-    this.t++;
-    if (this.kernel === ADAM) {
-      this.rt.dispatch(TICK, [new Uniform(4), this.hyper], [1]);
+    const arena = this.arena;
+    arena.claim();
+    const updated = arena.gatherGrads();
+    const ranges = updated.length === arena.segments.length ? [[0, arena.length / BLOCK]] : updated.map(ParamArena.blocksOf);
+    if (ranges.length === 0) ranges.push([0, 0]); // nothing to update; Adam's t still advances
+    // Adam reads t from H[6 + parity] and writes t + 1 into the other slot (optim.wgsl); SGD has no t.
+    const parity = this.kernel === ADAM ? this.t % 2 : 0;
+    for (const [first, count] of ranges) {
+      const u = new Uniform(4).u32(first).u32(count).u32(parity).u32(0);
+      this.rt.dispatch(this.kernel, [u, this.hyper, arena.blocks, arena.g, arena.p, arena.v, arena.m], grid1d(count * BLOCK));
     }
-    this.params.forEach(({ param, lrMult = 1, decayMult = 1 }, i) => {
-      if (!param.grad) return;
-      const u = new Uniform(4).u32(param.size).f32(lrMult).f32(decayMult).u32(0);
-      const { v, m } = this.state[i];
-      this.rt.dispatch(this.kernel, [u, this.hyper, param.grad.buffer, param.buffer, v.buffer, m.buffer], grid1d(param.size));
-    });
-    this.zeroGrad();
+    this.t++;
+    arena.dropGrads();
   }
 
   /** Drops every parameter's gradient. */
   zeroGrad(): void {
-    for (const { param } of this.params) {
-      param.grad?.dispose();
-      param.grad = null;
-    }
+    this.arena.dropGrads();
   }
 
   /** Clears momentum / moment estimates (DEC's original code resets momentum at each target update). */
   resetState(): void {
-    for (const s of this.state) {
-      s.v.dispose();
-      s.m.dispose();
-    }
-    this.state = this.params.map(({ param }) => ({
-      v: keep(fill(this.rt, param.rows, param.cols, 0)),
-      m: keep(fill(this.rt, param.rows, param.cols, 0)),
-    }));
+    this.arena.resetState();
     this.t = 0;
     this.written.fill(NaN); // rewrite H (and its t) before the next step
   }
 
   /** The state a checkpoint needs: each parameter's v and m, and the step count t. */
   async exportState(): Promise<{ t: number; v: Float32Array[]; m: Float32Array[] }> {
-    const v = await Promise.all(this.state.map((s) => s.v.toArray()));
-    const m = await Promise.all(this.state.map((s) => s.m.toArray()));
-    return { t: this.t, v, m };
+    return { t: this.t, ...(await this.arena.readState()) };
   }
 
   /** Restores what exportState returned (same parameters, same order). */
   importState(s: { t: number; v: Float32Array[]; m: Float32Array[] }): void {
     this.rt.flush(); // writes land before the next submit: earlier recorded steps keep the old state
-    this.state.forEach((st, i) => {
-      this.rt.write(st.v.buffer, s.v[i]);
-      this.rt.write(st.m.buffer, s.m[i]);
-    });
+    this.arena.writeState(s.v, s.m);
     this.t = s.t;
     this.written.fill(NaN); // rewrite H, with t, before the next step
   }
 
-  /** Frees the optimiser state (not the parameters). */
+  /** Frees the optimiser state and gives the parameters their own buffers back (with their values). */
   dispose(): void {
-    this.zeroGrad();
-    for (const s of this.state) {
-      s.v.dispose();
-      s.m.dispose();
-    }
+    this.arena.dispose();
     this.rt.release(this.hyper);
   }
 }
@@ -136,7 +118,7 @@ export class Sgd extends Optimizer {
   }
   protected hyperValues(): number[] {
     const { lr, momentum = 0, weightDecay = 0 } = this.opts;
-    return [lr, momentum, weightDecay, 0, 0, 0, this.t, 0];
+    return [lr, momentum, weightDecay, 0, 0, 0, this.t, this.t];
   }
 }
 
@@ -147,6 +129,6 @@ export class Adam extends Optimizer {
   }
   protected hyperValues(): number[] {
     const { lr, weightDecay = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.opts;
-    return [lr, 0, weightDecay, beta1, beta2, eps, this.t, 0];
+    return [lr, 0, weightDecay, beta1, beta2, eps, this.t, this.t];
   }
 }

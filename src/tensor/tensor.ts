@@ -11,6 +11,8 @@ export type BackwardFn = (grad: Tensor) => void;
 interface TapeEntry {
   out: Tensor;
   backward: BackwardFn;
+  /** The backward for dL/d(output) = 1, when backward() starts from this output (see record). */
+  unit?: () => void;
 }
 
 let tape: TapeEntry[] = [];
@@ -23,6 +25,11 @@ const scopes: Set<Tensor>[] = [];
  */
 export class Tensor {
   grad: Tensor | null = null;
+  /**
+   * Where an optimiser wants this parameter's gradient: a view of its slot in the optimiser's
+   * gradient arena (src/nn/arena.ts). Ops that can write a gradient in place ask gradTarget().
+   */
+  gradSlot: Tensor | null = null;
   /** False once an op produced this tensor: only leaves (inputs, parameters) keep gradients. */
   isLeaf = true;
   private disposed = false;
@@ -68,8 +75,12 @@ export class Tensor {
     if (start < 0) throw new Error('backward: this tensor was not produced by a recorded op (no_grad, or tape cleared)');
     const entries = tape.slice(0, start + 1);
     tape = tape.slice(start + 1);
-    const seed = fill(this.rt, 1, 1, 1);
-    this.grad = seed;
+    // The seed dL/dL = 1: a loss that knows its gradient for it needs no seed tensor (see record).
+    const own = entries[start];
+    if (own.unit) {
+      entries.pop();
+      own.unit();
+    } else this.grad = fill(this.rt, 1, 1, 1);
     for (let i = entries.length - 1; i >= 0; i--) {
       const { out, backward } = entries[i];
       const g = out.grad;
@@ -100,12 +111,27 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
   return gradEnabled && inputs.some((t) => t?.requiresGrad);
 }
 
-/** Records `backward` for `out` (called by ops). */
-export function record(out: Tensor, backward: BackwardFn): Tensor {
+/**
+ * Records `backward` for `out` (called by ops). A loss may also give `unit`, its backward for an
+ * upstream gradient of exactly 1, run instead when `out.backward()` starts from it: a loss kernel
+ * can then write its gradient in the forward pass, and neither a seed tensor nor a dispatch that
+ * scales by it is needed.
+ */
+export function record(out: Tensor, backward: BackwardFn, unit?: () => void): Tensor {
   out.requiresGrad = true;
   out.isLeaf = false;
-  tape.push({ out, backward });
+  tape.push({ out, backward, unit });
   return out;
+}
+
+/**
+ * The tensor an op should write t's gradient into before accumulate(t, ·): t's slot in an
+ * optimiser's gradient arena when it has one and no gradient yet (accumulate then takes it as is,
+ * and the optimiser finds it in place), else a new one.
+ */
+export function gradTarget(t: Tensor): Tensor {
+  if (t.gradSlot && t.requiresGrad && !t.grad) return t.gradSlot;
+  return empty(t.rt, t.rows, t.cols);
 }
 
 /** Adds g into t.grad (taking ownership of g when t had none). Leaves keep their gradient. */

@@ -1,6 +1,6 @@
 // Elementwise ops: add, bias add, ReLU, scale. Forward and backward side by side.
 import { ShapeError } from '../../gpu/errors.js';
-import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
+import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor.js';
 import { elementwise } from './elementwise.js';
 import { sumRowsRaw } from './reduce.js';
 
@@ -36,7 +36,7 @@ export function biasAdd(a: Tensor, bias: Tensor): Tensor {
   return record(y, (g) => {
     if (a.requiresGrad) accumulate(a, scaleRaw(g, 1));
     if (bias.requiresGrad) {
-      const db = empty(rt, 1, a.cols);
+      const db = gradTarget(bias); // in place in an optimiser's gradient arena where it has a slot
       sumRowsRaw(rt, g.buffer, a.rows, a.cols, 1, db.buffer);
       accumulate(bias, db);
     }

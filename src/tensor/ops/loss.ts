@@ -4,14 +4,19 @@ import { Uniform } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
 import { grid1d, kernels } from '../../gpu/kernels.js';
 
-/** L = (1/n) Σ (y − t)²           y, t: [rows, cols] -> L: [1, 1];  dy = (2/n)(y − t) · g = −dt */
+/**
+ * L = (1/n) Σ (y − t)²           y, t: [rows, cols] -> L: [1, 1];  dy = (2/n)(y − t) · g = −dt
+ * Where only y needs a gradient, the forward kernel also writes dy for g = 1, which backward()
+ * starting from this loss takes as is (record's `unit`): the loss and its gradient in one dispatch.
+ */
 export function mseLoss(y: Tensor, t: Tensor): Tensor {
   if (y.rows !== t.rows || y.cols !== t.cols) throw new ShapeError('mseLoss', y.shape, t.shape);
   const rt = y.rt;
   const n = y.size;
   const loss = empty(rt, 1, 1);
-  const u = new Uniform(4).u32(y.rows).u32(y.cols).f32(1 / n).u32(0);
-  rt.dispatch(kernels.reduce.sum_sq_diff, [u, y.buffer, t.buffer, loss.buffer], [1], { MASK_B: false });
+  const unitGrad = needsGrad(y) && !t.requiresGrad ? empty(rt, y.rows, y.cols) : null;
+  const u = new Uniform(4).u32(n).u32(0).f32(1 / n).f32(2 / n);
+  rt.dispatch(kernels.loss.mse, [u, y.buffer, t.buffer, loss.buffer, unitGrad?.buffer ?? rt.scratch], [1], { GRAD: !!unitGrad });
   if (!needsGrad(y, t)) return loss;
   const grad = (g: Tensor, alpha: number): Tensor => {
     const d = empty(rt, y.rows, y.cols);
@@ -19,8 +24,10 @@ export function mseLoss(y: Tensor, t: Tensor): Tensor {
     rt.dispatch(kernels.loss.mse_grad, [ug, y.buffer, t.buffer, g.buffer, d.buffer], grid1d(n));
     return d;
   };
-  return record(loss, (g) => {
+  const backward = (g: Tensor) => {
+    unitGrad?.dispose(); // not needed: this loss is not where backward() started
     if (y.requiresGrad) accumulate(y, grad(g, 2 / n));
     if (t.requiresGrad) accumulate(t, grad(g, -2 / n));
-  });
+  };
+  return record(loss, backward, unitGrad ? () => accumulate(y, unitGrad) : undefined);
 }

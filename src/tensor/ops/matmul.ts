@@ -2,9 +2,10 @@
 // fuses the ReLU mask into the gradient reads.
 import { ShapeError } from '../../gpu/errors.js';
 import { Uniform, type Runtime } from '../../gpu/runtime.js';
-import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
+import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor.js';
 import { grid1d, kernels } from '../../gpu/kernels.js';
 import { sumRowsRaw } from './reduce.js';
+import type { MatmulKernel } from '../../gpu/kernel-choice.js';
 
 /** matmulInto's operand layouts and fused epilogue, on raw buffers. */
 export interface MatmulFlags {
@@ -17,9 +18,26 @@ export interface MatmulFlags {
   bias?: GPUBuffer;
 }
 
-/** 'blocked': the fast path (vec4 loads where M, N, K allow, else scalar loads); 'scalar': the
- * scalar-load blocked kernel always (kept for comparison); 'naive': the validation reference. */
-export type MatmulImpl = 'blocked' | 'scalar' | 'naive';
+/**
+ * Which kernel computes a product:
+ * - 'auto': the runtime's choice for its adapter (`rt.matmulKernel`, see chooseMatmulKernel);
+ * - 'blocked': register-blocked, 4 × 8 outputs per invocation, no workgroup memory (vec4 loads
+ *   where M, N, K allow, else scalar loads): matmul.wgsl;
+ * - 'scalar': the blocked kernel with scalar loads always (kept for comparison);
+ * - 'subgroup': 8 × 8 outputs per invocation, op(A)'s loads shared across a subgroup by broadcast
+ *   (needs the `subgroups` feature and a fixed subgroup size): matmul_subgroup.wgsl;
+ * - 'tiled': 32 × 32 tiles in workgroup memory, 4 × 4 outputs per invocation, vec4 loads (the GPU
+ *   kernel): matmul_tiled.wgsl;
+ * - 'naive': one output per invocation, the validation reference.
+ */
+export type MatmulImpl = 'auto' | 'blocked' | 'scalar' | 'subgroup' | 'tiled' | 'naive';
+
+
+/** Outputs per invocation of the subgroup kernel (8 × 8), and its workgroup size. */
+const SUBGROUP_BLOCK = 8;
+const SUBGROUP_WG = 64;
+/** Tile of C per workgroup of the tiled kernel, and k per tile (fixed in matmul_tiled.wgsl). */
+const TILE = { m: 32, n: 32, k: 16 };
 
 /** Outputs per invocation of the blocked kernel (fixed in matmul.wgsl). */
 export const BLOCK = { rows: 4, cols: 8 };
@@ -50,7 +68,7 @@ export function matmulInto(
   N: number,
   K: number,
   f: MatmulFlags = {},
-  impl: MatmulImpl = 'blocked',
+  impl: MatmulImpl = 'auto',
 ): void {
   const constants = {
     TRANS_A: !!f.transA,
@@ -62,18 +80,61 @@ export function matmulInto(
   };
   const u = new Uniform(4).u32(M).u32(N).u32(K).u32(0);
   const buffers = [u, a, b, f.bias ?? rt.scratch, f.maskA ?? f.maskB ?? rt.scratch, c];
-  const splits = impl === 'naive' || !rt.splitK ? 1 : splitKFor(M, N, K);
-  if (splits > 1) {
-    splitK(rt, buffers, M, N, K, splits, constants);
-    return;
-  }
   if (impl === 'naive') {
     rt.dispatch(kernels.matmul.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
+    return;
+  }
+  const kernel = kernelFor(rt, impl, M, N);
+  const splits = rt.splitK ? splitKFor(M, N, K) : 1;
+  if (splits > 1) {
+    splitK(rt, kernel, buffers, M, N, K, splits, constants);
+    return;
+  }
+  const vec4 = impl !== 'scalar' && M % 4 === 0 && N % 4 === 0 && K % 4 === 0;
+  dispatchProduct(rt, kernel, buffers, M, N, K, 1, { ...constants, SPLIT_K: false }, vec4);
+}
+
+/**
+ * The kernel for one product. 'auto' takes the runtime's choice, except that the subgroup kernel's
+ * 8·SG-column strip per subgroup would leave most lanes idle on narrow outputs (N < 4·SG: the
+ * 10-unit embedding), which then go to the blocked kernel with its narrow workgroups.
+ */
+function kernelFor(rt: Runtime, impl: Exclude<MatmulImpl, 'naive'>, M: number, N: number): MatmulKernel | 'scalar' {
+  if (impl === 'subgroup' && !rt.gpu.subgroupSize) throw new Error('matmul: the subgroup kernel needs an adapter with the subgroups feature and one fixed subgroup size');
+  if (impl !== 'auto') return impl;
+  const k = rt.matmulKernel;
+  if (k === 'subgroup' && (!rt.gpu.subgroupSize || N < 4 * rt.gpu.subgroupSize)) return 'blocked';
+  return k;
+}
+
+/** Records one product (or, with SPLIT_K, its partial products over `splits` K-slices). */
+function dispatchProduct(
+  rt: Runtime,
+  kernel: MatmulKernel | 'scalar',
+  buffers: (GPUBuffer | Uniform)[],
+  M: number,
+  N: number,
+  K: number,
+  splits: number,
+  constants: Record<string, boolean>,
+  vec4: boolean,
+): void {
+  if (kernel === 'subgroup') {
+    const sg = rt.gpu.subgroupSize!;
+    const wg = Math.max(SUBGROUP_WG, sg);
+    const rowsPerGroup = (wg / sg) * SUBGROUP_BLOCK;
+    const groups: [number, number, number] = [Math.ceil(N / (SUBGROUP_BLOCK * sg)), Math.ceil(M / rowsPerGroup), splits];
+    const entry = vec4 ? kernels.matmul_subgroup.matmul_subgroup_vec4 : kernels.matmul_subgroup.matmul_subgroup;
+    rt.dispatch(entry, buffers, groups, { ...constants, SG: sg, WG: wg, LANES: Math.min(sg, 8) });
+  } else if (kernel === 'tiled') {
+    const groups: [number, number, number] = [Math.ceil(N / TILE.n), Math.ceil(M / TILE.m), splits];
+    rt.dispatch(vec4 ? kernels.matmul_tiled.matmul_tiled_vec4 : kernels.matmul_tiled.matmul_tiled, buffers, groups, constants);
   } else {
     const { x, y } = workgroupFor(M, N);
-    const groups: [number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y))];
-    const vec4 = impl === 'blocked' && M % 4 === 0 && N % 4 === 0 && K % 4 === 0;
-    rt.dispatch(vec4 ? kernels.matmul.matmul_vec4 : kernels.matmul.matmul, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
+    const groups: [number, number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y)), splits];
+    // The vec4 variant has no split-K (split-K runs on GPUs, where 'tiled' is the kernel).
+    const entry = vec4 && splits === 1 ? kernels.matmul.matmul_vec4 : kernels.matmul.matmul;
+    rt.dispatch(entry, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
   }
 }
 
@@ -88,16 +149,20 @@ export function splitKFor(M: number, N: number, K: number): number {
   return Math.min(16, Math.floor(K / 128));
 }
 
-/** Split-K: partial products per K-slice into a pooled buffer, then an ordered sum + epilogue. */
-function splitK(rt: Runtime, buffers: (GPUBuffer | Uniform)[], M: number, N: number, K: number, splits: number, constants: Record<string, boolean>): void {
+/**
+ * Split-K: partial products per K-slice into a pooled buffer, then an ordered sum + epilogue.
+ * Slices are multiples of 16 k, so that every kernel's k steps (1, 4 or 8 lanes, 16-k tiles) and
+ * vec4 loads stay whole within a slice.
+ */
+function splitK(rt: Runtime, kernel: MatmulKernel | 'scalar', buffers: (GPUBuffer | Uniform)[], M: number, N: number, K: number, splits: number, constants: Record<string, boolean>): void {
   const [, a, b, bias, mask, c] = buffers as [Uniform, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
-  const chunk = Math.ceil(K / splits);
-  const partial = rt.acquire(splits * M * N * 4);
-  const { x, y } = workgroupFor(M, N);
-  const groups: [number, number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y)), splits];
+  const chunk = Math.ceil(K / splits / TILE.k) * TILE.k;
+  const used = Math.ceil(K / chunk);
+  const partial = rt.acquire(used * M * N * 4);
   const slice = new Uniform(4).u32(M).u32(N).u32(K).u32(chunk);
-  rt.dispatch(kernels.matmul.matmul, [slice, a, b, rt.scratch, mask, partial], groups, { ...constants, BIAS: false, RELU: false, SPLIT_K: true, WG_X: x, WG_Y: y });
-  const sum = new Uniform(4).u32(M).u32(N).u32(splits).u32(0);
+  const vec4 = kernel !== 'scalar' && M % 4 === 0 && N % 4 === 0 && K % 4 === 0;
+  dispatchProduct(rt, kernel, [slice, a, b, rt.scratch, mask, partial], M, N, K, used, { ...constants, BIAS: false, RELU: false, SPLIT_K: true }, vec4);
+  const sum = new Uniform(4).u32(M).u32(N).u32(used).u32(0);
   rt.dispatch(kernels.matmul.splitk_reduce, [sum, partial, rt.scratch, bias, rt.scratch, c], grid1d(M * N), { BIAS: constants.BIAS, RELU: constants.RELU });
   rt.release(partial);
 }
@@ -117,7 +182,7 @@ export interface MatmulOptions {
  *   d op(a) = g' · op(b)ᵀ,  d op(b) = op(a)ᵀ · g',  d bias = Σ_rows g'
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
-  const { transA = false, transB = false, bias, relu = false, impl = 'blocked' } = opts;
+  const { transA = false, transB = false, bias, relu = false, impl = 'auto' } = opts;
   const [M, Ka] = transA ? [a.cols, a.rows] : [a.rows, a.cols];
   const [Kb, N] = transB ? [b.cols, b.rows] : [b.rows, b.cols];
   if (Ka !== Kb) {
@@ -132,19 +197,19 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   return record(y, (g) => {
     const mask = relu ? y.buffer : undefined;
     if (a.requiresGrad) {
-      const da = empty(rt, a.rows, a.cols);
+      const da = gradTarget(a); // in place in an optimiser's gradient arena where a is a parameter
       if (!transA) matmulInto(rt, g.buffer, b.buffer, da.buffer, M, Ka, N, { transB: !transB, maskA: mask });
       else matmulInto(rt, b.buffer, g.buffer, da.buffer, Ka, M, N, { transA: transB, transB: true, maskB: mask });
       accumulate(a, da);
     }
     if (b.requiresGrad) {
-      const db = empty(rt, b.rows, b.cols);
+      const db = gradTarget(b);
       if (!transB) matmulInto(rt, a.buffer, g.buffer, db.buffer, Ka, N, M, { transA: !transA, maskB: mask });
       else matmulInto(rt, g.buffer, a.buffer, db.buffer, N, Ka, M, { transA: true, transB: transA, maskA: mask });
       accumulate(b, db);
     }
     if (bias?.requiresGrad) {
-      const dbias = empty(rt, 1, N);
+      const dbias = gradTarget(bias);
       sumRowsRaw(rt, g.buffer, M, N, 1, dbias.buffer, mask);
       accumulate(bias, dbias);
     }
