@@ -2,7 +2,7 @@
 // autoencoder training step, one DEC step, one full target update, and the cost of spinning waits.
 import { Runtime } from '../src/gpu/runtime.js';
 import { setWaitMode } from '../src/gpu/wait.js';
-import { matmulInto } from '../src/tensor/ops/matmul.js';
+import { kernelFor, matmulInto } from '../src/tensor/ops/matmul.js';
 import { ChunkedRows, fromArray, keep, mseLoss, planRows, tidy } from '../src/tensor/index.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
 import { makeRng, uniform } from '../src/nn/init.js';
@@ -88,7 +88,7 @@ export async function matmulSuite(ctx: Ctx): Promise<void> {
     rt.write(a, uniform(p.M * p.K, 1, makeRng('a')));
     rt.write(b, uniform(p.K * p.N, 1, makeRng('b')));
     for (const impl of productKernels(rt)) {
-      const note = impl === chosenFor(rt, p.N) ? 'the kernel chosen for this adapter and shape' : undefined;
+      const note = impl === kernelFor(rt, 'auto', p.N, p.K) ? 'the kernel chosen for this adapter and shape' : undefined;
       await record(ctx, p.name, impl, flop, async (reps) => {
         for (let r = 0; r < reps; r++) matmulInto(rt, a, b, c, p.M, p.N, p.K, { transA: p.transA, transB: p.transB }, impl);
         await rt.sync();
@@ -102,12 +102,6 @@ export async function matmulSuite(ctx: Ctx): Promise<void> {
 /** Our product kernels this adapter can run (subgroup only with the feature), then the naive one. */
 function productKernels(rt: Runtime): ('blocked' | 'subgroup' | 'tiled' | 'naive')[] {
   return rt.gpu.subgroupSize ? ['blocked', 'subgroup', 'tiled', 'naive'] : ['blocked', 'tiled', 'naive'];
-}
-
-/** The kernel 'auto' takes for an output of N columns (narrow outputs leave the subgroup kernel). */
-function chosenFor(rt: Runtime, N: number): string {
-  const k = rt.matmulKernel;
-  return k === 'subgroup' && N < 4 * (rt.gpu.subgroupSize ?? 0) ? 'blocked' : k;
 }
 
 /** FLOPs of one training step of a stack of layers: forward, dW, and dX for all but the first. */

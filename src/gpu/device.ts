@@ -111,12 +111,6 @@ export class GpuDevice {
     return /software|cpu|llvmpipe|lavapipe|swiftshader/i.test([vendor, architecture, device, description].join(' '));
   }
 
-  /** Mesa's version as [major, minor] where the adapter is a Mesa driver (lavapipe), else null. */
-  get mesaVersion(): [number, number] | null {
-    const m = /Mesa (\d+)\.(\d+)/.exec(`${this.info.description} ${this.info.device}`);
-    return m ? [Number(m[1]), Number(m[2])] : null;
-  }
-
   /** Throws if the device was lost or a GPU error was reported since the last check. */
   check(context = ''): void {
     if (this.lostError) throw this.lostError;

@@ -11,10 +11,10 @@ const KERNELS: readonly MatmulKernel[] = ['blocked', 'subgroup', 'tiled'];
  * The product kernel for this device: env WEBGPU_DEC_MATMUL (blocked, subgroup or tiled) if set,
  * else by adapter:
  * - GPUs: 'tiled' (workgroup-memory tiles, the usual GPU matmul);
- * - lavapipe from Mesa 25.1 on, with subgroups: 'subgroup' (llvmpipe then gathers a subgroup's
- *   loads and drops its own bounds checks when Dawn's robustness is off);
- * - older lavapipe and other software adapters: 'blocked', as on Mesa 25.0 the subgroup kernel's
- *   broadcasts and barriers cost more than they save.
+ * - software adapters with subgroups of one fixed size (lavapipe): 'subgroup'. Measured on 2 cores
+ *   at DEC's wide products, 1.1–1.5× the blocked kernel on Mesa 25.0.7 and on Mesa 26.1.6
+ *   (README, "Performance"); narrow products still go to 'blocked' (see matmulInto);
+ * - other software adapters: 'blocked'.
  */
 export function chooseMatmulKernel(gpu: GpuDevice): MatmulKernel {
   const forced = process.env.WEBGPU_DEC_MATMUL;
@@ -24,8 +24,5 @@ export function chooseMatmulKernel(gpu: GpuDevice): MatmulKernel {
     return forced as MatmulKernel;
   }
   if (!gpu.isSoftware) return 'tiled';
-  const mesa = gpu.mesaVersion;
-  const modernMesa = mesa !== null && (mesa[0] > 25 || (mesa[0] === 25 && mesa[1] >= 1));
-  if (gpu.subgroupSize && modernMesa) return 'subgroup';
-  return 'blocked';
+  return gpu.subgroupSize ? 'subgroup' : 'blocked';
 }

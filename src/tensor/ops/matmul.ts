@@ -84,7 +84,7 @@ export function matmulInto(
     rt.dispatch(kernels.matmul.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
     return;
   }
-  const kernel = kernelFor(rt, impl, M, N);
+  const kernel = kernelFor(rt, impl, N, K);
   const splits = rt.splitK ? splitKFor(M, N, K) : 1;
   if (splits > 1) {
     splitK(rt, kernel, buffers, M, N, K, splits, constants);
@@ -95,15 +95,16 @@ export function matmulInto(
 }
 
 /**
- * The kernel for one product. 'auto' takes the runtime's choice, except that the subgroup kernel's
- * 8·SG-column strip per subgroup would leave most lanes idle on narrow outputs (N < 4·SG: the
- * 10-unit embedding), which then go to the blocked kernel with its narrow workgroups.
+ * The kernel for one product. 'auto' takes the runtime's choice, except where the subgroup kernel
+ * measured slower than the blocked one (lavapipe, 2 cores): narrow outputs (N < 4·SG, the 10-unit
+ * embedding: most lanes of its 8·SG-column strips idle; 0.2–0.25× blocked) and shallow products
+ * (K < 32, the embedding layer's dX with K = 10: one round of 8 k feeds too few FMAs; 0.6×).
  */
-function kernelFor(rt: Runtime, impl: Exclude<MatmulImpl, 'naive'>, M: number, N: number): MatmulKernel | 'scalar' {
+export function kernelFor(rt: Runtime, impl: Exclude<MatmulImpl, 'naive'>, N: number, K: number): MatmulKernel | 'scalar' {
   if (impl === 'subgroup' && !rt.gpu.subgroupSize) throw new Error('matmul: the subgroup kernel needs an adapter with the subgroups feature and one fixed subgroup size');
   if (impl !== 'auto') return impl;
   const k = rt.matmulKernel;
-  if (k === 'subgroup' && (!rt.gpu.subgroupSize || N < 4 * rt.gpu.subgroupSize)) return 'blocked';
+  if (k === 'subgroup' && (!rt.gpu.subgroupSize || N < 4 * rt.gpu.subgroupSize || K < 32)) return 'blocked';
   return k;
 }
 
