@@ -28,6 +28,7 @@ export { GpuError, NoAdapterError, DeviceLostError, ShapeError } from './gpu/err
 // ---- tensors, the tape and the ops -------------------------------------------------------
 export { Tensor, empty, fill, fromArray, noGrad, needsGrad, record, accumulate, gradTarget, tidy, keep, type BackwardFn } from './tensor/tensor.js';
 export { matmul, matmulInto, type MatmulOptions, type MatmulFlags, type MatmulImpl } from './tensor/ops/matmul.js';
+export { chooseMatmulKernel, type MatmulKernel } from './gpu/kernel-choice.js';
 export { add, sub, biasAdd, relu, scale } from './tensor/ops/basic.js';
 export { sum, mean, type Axis } from './tensor/ops/reduce.js';
 export { mseLoss } from './tensor/ops/loss.js';
