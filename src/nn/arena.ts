@@ -13,9 +13,9 @@
 // optimiser that stepped it last.
 //
 // Gradients: an op that can write a parameter's gradient in place asks gradTarget() and gets the
-// parameter's slot in the gradient arena (biasAdd's bias gradient, DEC's ∂L/∂μ). Gradients written
-// elsewhere (matmul allocates its own) are copied into their slots by gatherGrads(): copies, not
-// dispatches, recorded back to back just before the update.
+// parameter's slot in the gradient arena (matmul's weight and bias gradients, biasAdd's, DEC's
+// ∂L/∂μ). A gradient written elsewhere (an op of the user's own) is copied into its slot by
+// gatherGrads(): a copy, not a dispatch, recorded just before the update.
 import type { Runtime } from '../gpu/runtime.js';
 import { elementwise } from '../tensor/ops/elementwise.js';
 import { keep, Tensor } from '../tensor/index.js';
