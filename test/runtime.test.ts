@@ -4,6 +4,9 @@ import { DeviceLostError } from '../src/gpu/errors.js';
 import { READBACK_USAGE } from '../src/gpu/pool.js';
 import { matmulInto } from '../src/tensor/ops/matmul.js';
 import { settle } from '../src/gpu/wait.js';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 describe('the GPU runtime', () => {
   it('reports errors raised after submit at the next sync, with the kernel named', async () => {
@@ -29,6 +32,32 @@ describe('the GPU runtime', () => {
     rt.device.destroy(); // not through rt.destroy(): the runtime sees an unexpected loss
     await expect(rt.readF32(buf, 4)).rejects.toThrow(DeviceLostError);
     rt.destroy();
+  });
+
+  it('runtimes destroyed and collected while the process goes on: no crash, and the process exits by itself', () => {
+    // dawn.node's async runner keeps a raw pointer to the instance that create() returned; an
+    // instance collected while its device or a buffer was still referenced (a destroyed runtime
+    // kept by a caller, a tensor kept past the end) crashed the process (SIGSEGV or abort) at a
+    // later GC. In a child, so that a crash fails this test instead of killing the test worker.
+    const runtime = pathToFileURL(resolve('dist/src/gpu/runtime.js')).href;
+    const script = `
+      import { Runtime } from ${JSON.stringify(runtime)};
+      const turn = () => new Promise((r) => setImmediate(r));
+      const kept = [];
+      for (let i = 0; i < 6; i++) {
+        const rt = await Runtime.create({ robustness: i % 2 === 0 });
+        const b = rt.acquire(64);
+        if (i >= 3) {
+          rt.write(b, new Float32Array([i]));
+          if ((await rt.readF32(b, 1))[0] !== i) throw new Error('wrong value read back');
+        }
+        rt.destroy();
+        kept.push(rt, b);
+        for (let k = 0; k < 3; k++) { globalThis.gc(); await turn(); }
+      }
+      console.log('ok');`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    expect({ status: r.status, signal: r.signal, stdout: r.stdout.trim() }, r.stderr).toEqual({ status: 0, signal: null, stdout: 'ok' });
   });
 
   it('settle resolves and rejects like the promise it waits on', async () => {

@@ -32,6 +32,24 @@ export function robustnessWanted(opts: DeviceOptions = {}): boolean {
   return /^(1|on|true|yes)$/i.test(process.env.WEBGPU_DEC_ROBUSTNESS ?? '');
 }
 
+/**
+ * Dawn's instances, one per set of flags, kept for the life of the process. Why: dawn.node's async
+ * runner, which every adapter, device and buffer shares, holds a raw pointer to the instance that
+ * the object returned by create() owns (dawn/node/binding/AsyncRunner.cpp). Once that object was
+ * garbage-collected while anything made from it was still referenced (a destroyed runtime a caller
+ * keeps, a tensor kept past the end), a later GC or event poll touched freed memory and the process
+ * died with SIGSEGV or an abort, at a moment that depended on the GC (test/runtime.test.ts shows it).
+ * A kept instance does not keep the process alive: a process exits by itself once its devices are
+ * destroyed. The flags take only a few values (adapter name, robustness), so few are ever made.
+ */
+const instances = new Map<string, GPU>();
+function instanceFor(flags: string[]): GPU {
+  const key = flags.join('\n');
+  let gpu = instances.get(key);
+  if (!gpu) instances.set(key, (gpu = create(flags)));
+  return gpu;
+}
+
 /** A WebGPU device plus the state needed to report its errors and loss as exceptions. */
 export class GpuDevice {
   private errors: string[] = [];
@@ -39,7 +57,6 @@ export class GpuDevice {
   private destroyed = false;
 
   private constructor(
-    private gpu: GPU | null,
     readonly adapter: GPUAdapter,
     readonly device: GPUDevice,
     readonly info: AdapterDescription,
@@ -70,7 +87,7 @@ export class GpuDevice {
     const wanted = opts.adapter ?? process.env.WEBGPU_DEC_ADAPTER;
     const robust = robustnessWanted(opts);
     const flags = [...(wanted ? [`adapter=${wanted}`] : []), ...(robust ? [] : ['enable-dawn-features=disable_robustness'])];
-    const gpu = create(flags);
+    const gpu = instanceFor(flags);
     let adapter: GPUAdapter | null = null;
     try {
       adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -97,7 +114,7 @@ export class GpuDevice {
     const i = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
     const info = { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description };
     const subgroupSize = device.features.has('subgroups') && i.subgroupMinSize && i.subgroupMinSize === i.subgroupMaxSize ? i.subgroupMinSize : null;
-    return new GpuDevice(gpu, adapter, device, info, subgroupSize, robust);
+    return new GpuDevice(adapter, device, info, subgroupSize, robust);
   }
 
   /** One line naming the adapter, e.g. for metrics.json and benchmark tables. */
@@ -125,11 +142,10 @@ export class GpuDevice {
     return this.lostError !== null;
   }
 
-  /** Destroys the device and drops Dawn's instance so the process can exit by itself. */
+  /** Destroys the device; the process can then exit by itself (the instance stays: see instanceFor). */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.device.destroy();
-    this.gpu = null;
   }
 }
