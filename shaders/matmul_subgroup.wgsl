@@ -7,7 +7,9 @@
 // lane loading all of them (the same address in every lane, which llvmpipe before Mesa 25.1 turns
 // into a serial loop per lane), lane j loads the 8 rows' values at k + j and subgroupBroadcast
 // hands them to the others: per LANES steps of k, a lane makes 8 (or 2 vec4) loads of op(A)
-// instead of 8·LANES. op(B)'s 8 columns are the lane's own, read as vec4 where the layout allows.
+// instead of 8·LANES. (The vec4 entry with op(A) stored [M, K] splits the round by rows instead,
+// so that its 2 vec4 loads are whole: a_rows4.) op(B)'s 8 columns are the lane's own, read as vec4
+// where the layout allows.
 //
 // Layout: a workgroup of WG invocations is WG / SG subgroups stacked along the rows; subgroup s
 // covers rows [8·(wg.y·WG/SG + s), +8) and columns [8·SG·wg.x, +8·SG), lane l columns
@@ -96,25 +98,36 @@ fn b_rows(k: u32, c: u32) -> array<vec4f, 8> {
   return out;
 }
 
-// The same through the vec4 views (M, N, K multiples of 4, so every vec4 is whole).
+// The same through the vec4 views (M, N, K multiples of 4, so every vec4 is whole), for op(A)
+// stored [K, M] (TRANS_A): rows r..r+7 at column k are 8 consecutive floats (r % 8 == 0).
 fn a_column4(r: u32, k: u32, valid: bool) -> array<vec4f, 2> {
-  var out: array<vec4f, 2>;
   let M4 = D.M / 4u;
-  if (TRANS_A) {
-    // stored [K, M]: rows r..r+7 at column k are 8 consecutive floats (r % 8 == 0)
-    out[0] = a4_load(k * M4 + min(r / 4u, M4 - 1u));
-    out[1] = a4_load(k * M4 + min(r / 4u + 1u, M4 - 1u));
-  } else {
-    // stored [M, K]: one float of each row's vec4 at k
-    let K4 = D.K / 4u;
-    let rm = D.M - 1u;
-    for (var h = 0u; h < 2u; h++) {
-      for (var i = 0u; i < 4u; i++) {
-        out[h][i] = a4_load(min(r + 4u * h + i, rm) * K4 + k / 4u)[k % 4u];
-      }
-    }
-  }
+  let lo = a4_load(k * M4 + min(r / 4u, M4 - 1u));
+  let hi = a4_load(k * M4 + min(r / 4u + 1u, M4 - 1u));
   if (!valid) { return array<vec4f, 2>(vec4f(0.0), vec4f(0.0)); }
+  return array<vec4f, 2>(lo, hi);
+}
+
+// op(A) stored [M, K] (no TRANS_A), through the vec4 views: a column of 8 rows would be one float
+// of 8 different vec4s, so the round's 8 rows × LANES k are split by rows instead. This lane
+// holds, as 2 vec4 along k (zero at k ≥ kend; indices clamped):
+//   LANES = 8: row r + lane % 8 at k kb..kb+3 and kb+4..kb+7;
+//   LANES = 4: rows r + lane % 4 and r + lane % 4 + 4 at k kb..kb+3.
+// kb is a multiple of 4 (K-slices are multiples of 16), so each is one whole vec4.
+fn a_rows4(r: u32, kb: u32, kend: u32, lane: u32) -> array<vec4f, 2> {
+  var out: array<vec4f, 2>;
+  let K4 = D.K / 4u;
+  let rm = D.M - 1u;
+  for (var h = 0u; h < 2u; h++) {
+    var row = r + lane % 4u + 4u * h;
+    var k = kb;
+    if (LANES == 8u) {
+      row = r + lane % 8u;
+      k = kb + 4u * h;
+    }
+    let v = a4_load(min(row, rm) * K4 + min(k / 4u, K4 - 1u));
+    out[h] = select(vec4f(0.0), v, vec4u(k) + vec4u(0u, 1u, 2u, 3u) < vec4u(kend));
+  }
   return out;
 }
 
@@ -177,6 +190,26 @@ fn rank4_hi(a: array<vec4f, 2>, b: array<vec4f, 8>) {
   rank1(subgroupBroadcast(a[0], 7u), subgroupBroadcast(a[1], 7u), b[6], b[7]);
 }
 
+// Four k of the round from a_rows4's split (LANES = 8): lane i holds row i at those k in `a`.
+fn rank4_rows8(a: vec4f, b: array<vec4f, 8>) {
+  for (var t = 0u; t < 4u; t++) {
+    let v = a[t];
+    let lo = vec4f(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
+    let hi = vec4f(subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
+    rank1(lo, hi, b[2u * t], b[2u * t + 1u]);
+  }
+}
+// The same for LANES = 4: lane i holds rows i (a0) and i + 4 (a1) at the round's 4 k.
+fn rank4_rows4(a0: vec4f, a1: vec4f, b: array<vec4f, 8>) {
+  for (var t = 0u; t < 4u; t++) {
+    let v = a0[t];
+    let w = a1[t];
+    let lo = vec4f(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
+    let hi = vec4f(subgroupBroadcast(w, 0u), subgroupBroadcast(w, 1u), subgroupBroadcast(w, 2u), subgroupBroadcast(w, 3u));
+    rank1(lo, hi, b[2u * t], b[2u * t + 1u]);
+  }
+}
+
 // This invocation's first row and column, and its k range [x, y) (one K-slice with SPLIT_K).
 fn origin(wg: vec3u, li: u32, lane: u32) -> vec2u {
   return vec2u((wg.y * (WG / SG) + li / SG) * 8u, (wg.x * SG + lane) * 8u);
@@ -226,10 +259,20 @@ fn matmul_subgroup_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocat
   let o = origin(wg, li, lane);
   let ks = k_range(wg.z);
   for (var kb = ks.x; kb < ks.y; kb += LANES) {
-    let kk = kb + lane % LANES;
-    let a = a_column4(o.x, min(kk, D.K - 1u), kk < ks.y);
-    rank4_lo(a, b_rows4(kb, o.y));
-    if (LANES == 8u) { rank4_hi(a, b_rows4(kb + 4u, o.y)); }
+    if (TRANS_A) {
+      let kk = kb + lane % LANES;
+      let a = a_column4(o.x, min(kk, D.K - 1u), kk < ks.y);
+      rank4_lo(a, b_rows4(kb, o.y));
+      if (LANES == 8u) { rank4_hi(a, b_rows4(kb + 4u, o.y)); }
+    } else {
+      let a = a_rows4(o.x, kb, ks.y, lane);
+      if (LANES == 8u) {
+        rank4_rows8(a[0], b_rows4(kb, o.y));
+        rank4_rows8(a[1], b_rows4(kb + 4u, o.y));
+      } else {
+        rank4_rows4(a[0], a[1], b_rows4(kb, o.y));
+      }
+    }
   }
   store(o.x, o.y, wg.z);
 }
