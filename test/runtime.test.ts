@@ -1,12 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Runtime } from '../src/gpu/runtime.js';
 import { DeviceLostError } from '../src/gpu/errors.js';
 import { READBACK_USAGE } from '../src/gpu/pool.js';
 import { matmulInto } from '../src/tensor/ops/matmul.js';
 import { settle } from '../src/gpu/wait.js';
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 describe('the GPU runtime', () => {
   it('reports errors raised after submit at the next sync, with the kernel named', async () => {
