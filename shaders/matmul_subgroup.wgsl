@@ -190,23 +190,24 @@ fn rank4_hi(a: array<vec4f, 2>, b: array<vec4f, 8>) {
   rank1(subgroupBroadcast(a[0], 7u), subgroupBroadcast(a[1], 7u), b[6], b[7]);
 }
 
-// Four k of the round from a_rows4's split (LANES = 8): lane i holds row i at those k in `a`.
-fn rank4_rows8(a: vec4f, b: array<vec4f, 8>) {
-  for (var t = 0u; t < 4u; t++) {
-    let v = a[t];
-    let lo = vec4f(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
-    let hi = vec4f(subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
-    rank1(lo, hi, b[2u * t], b[2u * t + 1u]);
-  }
+// Lanes 0–3 (or 4–7) of v as one vec4: four rows of a_rows4's split. (Broadcast lanes must be
+// constants, hence two functions.)
+fn lanes_lo(v: f32) -> vec4f {
+  return vec4f(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
 }
-// The same for LANES = 4: lane i holds rows i (a0) and i + 4 (a1) at the round's 4 k.
-fn rank4_rows4(a0: vec4f, a1: vec4f, b: array<vec4f, 8>) {
+fn lanes_hi(v: f32) -> vec4f {
+  return vec4f(subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
+}
+
+// Four k of the round from a_rows4's split, meeting rows 0–3 of b. LANES = 8: lane i holds row i
+// at those k in a0 (a1 unused); LANES = 4: lane i holds rows i (a0) and i + 4 (a1).
+fn rank4_rows(a0: vec4f, a1: vec4f, b: array<vec4f, 8>) {
   for (var t = 0u; t < 4u; t++) {
-    let v = a0[t];
-    let w = a1[t];
-    let lo = vec4f(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
-    let hi = vec4f(subgroupBroadcast(w, 0u), subgroupBroadcast(w, 1u), subgroupBroadcast(w, 2u), subgroupBroadcast(w, 3u));
-    rank1(lo, hi, b[2u * t], b[2u * t + 1u]);
+    if (LANES == 8u) {
+      rank1(lanes_lo(a0[t]), lanes_hi(a0[t]), b[2u * t], b[2u * t + 1u]);
+    } else {
+      rank1(lanes_lo(a0[t]), lanes_lo(a1[t]), b[2u * t], b[2u * t + 1u]);
+    }
   }
 }
 
@@ -267,10 +268,10 @@ fn matmul_subgroup_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocat
     } else {
       let a = a_rows4(o.x, kb, ks.y, lane);
       if (LANES == 8u) {
-        rank4_rows8(a[0], b_rows4(kb, o.y));
-        rank4_rows8(a[1], b_rows4(kb + 4u, o.y));
+        rank4_rows(a[0], a[0], b_rows4(kb, o.y));
+        rank4_rows(a[1], a[1], b_rows4(kb + 4u, o.y));
       } else {
-        rank4_rows4(a[0], a[1], b_rows4(kb, o.y));
+        rank4_rows(a[0], a[1], b_rows4(kb, o.y));
       }
     }
   }
