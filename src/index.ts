@@ -38,23 +38,23 @@ export { shuffle, stratifiedSubset, takeRows, type Dataset } from './data/datase
 export { applyPreprocess, defaultPreprocess, type Preprocess, type ScaleMode, type ScaleRule } from './data/preprocess.js';
 
 // ---- the pipeline's phases ----------------------------------------------------------------
-export { resolveConfig, scalingOf, CONFIG_FILE, type Overrides, type RunConfig, type DataSource } from './dec/config.js';
-export { presets, type Preset, type PresetName } from './dec/presets.js';
-export { upload } from './dec/batches.js';
-export { runDec, rawKmeansPhase, pretrainPhase, kmeansPhase, decPhase, newAutoencoder, type PhaseHooks, type RunResult } from './dec/pipeline.js';
+export { resolveConfig, scalingOf, CONFIG_FILE, type Overrides, type RunConfig, type DataSource } from './run/config.js';
+export { presets, type Preset, type PresetName } from './run/presets.js';
+export { upload } from './data/batches.js';
+export { runDec, rawKmeansPhase, pretrainPhase, kmeansPhase, decPhase, newAutoencoder, type PhaseHooks, type RunResult } from './run/phases.js';
 export { assign, encodeAll, type AssignModel, type AssignOptions, type Assignment } from './dec/assign.js';
-export { kmeans, type KMeansOptions, type KMeansResult } from './dec/kmeans.js';
+export { kmeans, type KMeansOptions, type KMeansResult } from './kmeans/kmeans.js';
 export type { DecConfig, DecResult } from './dec/dec-train.js';
 export type { LayerwiseConfig, EndToEndConfig, OptimConfig } from './dec/pretrain.js';
-export { Checkpoints, Interrupted, type CheckpointPolicy, type Position, type Snapshot } from './dec/checkpoint.js';
-export { HistoryRecorder, type RunHistory, type PretrainEntry, type DecEntry } from './dec/history.js';
-export { stderrProgress, DivergedError, type ProgressEvent, type ProgressSink } from './dec/progress.js';
-export { tsnePhase, type StageMap } from './dec/visualise.js';
+export { Checkpoints, Interrupted, type CheckpointPolicy, type Position, type Snapshot } from './run/checkpoint.js';
+export { HistoryRecorder, type RunHistory, type PretrainEntry, type DecEntry } from './run/history.js';
+export { stderrProgress, DivergedError, type ProgressEvent, type ProgressSink } from './run/progress.js';
+export { tsnePhase, type StageMap } from './run/maps.js';
 
 // ---- the model file and a run's outputs ----------------------------------------------------
-export { readModel, modelBytes, modelOnGpu, MODEL_FORMAT, type ModelMeta, type LoadedModel } from './dec/model-file.js';
-export { modelMetaOf, predictRows, embedRows } from './dec/trained-model.js';
-export { writeRunOutputs, runMetrics, MODEL_FILE, type RunMetrics } from './dec/outputs.js';
+export { readModel, modelBytes, modelOnGpu, MODEL_FORMAT, type ModelMeta, type LoadedModel } from './model/model-file.js';
+export { modelMetaOf, predictRows, embedRows } from './model/trained-model.js';
+export { writeRunOutputs, runMetrics, MODEL_FILE, type RunMetrics } from './run/outputs.js';
 export type { StTensor, Dtype, TypedData } from './io/safetensors.js';
 
 // ---- scores and the report ----------------------------------------------------------------

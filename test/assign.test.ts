@@ -3,7 +3,7 @@
 // confidences and the KL loss match a float64 CPU reference.
 import { describe, expect, it } from 'vitest';
 import { assign } from '../src/dec/assign.js';
-import { modelOnGpu, readModel } from '../src/dec/model-file.js';
+import { modelOnGpu, readModel } from '../src/model/model-file.js';
 import { ChunkedRows } from '../src/tensor/index.js';
 import { expectClose, handBuiltModel, randomArray, useRuntime } from './helpers.js';
 import { linearAssignRef } from './reference.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBundledMnist } from '../src/data/mnist.js';
-import { readModel } from '../src/dec/model-file.js';
+import { readModel } from '../src/model/model-file.js';
 import { chromium, noChromium, openInChromium } from './browser.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { stratifiedSubset } from '../src/data/dataset.js';
-import { runDec } from '../src/dec/pipeline.js';
+import { runDec } from '../src/run/phases.js';
 import { configFor, useRuntime } from './helpers.js';
 
 const rt = useRuntime();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../src/data/dataset.js';
-import { modelOnGpu, readModel } from '../src/dec/model-file.js';
+import { modelOnGpu, readModel } from '../src/model/model-file.js';
 import { datasetLoss, generalizability, suggestK } from '../src/experiments/clusters.js';
 import { classSizes, imbalancedSubset, retention, trainValidationSplit } from '../src/experiments/sampling.js';
 import { ChunkedRows } from '../src/tensor/index.js';

@@ -3,7 +3,7 @@ import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Runtime } from '../src/gpu/runtime.js';
 import type { Dataset } from '../src/data/dataset.js';
-import { resolveConfig, type Overrides, type RunConfig } from '../src/dec/config.js';
+import { resolveConfig, type Overrides, type RunConfig } from '../src/run/config.js';
 export { matmulRef } from './reference.js';
 
 /** Opens one device for the file and destroys it afterwards. */

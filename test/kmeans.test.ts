@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kmeans } from '../src/dec/kmeans.js';
+import { kmeans } from '../src/kmeans/kmeans.js';
 import { accuracy } from '../src/metrics/clustering.js';
 import { makeRng, gaussian } from '../src/nn/init.js';
 import { ChunkedRows, planRows } from '../src/tensor/index.js';

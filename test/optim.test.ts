@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Adam, Sgd } from '../src/nn/optim.js';
 import { biasAdd, ChunkedRows, fromArray, keep, sum, tidy, type Tensor } from '../src/tensor/index.js';
-import { ShuffledBatches } from '../src/dec/batches.js';
+import { ShuffledBatches } from '../src/data/batches.js';
 import { expectClose, randomArray, useRuntime } from './helpers.js';
 
 const rt = useRuntime();

@@ -3,9 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { shuffle, type Dataset } from '../src/data/dataset.js';
 import { assign } from '../src/dec/assign.js';
-import { upload } from '../src/dec/batches.js';
-import { modelBytes, modelOnGpu, readModel } from '../src/dec/model-file.js';
-import { runDec } from '../src/dec/pipeline.js';
+import { upload } from '../src/data/batches.js';
+import { modelBytes, modelOnGpu, readModel } from '../src/model/model-file.js';
+import { runDec } from '../src/run/phases.js';
 import { gaussian, makeRng } from '../src/nn/init.js';
 import { configFor, useRuntime } from './helpers.js';
 

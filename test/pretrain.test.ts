@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { stratifiedSubset } from '../src/data/dataset.js';
-import { upload } from '../src/dec/batches.js';
+import { upload } from '../src/data/batches.js';
 import { pretrainEndToEnd, pretrainLayerwise } from '../src/dec/pretrain.js';
-import type { ProgressEvent } from '../src/dec/progress.js';
+import type { ProgressEvent } from '../src/run/progress.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
 import { makeRng } from '../src/nn/init.js';
 import { useRuntime } from './helpers.js';

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Checkpoints } from '../src/dec/checkpoint.js';
+import { Checkpoints } from '../src/run/checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dec-resume-'));
 const BIN = 'bin/webgpu-dec.js';

@@ -4,7 +4,7 @@
 // before) every output, NaN past every input.
 import { afterEach, describe, expect, it } from 'vitest';
 import { klRowsInto, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
-import { kmeans } from '../src/dec/kmeans.js';
+import { kmeans } from '../src/kmeans/kmeans.js';
 import { grid1d, kernels } from '../src/gpu/kernels.js';
 import { Uniform } from '../src/gpu/runtime.js';
 import { ChunkedRows, planRows } from '../src/tensor/index.js';

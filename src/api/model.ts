@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { datasetFromArray } from '../data/from-array.js';
 import { DataError } from '../data/files.js';
-import { embedRows, predictRows } from '../dec/trained-model.js';
-import { readModel, type LoadedModel } from '../dec/model-file.js';
+import { embedRows, predictRows } from '../model/trained-model.js';
+import { readModel, type LoadedModel } from '../model/model-file.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { scores, type Scores } from '../metrics/clustering.js';
 import { withDevice, type DeviceChoice } from './device.js';

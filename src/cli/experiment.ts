@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Runtime } from '../gpu/runtime.js';
 import { prepareData } from '../data/prepare.js';
-import { scalingOf, type DataSource } from '../dec/config.js';
+import { scalingOf, type DataSource } from '../run/config.js';
 import { clustersExperiment, suggestK, writeClustersTables, type ClustersSettings } from '../experiments/clusters.js';
 import { imbalanceExperiment, writeImbalanceTables, type ImbalanceSettings } from '../experiments/imbalance.js';
 import type { ImbalanceMode } from '../experiments/sampling.js';

@@ -8,7 +8,7 @@
 // WEBGPU_DEC_STDERR_TTY=1 and passes the width in WEBGPU_DEC_STDERR_COLUMNS. cli-progress draws
 // nothing on a pipe, so it writes through a stand-in stream that says it is a terminal.
 import cliProgress from 'cli-progress';
-import { fmtTime } from '../dec/progress.js';
+import { fmtTime } from '../run/progress.js';
 
 /** Whether to draw bars: the launcher's word (WEBGPU_DEC_STDERR_TTY, 1 or 0), else our own stderr. */
 export function stderrIsTerminal(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { prepareData } from '../data/prepare.js';
-import { CONFIG_FILE, type RunConfig } from '../dec/config.js';
+import { CONFIG_FILE, type RunConfig } from '../run/config.js';
 import { InputError } from '../io/errors.js';
 import { readRunDir, writeReport, type ReportImages } from '../report/index.js';
 import { UsageError } from './args.js';

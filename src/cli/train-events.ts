@@ -2,8 +2,8 @@
 // labels) and the checkpoints, observed from the outside of the pipeline (src/dec is not told about
 // the CLI's events).
 import { join } from 'node:path';
-import { CHECKPOINT_FILE, Checkpoints, type Snapshot } from '../dec/checkpoint.js';
-import type { RunHistory } from '../dec/history.js';
+import { CHECKPOINT_FILE, Checkpoints, type Snapshot } from '../run/checkpoint.js';
+import type { RunHistory } from '../run/history.js';
 import type { Reporter } from './reporter.js';
 
 /**

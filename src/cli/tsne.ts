@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { Runtime } from '../gpu/runtime.js';
 import { loadData } from '../data/load.js';
 import { stratifiedSubset, type Dataset } from '../data/dataset.js';
-import { readModel } from '../dec/model-file.js';
-import { checkModelInput, embedRows, predictRows } from '../dec/trained-model.js';
+import { readModel } from '../model/model-file.js';
+import { checkModelInput, embedRows, predictRows } from '../model/trained-model.js';
 import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import { packageVersion } from '../io/version.js';
 import { tsneChart } from '../report/charts.js';
 import { renderSvg } from '../report/render.js';
 import { defaultTsnePoints, maxTsnePoints, tsne, type TsneResult } from '../tsne/tsne.js';
-import { fmtTime } from '../dec/progress.js';
+import { fmtTime } from '../run/progress.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec } from './args.js';
 import { Reporter } from './reporter.js';
 

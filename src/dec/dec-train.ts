@@ -9,10 +9,10 @@ import { Sgd, type ParamGroup } from '../nn/optim.js';
 import { ChunkedRows, fromArray, keep, tidy, type Tensor } from '../tensor/index.js';
 import type { StTensor } from '../io/safetensors.js';
 import { assign } from './assign.js';
-import { NonFiniteError, optimizerState, restoreOptimizer, type Checkpoints, type Snapshot } from './checkpoint.js';
+import { NonFiniteError, optimizerState, restoreOptimizer, type Checkpoints, type Snapshot } from '../run/checkpoint.js';
 import { klLoss } from './dec-ops.js';
-import { autoencoderTensors, loadAutoencoder } from './model-file.js';
-import { LossLog, type ProgressSink } from './progress.js';
+import { autoencoderTensors, loadAutoencoder } from '../model/model-file.js';
+import { LossLog, type ProgressSink } from '../run/progress.js';
 
 /** The DEC phase's settings (the paper's section 3 and its original code). */
 export interface DecConfig {

@@ -10,10 +10,10 @@ import type { Linear } from '../nn/linear.js';
 import { Adam, Sgd, type ParamGroup } from '../nn/optim.js';
 import { dropout, DropoutRng, mseLoss, noGrad, tidy, type ChunkedRows, type Tensor } from '../tensor/index.js';
 import { permutation } from '../data/dataset.js';
-import { ShuffledBatches } from './batches.js';
-import { optimizerState, restoreOptimizer, type Checkpoints, type Snapshot } from './checkpoint.js';
-import { autoencoderTensors, loadAutoencoder } from './model-file.js';
-import { LossLog, type ProgressSink } from './progress.js';
+import { ShuffledBatches } from '../data/batches.js';
+import { optimizerState, restoreOptimizer, type Checkpoints, type Snapshot } from '../run/checkpoint.js';
+import { autoencoderTensors, loadAutoencoder } from '../model/model-file.js';
+import { LossLog, type ProgressSink } from '../run/progress.js';
 
 /** The pretraining optimiser and its schedule. */
 export interface OptimConfig {

@@ -3,9 +3,9 @@
 // AE + k-means, DEC): ACC and NMI of each method, with the subsample's class sizes.
 import type { Runtime } from '../gpu/runtime.js';
 import { shuffle, type Dataset } from '../data/dataset.js';
-import { resolveConfig, type DataSource, type Overrides } from '../dec/config.js';
-import { runDec } from '../dec/pipeline.js';
-import type { ProgressSink } from '../dec/progress.js';
+import { resolveConfig, type DataSource, type Overrides } from '../run/config.js';
+import { runDec } from '../run/phases.js';
+import type { ProgressSink } from '../run/progress.js';
 import type { Preprocess } from '../data/preprocess.js';
 import { writeAtomic } from '../io/atomic.js';
 import { classSizes, imbalancedSubset, type ImbalanceMode } from './sampling.js';

@@ -8,8 +8,8 @@
 // Adam, then at most 2,000 DEC iterations, fits in about 7 minutes (README "Results").
 import type { ScaleMode } from '../data/preprocess.js';
 import type { Init } from '../nn/linear.js';
-import type { DecConfig } from './dec-train.js';
-import type { EndToEndConfig, LayerwiseConfig } from './pretrain.js';
+import type { DecConfig } from '../dec/dec-train.js';
+import type { EndToEndConfig, LayerwiseConfig } from '../dec/pretrain.js';
 
 /** The training presets: quick (the default), paper, endtoend. */
 export type PresetName = 'quick' | 'paper' | 'endtoend';

@@ -5,9 +5,9 @@ import type { Runtime } from '../gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
 import { InputError } from '../io/errors.js';
 import type { ChunkedRows } from '../tensor/index.js';
-import { assign, encodeAll, type AssignModel, type Assignment } from './assign.js';
-import { upload } from './batches.js';
-import type { RunConfig } from './config.js';
+import { assign, encodeAll, type AssignModel, type Assignment } from '../dec/assign.js';
+import { upload } from '../data/batches.js';
+import type { RunConfig } from '../run/config.js';
 import { modelOnGpu, type LoadedModel, type ModelMeta } from './model-file.js';
 
 /** What the model file records about a run with config `cfg`. */

@@ -9,9 +9,9 @@ import type { Scores } from '../metrics/clustering.js';
 import { CHECKPOINT_FILE } from './checkpoint.js';
 import { HISTORY_FILE } from './history.js';
 import type { RunConfig } from './config.js';
-import { modelBytes, type ModelMeta } from './model-file.js';
-import { modelMetaOf } from './trained-model.js';
-import type { RunResult } from './pipeline.js';
+import { modelBytes, type ModelMeta } from '../model/model-file.js';
+import { modelMetaOf } from '../model/trained-model.js';
+import type { RunResult } from './phases.js';
 
 /** The model's file name in a run folder. */
 export const MODEL_FILE = 'model.safetensors';

@@ -8,7 +8,7 @@ import { writeAtomic } from '../io/atomic.js';
 import type { ChunkedRows } from '../tensor/index.js';
 import type { Autoencoder } from '../nn/autoencoder.js';
 import { defaultTsnePoints, maxTsnePoints, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
-import { encodeAll } from './assign.js';
+import { encodeAll } from '../dec/assign.js';
 import type { RunConfig } from './config.js';
 
 export const TSNE_CSV = 'tsne.csv';

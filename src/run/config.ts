@@ -3,7 +3,7 @@
 import type { Preprocess, ScaleMode } from '../data/preprocess.js';
 import { InputError } from '../io/errors.js';
 import type { Init } from '../nn/linear.js';
-import type { DecConfig } from './dec-train.js';
+import type { DecConfig } from '../dec/dec-train.js';
 import { presets, type Preset, type PresetName } from './presets.js';
 
 /** The resolved configuration's file name in a run folder. */

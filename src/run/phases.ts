@@ -10,16 +10,16 @@ import type { Dataset } from '../data/dataset.js';
 import { scores, type Scores } from '../metrics/clustering.js';
 import type { ChunkedRows } from '../tensor/index.js';
 import type { StTensor } from '../io/safetensors.js';
-import { encodeAll } from './assign.js';
-import { upload } from './batches.js';
+import { encodeAll } from '../dec/assign.js';
+import { upload } from '../data/batches.js';
 import { Checkpoints, Interrupted, type Position, type Snapshot } from './checkpoint.js';
 import type { RunConfig } from './config.js';
-import { trainDec, type DecResult } from './dec-train.js';
-import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from './kmeans.js';
-import { autoencoderTensors, loadAutoencoder } from './model-file.js';
-import { pretrainEndToEnd, pretrainLayerwise } from './pretrain.js';
+import { trainDec, type DecResult } from '../dec/dec-train.js';
+import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from '../kmeans/kmeans.js';
+import { autoencoderTensors, loadAutoencoder } from '../model/model-file.js';
+import { pretrainEndToEnd, pretrainLayerwise } from '../dec/pretrain.js';
 import { HistoryRecorder, type RunHistory } from './history.js';
-import { embedFirst, tsnePointsFor, type StageMap } from './visualise.js';
+import { embedFirst, tsnePointsFor, type StageMap } from './maps.js';
 import type { ProgressSink } from './progress.js';
 
 /** What the phases report to and checkpoint with. */

@@ -4,7 +4,7 @@
 import { kernels } from '../gpu/kernels.js';
 import { Uniform, type Runtime } from '../gpu/runtime.js';
 import { ChunkedRows, empty, planRows, type Tensor } from '../tensor/index.js';
-import type { Dataset } from '../data/dataset.js';
+import type { Dataset } from './dataset.js';
 
 const GATHER = kernels.gather.gather_rows;
 
