@@ -5,7 +5,7 @@ import { setWaitMode } from '../src/gpu/wait.js';
 import { kernelFor, matmulInto } from '../src/tensor/ops/matmul.js';
 import { ChunkedRows, fromArray, keep, mseLoss, planRows, tidy } from '../src/tensor/index.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
-import { makeRng, uniform } from '../src/nn/init.js';
+import { makeRng, uniform } from '../src/random/rng.js';
 import { Sgd } from '../src/nn/optim.js';
 import { klLoss } from '../src/dec/dec-ops.js';
 import { assign } from '../src/dec/assign.js';

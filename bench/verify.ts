@@ -3,7 +3,7 @@
 // For machines without the dev dependencies (vitest), e.g. a GPU server; prints one line per check.
 import { Runtime } from '../src/gpu/runtime.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
-import { makeRng, uniform } from '../src/nn/init.js';
+import { makeRng, uniform } from '../src/random/rng.js';
 import { matmulRef } from '../test/reference.js';
 
 async function main(): Promise<number> {

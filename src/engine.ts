@@ -39,4 +39,4 @@ export { ChunkedRows, planRows, bindingLimit, BLOCK_ROWS, type RowPlan, type Blo
 export { Linear, type Init } from './nn/linear.js';
 export { Autoencoder } from './nn/autoencoder.js';
 export { Sgd, Adam, type ParamGroup, type OptimOptions } from './nn/optim.js';
-export { makeRng, gaussian, uniform, type Rng } from './nn/init.js';
+export { makeRng, gaussian, uniform, type Rng } from './random/rng.js';

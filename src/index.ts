@@ -46,14 +46,17 @@ export { assign, encodeAll, type AssignModel, type AssignOptions, type Assignmen
 export { kmeans, type KMeansOptions, type KMeansResult } from './kmeans/kmeans.js';
 export type { DecConfig, DecResult } from './dec/dec-train.js';
 export type { LayerwiseConfig, EndToEndConfig, OptimConfig } from './dec/pretrain.js';
-export { Checkpoints, Interrupted, type CheckpointPolicy, type Position, type Snapshot } from './run/checkpoint.js';
+export { Checkpoints, Interrupted, type CheckpointPolicy, type Snapshot } from './run/checkpoint.js';
+export type { Position, TrainState } from './nn/state.js';
 export { HistoryRecorder, type RunHistory, type PretrainEntry, type DecEntry } from './run/history.js';
-export { stderrProgress, DivergedError, type ProgressEvent, type ProgressSink } from './run/progress.js';
+export { stderrProgress } from './run/progress.js';
+export { DivergedError, type ProgressEvent, type ProgressSink } from './nn/loop.js';
 export { tsnePhase, type StageMap } from './run/maps.js';
 
 // ---- the model file and a run's outputs ----------------------------------------------------
 export { readModel, modelBytes, modelOnGpu, MODEL_FORMAT, type ModelMeta, type LoadedModel } from './model/model-file.js';
-export { modelMetaOf, predictRows, embedRows } from './model/trained-model.js';
+export { predictRows, embedRows } from './model/trained-model.js';
+export { modelMetaOf } from './run/outputs.js';
 export { writeRunOutputs, runMetrics, MODEL_FILE, type RunMetrics } from './run/outputs.js';
 export type { StTensor, Dtype, TypedData } from './io/safetensors.js';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { Autoencoder } from '../src/nn/autoencoder.js';
-import { makeRng } from '../src/nn/init.js';
+import { makeRng } from '../src/random/rng.js';
 import { fromArray, mseLoss, tidy } from '../src/tensor/index.js';
 import { expectClose, randomArray, useRuntime } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kmeans } from '../src/kmeans/kmeans.js';
 import { accuracy } from '../src/metrics/clustering.js';
-import { makeRng, gaussian } from '../src/nn/init.js';
+import { makeRng, gaussian } from '../src/random/rng.js';
 import { ChunkedRows, planRows } from '../src/tensor/index.js';
 import { expectClose, useRuntime } from './helpers.js';
 

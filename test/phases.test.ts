@@ -6,7 +6,7 @@ import { assign } from '../src/dec/assign.js';
 import { upload } from '../src/data/batches.js';
 import { modelBytes, modelOnGpu, readModel } from '../src/model/model-file.js';
 import { runDec } from '../src/run/phases.js';
-import { gaussian, makeRng } from '../src/nn/init.js';
+import { gaussian, makeRng } from '../src/random/rng.js';
 import { configFor, useRuntime } from './helpers.js';
 
 const rt = useRuntime();

@@ -3,9 +3,9 @@ import { loadBundledMnist } from '../src/data/mnist.js';
 import { stratifiedSubset } from '../src/data/dataset.js';
 import { upload } from '../src/data/batches.js';
 import { pretrainEndToEnd, pretrainLayerwise } from '../src/dec/pretrain.js';
-import type { ProgressEvent } from '../src/run/progress.js';
+import type { ProgressEvent } from '../src/nn/loop.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
-import { makeRng } from '../src/nn/init.js';
+import { makeRng } from '../src/random/rng.js';
 import { useRuntime } from './helpers.js';
 
 const rt = useRuntime();
@@ -17,7 +17,7 @@ describe('SDAE pretraining on 512 digits (small widths)', () => {
     const ae = new Autoencoder(rt(), [784, 64, 64, 128, 10], { kind: 'gaussian', std: 0.01 }, makeRng(1));
     const events: ProgressEvent[] = [];
     // Gaussian std 0.01 starts near zero output; lr 0.1 with the per-element MSE scale trains.
-    await pretrainLayerwise({ rt: rt(), x, seed: 1, progress: (e) => events.push(e), logEvery: 10 }, ae, {
+    await pretrainLayerwise({ rt: rt(), x, seed: 1, hooks: { progress: (e) => events.push(e), logEvery: 10 } }, ae, {
       batch: 64, layerIters: 80, finetuneIters: 80, dropout: 0.2, optim: { ...sgd, lr: 1 },
     });
     const phases = [...new Set(events.map((e) => e.phase))];
@@ -34,7 +34,7 @@ describe('SDAE pretraining on 512 digits (small widths)', () => {
     const x = upload(rt(), stratifiedSubset(loadBundledMnist(), 512, 2));
     const ae = new Autoencoder(rt(), [784, 64, 64, 128, 10], { kind: 'uniform-fan-in' }, makeRng(2));
     const losses: number[] = [];
-    await pretrainEndToEnd({ rt: rt(), x, seed: 2, progress: (e) => losses.push(e.loss!), logEvery: 8 }, ae, {
+    await pretrainEndToEnd({ rt: rt(), x, seed: 2, hooks: { progress: (e) => losses.push(e.loss!), logEvery: 8 } }, ae, {
       batch: 64, steps: 160, optim: { ...sgd, lr: 1, lrStep: 0, momentumRamp: 0, biasLrMult: 1 },
     });
     expect(losses.at(-1)!).toBeLessThan(0.8 * losses[0]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LossLog, type ProgressEvent } from '../src/run/progress.js';
+import { LossLog, type ProgressEvent } from '../src/nn/loop.js';
 
 const fakeLoss = (v: number) => ({ toArray: async () => new Float32Array([v]) });
 

@@ -9,7 +9,7 @@ import { scalingOf } from '../src/run/config.js';
 import { readModel } from '../src/model/model-file.js';
 import { prepareData } from '../src/data/prepare.js';
 import { meanSquaredNorm } from '../src/data/preprocess.js';
-import { gaussian, makeRng } from '../src/nn/init.js';
+import { gaussian, makeRng } from '../src/random/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dec-scale-'));
 const mnist = { data: 'mnist', labels: null, subset: null };

@@ -4,7 +4,7 @@
 // change that adds dispatches to a step fails here.
 import { describe, expect, it } from 'vitest';
 import { Autoencoder } from '../src/nn/autoencoder.js';
-import { makeRng } from '../src/nn/init.js';
+import { makeRng } from '../src/random/rng.js';
 import { Adam, Sgd, type ParamGroup } from '../src/nn/optim.js';
 import { fromArray, keep, mseLoss, tidy } from '../src/tensor/index.js';
 import { klLoss } from '../src/dec/dec-ops.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Linear } from '../src/nn/linear.js';
-import { makeRng } from '../src/nn/init.js';
+import { makeRng } from '../src/random/rng.js';
 import { Adam, Sgd } from '../src/nn/optim.js';
 import { dropout, DropoutRng, fromArray, keep, matmul, mseLoss, noGrad, relu, tidy, type Tensor } from '../src/tensor/index.js';
 import type { Runtime } from '../src/gpu/runtime.js';

@@ -2,7 +2,8 @@
 //   stderr: progress, as one cli-progress bar per phase on a terminal (progress-bar.ts) or as plain
 //           lines otherwise (the lines tests and logs rely on), and messages, "webgpu-dec: ...";
 //   stdout: the command's result for people, or with --json only JSON-lines events (events.ts).
-import { fmtTime, progressLine, type ProgressEvent } from '../run/progress.js';
+import type { ProgressEvent } from '../nn/loop.js';
+import { fmtTime, progressLine } from '../run/progress.js';
 import type { TsneProgress } from '../tsne/tsne.js';
 import { jsonLine, startEvent, type CliEvent } from './events.js';
 import { stderrFlushed } from './flush.js';

@@ -19,7 +19,7 @@ import { HISTORY_FILE } from '../run/history.js';
 import { MODEL_FILE, writeRunOutputs, type RunMetrics } from '../run/outputs.js';
 import { runDec } from '../run/phases.js';
 import type { PresetName } from '../run/presets.js';
-import type { ProgressEvent } from '../run/progress.js';
+import type { ProgressEvent } from '../nn/loop.js';
 import { TSNE_CSV, TSNE_JSON, tsnePhase } from '../run/maps.js';
 import { writeRunReport } from './report.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';

@@ -1,5 +1,5 @@
 // An in-memory data set: N rows of d features (f32), optional integer labels.
-import { makeRng } from '../nn/init.js';
+import { permutation } from '../random/rng.js';
 import type { Preprocess } from './preprocess.js';
 
 /** An in-memory data set: n points of d features (f32, row-major) and, optionally, integer labels. */
@@ -15,20 +15,6 @@ export interface Dataset {
   image?: [number, number];
   /** How the values were scaled from the file's (see preprocess.ts). */
   preprocess?: Preprocess;
-}
-
-/** A seeded permutation of 0..n-1 (Fisher–Yates). */
-export function permutation(n: number, seed: number | string): Uint32Array {
-  const rng = makeRng(`perm:${seed}`);
-  const p = new Uint32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
 }
 
 /** The rows `index` of ds, in that order. */

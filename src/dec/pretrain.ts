@@ -3,17 +3,17 @@
 //    layers below, then end-to-end fine-tuning without dropout; batches in data order, wrapping.
 //  - 'endtoend' (the common re-implementation): the whole autoencoder at once, reshuffled every epoch.
 // Lengths are budgets of gradient steps, whatever the number of points (README "Presets").
-// Each step can be followed by a checkpoint; a run resumes at any stage and step.
+// Each stage runs through the one training loop (src/nn/loop.ts), whose hooks let the job take a
+// checkpoint after any step; a run resumes at any stage and step.
 import type { Runtime } from '../gpu/runtime.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import type { Linear } from '../nn/linear.js';
 import { Adam, Sgd, type ParamGroup } from '../nn/optim.js';
-import { dropout, DropoutRng, mseLoss, noGrad, tidy, type ChunkedRows, type Tensor } from '../tensor/index.js';
-import { permutation } from '../data/dataset.js';
+import { dropout, DropoutRng, mseLoss, noGrad, type ChunkedRows, type Tensor } from '../tensor/index.js';
+import { permutation } from '../random/rng.js';
 import { ShuffledBatches } from '../data/batches.js';
-import { optimizerState, restoreOptimizer, type Checkpoints, type Snapshot } from '../run/checkpoint.js';
-import { autoencoderTensors, loadAutoencoder } from '../model/model-file.js';
-import { LossLog, type ProgressSink } from '../run/progress.js';
+import { trainLoop, type LoopHooks } from '../nn/loop.js';
+import { autoencoderTensors, loadAutoencoder, optimizerState, restoreOptimizer, type TrainState } from '../nn/state.js';
 
 /** The pretraining optimiser and its schedule. */
 export interface OptimConfig {
@@ -48,15 +48,12 @@ export interface EndToEndConfig {
   steps: number;
 }
 
+/** What a pretraining recipe runs on: the data and the seed, and the job's hooks. */
 interface Ctx {
   rt: Runtime;
   x: ChunkedRows; // [n, d] on the GPU
   seed: number;
-  progress: ProgressSink;
-  logEvery: number;
-  checkpoints?: Checkpoints;
-  /** A pretraining checkpoint to continue from. */
-  resume?: Snapshot;
+  hooks: LoopHooks;
 }
 
 /** A stage of pretraining: its optimiser, and the dropout counter where it has one. */
@@ -67,17 +64,17 @@ interface Stage {
   rng?: DropoutRng;
 }
 
-/** The checkpoint of a stage after `step` steps: all weights, the optimiser's state, the counters. */
-async function capture(s: Stage, step: number): Promise<Snapshot> {
+/** The state of a stage after `step` steps: all weights, the optimiser's state, the counters. */
+async function capture(s: Stage, step: number): Promise<TrainState> {
   const opt = await optimizerState(s.opt);
   const tensors = { ...(await autoencoderTensors(s.ae)), ...opt.tensors };
   return { position: { phase: 'pretrain', stage: s.index, step }, tensors, info: { ...opt.info, 'dropout.step': s.rng?.step ?? 0 } };
 }
 
-/** The step a stage starts at: 0, or where the checkpoint left it (weights and state restored). */
+/** The step a stage starts at: 0, or where the resumed state left it (weights and state restored). */
 function restore(ctx: Ctx, s: Stage): number {
-  const r = ctx.resume;
-  if (!r || r.position.stage !== s.index) return 0;
+  const r = ctx.hooks.resume;
+  if (!r || r.position.phase !== 'pretrain' || r.position.stage !== s.index) return 0;
   loadAutoencoder(s.ae, r.tensors, 'checkpoint');
   if (r.position.step === 0) return 0; // the checkpoint at the start: weights only, no optimiser yet
   restoreOptimizer(s.opt, r);
@@ -90,53 +87,34 @@ function optimizer(rt: Runtime, layers: Linear[], o: OptimConfig): Sgd | Adam {
   return o.kind === 'adam' ? new Adam(rt, groups, { lr: o.lr }) : new Sgd(rt, groups, { lr: o.lr, momentum: o.momentum });
 }
 
+/** The learning rate and momentum of step `step` (uploaded before it is recorded). */
 function schedule(opt: Sgd | Adam, o: OptimConfig, step: number): void {
   opt.opts.lr = o.lr * (o.lrStep > 0 ? 0.1 ** Math.floor(step / o.lrStep) : 1);
   if (o.kind === 'sgd') opt.opts.momentum = o.momentumRamp > 0 ? o.momentum * Math.min(1, step / o.momentumRamp) : o.momentum;
   opt.syncHyper();
 }
 
-/**
- * Runs steps `from` … `steps` − 1 of a stage: each is one recorded forward + backward + update and
- * one submit. The loss is read back every `logEvery` steps without stalling (the read of step s is
- * awaited at step s + logEvery, which also bounds how far the CPU runs ahead of the GPU).
- */
-export async function trainSteps(
-  ctx: Ctx,
-  phase: string,
-  stage: Stage,
-  from: number,
-  steps: number,
-  o: OptimConfig,
-  stepLoss: (step: number) => Tensor,
-  epochOf?: (step: number) => number,
-): Promise<number> {
-  const { opt } = stage;
-  const log = new LossLog(phase, steps, ctx.progress, (step) => ({ epoch: epochOf?.(step - 1) }));
-  for (let step = from; step < steps; step++) {
-    schedule(opt, o, step);
-    const loss = tidy(() => {
-      const l = stepLoss(step);
-      l.backward();
-      opt.step();
-      return l;
-    });
-    if ((step + 1) % ctx.logEvery === 0 || step === steps - 1) await log.start(step + 1, loss); // flushes
-    else ctx.rt.flush();
-    loss.dispose();
-    if (ctx.checkpoints) {
-      await ctx.checkpoints.tick(async () => {
-        await log.report(); // a diverged loss stops the run before its state is saved
-        return capture(stage, step + 1);
-      });
-    }
-  }
-  await log.report();
-  return log.last;
+/** Runs a stage's steps through the training loop; returns the last loss read. */
+async function runStage(ctx: Ctx, phase: string, stage: Stage, steps: number, o: OptimConfig, loss: (step: number) => Tensor, epochOf?: (step: number) => number): Promise<number> {
+  const end = await trainLoop(
+    ctx.rt,
+    {
+      phase,
+      from: restore(ctx, stage),
+      total: steps,
+      opt: stage.opt,
+      loss,
+      state: (done) => capture(stage, done),
+      before: (step) => (schedule(stage.opt, o, step), false),
+      extra: (step) => ({ epoch: epochOf?.(step - 1) }),
+    },
+    ctx.hooks,
+  );
+  return end.loss;
 }
 
-/** The stages still to run: all of them, or from the checkpoint's stage on. */
-const firstStage = (ctx: Ctx) => ctx.resume?.position.stage ?? 0;
+/** The stages still to run: all of them, or from the resumed state's stage on. */
+const firstStage = (ctx: Ctx) => (ctx.hooks.resume?.position.phase === 'pretrain' ? ctx.hooks.resume.position.stage : 0);
 
 /** The paper's greedy layer-wise denoising pretraining (stages 0 … L−1), then end-to-end fine-tuning (stage L). */
 export async function pretrainLayerwise(ctx: Ctx, ae: Autoencoder, cfg: LayerwiseConfig): Promise<number> {
@@ -155,10 +133,9 @@ export async function pretrainLayerwise(ctx: Ctx, ae: Autoencoder, cfg: Layerwis
       const layers = l < L ? [ae.encoder[l], ae.decoder[L - 1 - l]] : ae.layers;
       const stage: Stage = { index: l, ae, opt: optimizer(rt, layers, cfg.optim), rng };
       try {
-        const from = restore(ctx, stage);
         if (l < L) {
           const [enc, dec] = layers;
-          loss = await trainSteps(ctx, `pretrain layer ${l + 1}/${L}`, stage, from, cfg.layerIters, cfg.optim, (step) => {
+          loss = await runStage(ctx, `pretrain layer ${l + 1}/${L}`, stage, cfg.layerIters, cfg.optim, (step) => {
             rng.next();
             // The clean input of this pair: the trained layers below, without dropout or gradients.
             const clean = noGrad(() => ae.encoder.slice(0, l).reduce((h, layer) => layer.forward(h), batchAt(step)));
@@ -167,7 +144,7 @@ export async function pretrainLayerwise(ctx: Ctx, ae: Autoencoder, cfg: Layerwis
             return mseLoss(dec.forward(hidden), clean);
           });
         } else {
-          loss = await trainSteps(ctx, 'finetune', stage, from, cfg.finetuneIters, cfg.optim, (step) => {
+          loss = await runStage(ctx, 'finetune', stage, cfg.finetuneIters, cfg.optim, (step) => {
             const xb = batchAt(step);
             return mseLoss(ae.decode(ae.encode(xb)), xb);
           });
@@ -190,11 +167,10 @@ export async function pretrainEndToEnd(ctx: Ctx, ae: Autoencoder, cfg: EndToEndC
   const stage: Stage = { index: 0, ae, opt: optimizer(rt, ae.layers, cfg.optim) };
   let epochSet = -1;
   try {
-    return await trainSteps(
+    return await runStage(
       ctx,
       'pretrain',
       stage,
-      restore(ctx, stage),
       cfg.steps,
       cfg.optim,
       (step) => {

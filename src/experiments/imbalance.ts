@@ -5,7 +5,7 @@ import type { Runtime } from '../gpu/runtime.js';
 import { shuffle, type Dataset } from '../data/dataset.js';
 import { resolveConfig, type DataSource, type Overrides } from '../run/config.js';
 import { runDec } from '../run/phases.js';
-import type { ProgressSink } from '../run/progress.js';
+import type { ProgressSink } from '../nn/loop.js';
 import type { Preprocess } from '../data/preprocess.js';
 import { writeAtomic } from '../io/atomic.js';
 import { classSizes, imbalancedSubset, type ImbalanceMode } from './sampling.js';

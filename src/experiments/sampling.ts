@@ -1,8 +1,8 @@
 // The data the paper's two extra experiments train on: an imbalanced subsample (§5, "Performance on
 // Imbalanced Data") and a stratified train / validation split (the number-of-clusters experiment).
 // All randomness from the seed.
-import { makeRng } from '../nn/init.js';
-import { permutation, takeRows, type Dataset } from '../data/dataset.js';
+import { takeRows, type Dataset } from '../data/dataset.js';
+import { makeRng, permutation } from '../random/rng.js';
 
 export type ImbalanceMode = 'paper' | 'class0';
 

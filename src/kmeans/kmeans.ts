@@ -4,7 +4,7 @@
 // kmeans.wgsl), block by block over the points (which may span several chunks: data larger than
 // one binding).
 import { Uniform, type Runtime } from '../gpu/runtime.js';
-import { makeRng, type Rng } from '../nn/init.js';
+import { makeRng, type Rng } from '../random/rng.js';
 import type { Block, ChunkedRows } from '../tensor/index.js';
 import { grid1d, kernels } from '../gpu/kernels.js';
 import { elementwise } from '../tensor/ops/elementwise.js';

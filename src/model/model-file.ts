@@ -9,8 +9,8 @@ import { InputError } from '../io/errors.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
 import { packageVersion } from '../io/version.js';
 import { Autoencoder } from '../nn/autoencoder.js';
-import type { Linear } from '../nn/linear.js';
-import { makeRng } from '../nn/init.js';
+import { autoencoderTensors, loadAutoencoder } from '../nn/state.js';
+import { makeRng } from '../random/rng.js';
 import { fromArray, keep, type Tensor } from '../tensor/index.js';
 
 /** The `format` metadata of model.safetensors; readModel accepts only this one. */
@@ -30,31 +30,6 @@ export interface ModelMeta {
 }
 
 const f32 = (data: Float32Array, shape: number[]): StTensor => ({ dtype: 'F32', shape, data });
-
-function layerNames(ae: Autoencoder): [string, Linear][] {
-  return [...ae.encoder.map((l, i): [string, Linear] => [`encoder.${i}`, l]), ...ae.decoder.map((l, i): [string, Linear] => [`decoder.${i}`, l])];
-}
-
-/** Every weight and bias of the autoencoder, read back, by name. */
-export async function autoencoderTensors(ae: Autoencoder): Promise<Record<string, StTensor>> {
-  const out: Record<string, StTensor> = {};
-  for (const [name, l] of layerNames(ae)) {
-    out[`${name}.weight`] = f32(await l.weight.toArray(), [l.inFeatures, l.outFeatures]);
-    out[`${name}.bias`] = f32(await l.bias.toArray(), [l.outFeatures]);
-  }
-  return out;
-}
-
-/** Overwrites the autoencoder's weights with `tensors` (names and shapes as autoencoderTensors). */
-export function loadAutoencoder(ae: Autoencoder, tensors: Record<string, StTensor>, file = 'model'): void {
-  for (const [name, l] of layerNames(ae)) {
-    for (const [part, t, size] of [['weight', l.weight, l.inFeatures * l.outFeatures], ['bias', l.bias, l.outFeatures]] as const) {
-      const st = tensors[`${name}.${part}`];
-      if (!st || st.dtype !== 'F32' || st.data.length !== size) throw new InputError(`${file}: ${name}.${part} is missing or has the wrong shape for dims ${ae.dims.join('-')}`);
-      t.rt.write(t.buffer, st.data);
-    }
-  }
-}
 
 /** The model file's bytes (safetensors): the autoencoder's weights read back, the centres, and `meta`. */
 export async function modelBytes(ae: Autoencoder, centers: Float32Array, meta: ModelMeta): Promise<Uint8Array> {

@@ -1,19 +1,12 @@
-// A trained model after training: its file's metadata from the run's config, and the model applied
-// to data on the GPU (the assignment pass for predict, the encoder for embed). The command line's
-// predict / embed and the library's go through these.
+// A trained model applied to data on the GPU: the assignment pass for predict, the encoder for
+// embed. The command line's predict / embed and the library's go through these.
 import type { Runtime } from '../gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
 import { InputError } from '../io/errors.js';
 import type { ChunkedRows } from '../tensor/index.js';
 import { assign, encodeAll, type AssignModel, type Assignment } from '../dec/assign.js';
 import { upload } from '../data/batches.js';
-import type { RunConfig } from '../run/config.js';
-import { modelOnGpu, type LoadedModel, type ModelMeta } from './model-file.js';
-
-/** What the model file records about a run with config `cfg`. */
-export function modelMetaOf(cfg: RunConfig, image: [number, number] | null, adapter: string): ModelMeta {
-  return { dims: cfg.dims, k: cfg.k, alpha: cfg.dec.alpha, preprocess: cfg.preprocess, preset: cfg.preset, seed: cfg.seed, image, adapter };
-}
+import { modelOnGpu, type LoadedModel } from './model-file.js';
 
 /** Checks that the rows of `ds` are what the model takes (`data`, `model`: names for the message). */
 export function checkModelInput(model: LoadedModel, ds: Dataset, data: string, file: string): void {

@@ -2,7 +2,7 @@
 // (ReLU except the reconstruction). Each layer is one fused matmul + bias + ReLU.
 import type { Runtime } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor/index.js';
-import type { Rng } from './init.js';
+import type { Rng } from '../random/rng.js';
 import { Linear, type Init } from './linear.js';
 
 /**

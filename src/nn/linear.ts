@@ -1,7 +1,7 @@
 // A fully connected layer y = act(x · W + b) as one fused matmul.
 import type { Runtime } from '../gpu/runtime.js';
 import { fromArray, keep, matmul, type Tensor } from '../tensor/index.js';
-import { gaussian, uniform, type Rng } from './init.js';
+import { gaussian, uniform, type Rng } from '../random/rng.js';
 
 /** A layer's weight initialiser: N(0, std²), or U(−√(1/fan-in), √(1/fan-in)); biases start at 0. */
 export type Init = { kind: 'gaussian'; std: number } | { kind: 'uniform-fan-in' };

@@ -10,24 +10,14 @@ import { join } from 'node:path';
 import { writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
 import { encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
-import type { Adam, Sgd } from '../nn/optim.js';
+import { NonFiniteError } from '../nn/loop.js';
+import type { Position, TrainState } from '../nn/state.js';
 import { emptyHistory, HISTORY_FILE, type RunHistory } from './history.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
-/** Where a run stands: `step` steps of stage `stage` of `phase` are done. */
-export interface Position {
-  phase: 'pretrain' | 'kmeans' | 'dec';
-  stage: number;
-  step: number;
-}
-
 /** The state of a run at one position: what a checkpoint file holds. */
-export interface Snapshot {
-  position: Position;
-  tensors: Record<string, StTensor>;
-  /** Small JSON-able state: counters, timings. */
-  info: Record<string, number>;
+export interface Snapshot extends TrainState {
   /** How messages name the moment (default: the position), e.g. "after pretraining". */
   label?: string;
   /** The run it belongs to (a hash of its config.json), set when written. */
@@ -45,14 +35,6 @@ export class Interrupted extends Error {
   }
 }
 
-/** A NaN or Inf in the state: the run stops (exit 1) and the last good checkpoint is kept. */
-export class NonFiniteError extends Error {
-  constructor(where: string, what: string) {
-    super(`${where}: ${what} became NaN or Inf; the last good checkpoint is kept. Lower the learning rate or check the input data`);
-    this.name = 'NonFiniteError';
-  }
-}
-
 /** Every N steps and/or every M minutes (both counted since the last checkpoint). */
 export interface CheckpointPolicy {
   steps?: number;
@@ -66,37 +48,67 @@ export function parsePolicy(text: string): CheckpointPolicy | null {
   return m[2] ? { minutes: Number(m[1]) } : Number.isInteger(Number(m[1])) ? { steps: Number(m[1]) } : null;
 }
 
-/** An optimiser's state as checkpoint tensors (v, m per parameter) and info (its step count t). */
-export async function optimizerState(opt: Sgd | Adam): Promise<Pick<Snapshot, 'tensors' | 'info'>> {
-  const state = await opt.exportState();
-  const tensors: Record<string, StTensor> = {};
-  state.v.forEach((v, i) => (tensors[`opt.${i}.v`] = { dtype: 'F32', shape: [v.length], data: v }));
-  state.m.forEach((m, i) => (tensors[`opt.${i}.m`] = { dtype: 'F32', shape: [m.length], data: m }));
-  return { tensors, info: { 'opt.t': state.t } };
-}
-
-/** Restores what optimizerState saved. */
-export function restoreOptimizer(opt: Sgd | Adam, snap: Snapshot): void {
-  const get = (i: number, which: 'v' | 'm') => snap.tensors[`opt.${i}.${which}`].data as Float32Array;
-  opt.importState({ t: snap.info['opt.t'], v: opt.params.map((_, i) => get(i, 'v')), m: opt.params.map((_, i) => get(i, 'm')) });
-}
-
 export const describe = (p: Position) => `${p.phase}${p.phase === 'pretrain' ? ` stage ${p.stage + 1}` : ''} at step ${p.step}`;
+
+/** A row-major matrix with its shape, as a checkpoint keeps it. */
+export interface Matrix {
+  data: Float32Array;
+  shape: [number, number];
+}
+
+/** What the finished phases produced: carried by every later checkpoint. */
+export interface Finished {
+  /** Raw k-means (the baseline): its clusters. */
+  rawLabels?: Uint32Array;
+  /** k-means on the embedding: its clusters and the initial centres [k, d_z]. */
+  kmeans?: { labels: Uint32Array; centers: Matrix };
+  /** The t-SNE subset's embedding after pretraining, [m, d_z]. */
+  mapBefore?: Matrix;
+}
+
+/** The phases whose time a run records. */
+export type TimedPhase = 'raw' | 'pretrain' | 'kmeans' | 'dec';
+
+// The finished results under their names in the checkpoint file (the file's format; nowhere else).
+const RAW = 'done.raw.labels';
+const KM_LABELS = 'done.kmeans.labels';
+const KM_CENTERS = 'done.kmeans.centers';
+const MAP_BEFORE = 'done.tsne.pretrain';
+
+function finishedTensors(f: Finished): Record<string, StTensor> {
+  const out: Record<string, StTensor> = {};
+  const u32 = (data: Uint32Array): StTensor => ({ dtype: 'U32', shape: [data.length], data });
+  const f32 = (m: Matrix): StTensor => ({ dtype: 'F32', shape: m.shape, data: m.data });
+  if (f.rawLabels) out[RAW] = u32(f.rawLabels);
+  if (f.kmeans) [out[KM_LABELS], out[KM_CENTERS]] = [u32(f.kmeans.labels), f32(f.kmeans.centers)];
+  if (f.mapBefore) out[MAP_BEFORE] = f32(f.mapBefore);
+  return out;
+}
+
+function finishedFrom(t: Record<string, StTensor>): Finished {
+  const matrix = (st: StTensor): Matrix => ({ data: st.data as Float32Array, shape: [st.shape[0], st.shape[1]] });
+  const f: Finished = {};
+  if (t[RAW]) f.rawLabels = t[RAW].data as Uint32Array;
+  if (t[KM_LABELS] && t[KM_CENTERS]) f.kmeans = { labels: t[KM_LABELS].data as Uint32Array, centers: matrix(t[KM_CENTERS]) };
+  if (t[MAP_BEFORE]) f.mapBefore = matrix(t[MAP_BEFORE]);
+  return f;
+}
 
 /**
  * Writes checkpoints as the policy says (and at every phase boundary) and carries the finished
- * phases' results and the history.
+ * phases' results, their times and the history.
  */
 export class Checkpoints {
   /** Results of finished phases, carried by every later checkpoint. */
-  readonly done: Record<string, StTensor> = {};
-  readonly doneInfo: Record<string, number> = {};
+  finished: Finished = {};
+  /** Seconds spent in each phase so far, over all the processes of a resumed run. */
+  readonly spent: Partial<Record<TimedPhase, number>> = {};
   /** The curves recorded so far: saved with every checkpoint, written as history.json beside it. */
   history: RunHistory = emptyHistory();
   /** Set by the CLI's SIGINT handler: the next step boundary saves and stops. */
   stopRequested = false;
   /** The phase running now and when it started: its time so far goes into each checkpoint. */
-  clock: { phase: string; since: number } | null = null;
+  clock: { phase: TimedPhase; since: number } | null = null;
   private stepsSince = 0;
   private lastSave = performance.now();
 
@@ -110,26 +122,26 @@ export class Checkpoints {
 
   /** Takes over, from the checkpoint a run resumes from, the finished phases' results and times. */
   carry(r: Snapshot): void {
-    for (const [name, t] of Object.entries(r.tensors)) if (name.startsWith('done.')) this.done[name] = t;
-    for (const [name, v] of Object.entries(r.info)) if (name.startsWith('seconds.')) this.doneInfo[name] = v;
+    this.finished = finishedFrom(r.tensors);
+    for (const [name, v] of Object.entries(r.info)) if (name.startsWith('seconds.')) this.spent[name.slice('seconds.'.length) as TimedPhase] = v;
     if (r.history) this.history = r.history;
   }
 
   /** Seconds spent in a phase so far, over all the processes of a resumed run. */
-  seconds(phase: string): number {
-    return this.doneInfo[`seconds.${phase}`] ?? 0;
+  seconds(phase: TimedPhase): number {
+    return this.spent[phase] ?? 0;
   }
 
   /** Runs a phase on the clock (a checkpoint taken meanwhile carries its time so far). */
-  async timed<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+  async timed<T>(phase: TimedPhase, fn: () => Promise<T>): Promise<T> {
     this.clock = { phase, since: performance.now() };
     const out = await fn();
-    this.doneInfo[`seconds.${phase}`] = this.seconds(phase) + (performance.now() - this.clock.since) / 1000;
+    this.spent[phase] = this.seconds(phase) + (performance.now() - this.clock.since) / 1000;
     this.clock = null;
     return out;
   }
 
-  /** After each training step: saves when due, and stops (after saving) when asked to. */
+  /** After each training step (a training loop's afterStep hook): saves when due, and stops (after saving) when asked to. */
   async tick(capture: () => Promise<Snapshot>): Promise<void> {
     this.stepsSince++;
     const { steps, minutes } = this.policy;
@@ -150,12 +162,13 @@ export class Checkpoints {
   async save(snap: Snapshot): Promise<void> {
     this.stepsSince = 0;
     this.lastSave = performance.now();
-    const tensors = { ...this.done, ...snap.tensors };
+    const tensors = { ...finishedTensors(this.finished), ...snap.tensors };
     for (const [name, t] of Object.entries(tensors)) {
       if (t.dtype === 'F32' && !t.data.every(Number.isFinite)) throw new NonFiniteError(snap.label ?? describe(snap.position), name);
     }
     if (!this.dir) return;
-    const info = { ...this.doneInfo, ...snap.info };
+    const info: Record<string, number> = { ...snap.info };
+    for (const [phase, s] of Object.entries(this.spent)) info[`seconds.${phase}`] = s;
     if (this.clock) {
       const key = `seconds.${this.clock.phase}`;
       info[key] = (info[key] ?? 0) + (performance.now() - this.clock.since) / 1000;

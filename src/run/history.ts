@@ -4,7 +4,7 @@
 // and is written as history.json next to the other outputs.
 import { writeAtomic } from '../io/atomic.js';
 import { accuracy, nmi } from '../metrics/clustering.js';
-import type { ProgressEvent } from './progress.js';
+import type { ProgressEvent } from '../nn/loop.js';
 
 export const HISTORY_FILE = 'history.json';
 

@@ -10,8 +10,12 @@ import { CHECKPOINT_FILE } from './checkpoint.js';
 import { HISTORY_FILE } from './history.js';
 import type { RunConfig } from './config.js';
 import { modelBytes, type ModelMeta } from '../model/model-file.js';
-import { modelMetaOf } from '../model/trained-model.js';
 import type { RunResult } from './phases.js';
+
+/** What the model file records about a run with config `cfg`. */
+export function modelMetaOf(cfg: RunConfig, image: [number, number] | null, adapter: string): ModelMeta {
+  return { dims: cfg.dims, k: cfg.k, alpha: cfg.dec.alpha, preprocess: cfg.preprocess, preset: cfg.preset, seed: cfg.seed, image, adapter };
+}
 
 /** The model's file name in a run folder. */
 export const MODEL_FILE = 'model.safetensors';

@@ -1,26 +1,25 @@
 // The method as phases on one resolved config, each callable alone:
 //   raw k-means (the baseline) → pretrain → encode + k-means (initial centres) → DEC → assign
-// (then, outside the loop, t-SNE maps of a subset's embedding: src/dec/visualise.ts)
+// (then, outside the loop, t-SNE maps of a subset's embedding: maps.ts)
 // and `runDec`, the loop over them that checkpoints at every phase boundary (and, inside the
 // training phases, as the Checkpoints policy says) and resumes from a checkpoint at any of them.
 import type { Runtime } from '../gpu/runtime.js';
 import { Autoencoder } from '../nn/autoencoder.js';
-import { makeRng } from '../nn/init.js';
+import { makeRng } from '../random/rng.js';
+import type { ProgressSink } from '../nn/loop.js';
+import { loadAutoencoder, autoencoderTensors, type Position } from '../nn/state.js';
 import type { Dataset } from '../data/dataset.js';
 import { scores, type Scores } from '../metrics/clustering.js';
 import type { ChunkedRows } from '../tensor/index.js';
-import type { StTensor } from '../io/safetensors.js';
 import { encodeAll } from '../dec/assign.js';
 import { upload } from '../data/batches.js';
-import { Checkpoints, Interrupted, type Position, type Snapshot } from './checkpoint.js';
+import { Checkpoints, Interrupted, type Snapshot } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { trainDec, type DecResult } from '../dec/dec-train.js';
 import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from '../kmeans/kmeans.js';
-import { autoencoderTensors, loadAutoencoder } from '../model/model-file.js';
 import { pretrainEndToEnd, pretrainLayerwise } from '../dec/pretrain.js';
 import { HistoryRecorder, type RunHistory } from './history.js';
 import { embedFirst, tsnePointsFor, type StageMap } from './maps.js';
-import type { ProgressSink } from './progress.js';
 
 /** What the phases report to and checkpoint with. */
 export interface PhaseHooks {
@@ -57,10 +56,15 @@ export function newAutoencoder(rt: Runtime, cfg: RunConfig): Autoencoder {
   return new Autoencoder(rt, cfg.dims, cfg.init, makeRng(`init:${cfg.seed}`));
 }
 
+/** What the training loops are told: where progress goes, and the checkpoint after each step. */
+function loopHooks(hooks: PhaseHooks) {
+  const ck = hooks.checkpoints;
+  return { progress: hooks.progress, logEvery: 20, resume: hooks.resume, afterStep: ck && ((state: () => Promise<Snapshot>) => ck.tick(state)) };
+}
+
 /** SDAE pretraining of `ae` (from `hooks.resume` where it is a pretraining checkpoint). */
 export async function pretrainPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<void> {
-  const resume = hooks.resume?.position.phase === 'pretrain' ? hooks.resume : undefined;
-  const ctx = { rt, x, seed: cfg.seed, progress: hooks.progress, logEvery: 20, checkpoints: hooks.checkpoints, resume };
+  const ctx = { rt, x, seed: cfg.seed, hooks: loopHooks(hooks) };
   if (cfg.pretrain.recipe === 'layerwise') await pretrainLayerwise(ctx, ae, cfg.pretrain.cfg);
   else await pretrainEndToEnd(ctx, ae, cfg.pretrain.cfg);
   await rt.sync();
@@ -78,10 +82,8 @@ export async function kmeansPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, 
 
 /** DEC from the initial centres (from `hooks.resume` where it is a DEC checkpoint). */
 export async function decPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, centers: Float32Array, cfg: RunConfig, hooks: PhaseHooks): Promise<DecResult> {
-  const r = hooks.resume;
-  const resume = r?.position.phase === 'dec' && r.position.step > 0 ? r : undefined;
   const onTargetUpdate = hooks.history && hooks.history.targetUpdate.bind(hooks.history);
-  return trainDec(rt, ae, x, centers, cfg.dec, { progress: hooks.progress, checkpoints: hooks.checkpoints, resume, onTargetUpdate });
+  return trainDec(rt, ae, x, centers, cfg.dec, { ...loopHooks(hooks), onTargetUpdate });
 }
 
 /**
@@ -104,21 +106,17 @@ export interface RunResult {
   maps: StageMap[];
 }
 
-const u32 = (data: Uint32Array): StTensor => ({ dtype: 'U32', shape: [data.length], data });
-const f32 = (data: Float32Array, shape: number[]): StTensor => ({ dtype: 'F32', shape, data });
-
 /** Order of the phases, for "is this phase still to run?" on resume. */
 const ORDER: Position['phase'][] = ['pretrain', 'kmeans', 'dec'];
 
 /** The run's result from the DEC phase and the finished phases' labels and times. */
 function result(ds: Dataset, ck: Checkpoints, dec: DecResult, ae: Autoencoder, maps: StageMap[]): RunResult {
   const score = (labels: Uint32Array | undefined) => (ds.labels && labels ? scores(ds.labels, labels) : null);
-  const done = (name: string) => ck.done[name]?.data as Uint32Array | undefined;
   const s = { pretrain: ck.seconds('pretrain'), kmeans: ck.seconds('kmeans'), dec: ck.seconds('dec'), rawKmeans: ck.seconds('raw') };
   return {
     dec: score(dec.labels),
-    aeKmeans: score(done('done.kmeans.labels')),
-    rawKmeans: score(done('done.raw.labels')),
+    aeKmeans: score(ck.finished.kmeans?.labels),
+    rawKmeans: score(ck.finished.rawLabels),
     seconds: { ...s, total: s.pretrain + s.kmeans + s.dec + s.rawKmeans },
     decIterations: dec.iterations,
     stoppedBy: dec.stoppedBy,
@@ -156,31 +154,29 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
   try {
     if (!r) await boundary('pretrain', 'at the start'); // a good checkpoint before anything runs
     // The baseline runs before any training step (again on resume, if it was interrupted).
-    if (cfg.rawKmeansRestarts > 0 && !ck.done['done.raw.labels']) {
+    if (cfg.rawKmeansRestarts > 0 && !ck.finished.rawLabels) {
       const raw = (await ck.timed('raw', () => rawKmeansPhase(rt, x, cfg, h)))!;
-      ck.done['done.raw.labels'] = u32(raw.labels);
+      ck.finished.rawLabels = raw.labels;
       await boundary('pretrain', 'after raw k-means');
     }
     if (todo('pretrain')) {
       await ck.timed('pretrain', () => pretrainPhase(rt, ae, x, cfg, h));
       const m = tsnePointsFor(rt, cfg, ds.n);
-      if (m > 0) ck.done['done.tsne.pretrain'] = f32(await embedFirst(ae, x, m), [m, dz]);
+      if (m > 0) ck.finished.mapBefore = { data: await embedFirst(ae, x, m), shape: [m, dz] };
       await boundary('kmeans', 'after pretraining');
     } else loadAutoencoder(ae, r!.tensors, 'checkpoint');
     if (todo('kmeans')) {
       const init = await ck.timed('kmeans', () => kmeansPhase(rt, ae, x, cfg, h));
-      ck.done['done.kmeans.labels'] = u32(init.labels);
-      ck.done['done.kmeans.centers'] = f32(init.centers, [cfg.k, dz]);
+      ck.finished.kmeans = { labels: init.labels, centers: { data: init.centers, shape: [cfg.k, dz] } };
       await boundary('dec', 'after k-means');
     }
-    const centers = ck.done['done.kmeans.centers'].data as Float32Array;
-    const dec = await ck.timed('dec', () => decPhase(rt, ae, x, centers, cfg, h));
+    const init = ck.finished.kmeans!;
+    const dec = await ck.timed('dec', () => decPhase(rt, ae, x, init.centers.data, cfg, h));
     const maps: StageMap[] = [];
-    const before = ck.done['done.tsne.pretrain'];
+    const before = ck.finished.mapBefore;
     if (before) {
       const m = before.shape[0];
-      const kmeansLabels = ck.done['done.kmeans.labels'].data as Uint32Array;
-      maps.push({ stage: 'pretrain', z: before.data as Float32Array, cluster: kmeansLabels.slice(0, m) });
+      maps.push({ stage: 'pretrain', z: before.data, cluster: init.labels.slice(0, m) });
       maps.push({ stage: 'dec', z: await embedFirst(ae, x, m), cluster: dec.labels.slice(0, m) });
     }
     return result(ds, ck, dec, ae, maps);

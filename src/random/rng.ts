@@ -1,4 +1,5 @@
-// Seeded parameter initialisers (host-side, once per run: the values are uploaded a single time).
+// The seeded random numbers of a run, host-side: parameter initialisers (drawn once, uploaded once),
+// shuffles and samples. All of them flow from the run's seed.
 import seedrandom from 'seedrandom';
 
 /** A seeded generator of uniform numbers in [0, 1). */
@@ -27,4 +28,18 @@ export function uniform(n: number, limit: number, rng: Rng): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = (2 * rng() - 1) * limit;
   return out;
+}
+
+/** A seeded permutation of 0..n-1 (Fisher–Yates). */
+export function permutation(n: number, seed: number | string): Uint32Array {
+  const rng = makeRng(`perm:${seed}`);
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
 }
