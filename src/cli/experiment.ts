@@ -121,8 +121,8 @@ export async function experiment(args: string[]): Promise<number> {
     log(`clusters: k = ${ks.join(', ')} on ${ds.name} (${ds.n} points), preset ${o.preset ?? 'quick'}, adapter ${rt.adapterName}`);
     const runs = await clustersExperiment(rt, ds, source, preprocess, s, out, rep.progress, log);
     writeClustersTables(out, runs, s);
-    writeAtomic(out, 'clusters.html', await clustersPage(runs, s));
     const pick = suggestK(runs);
+    writeAtomic(out, 'clusters.html', await clustersPage(runs, s, pick));
     if (pick) log(`suggested k = ${pick.k}: ${pick.reason}`);
     log(`wrote ${join(out, 'clusters.json')}, clusters.md, clusters.html`);
   } finally {

@@ -9,7 +9,8 @@ import type { ProgressSink } from '../nn/loop.js';
 import type { Preprocess } from '../data/preprocess.js';
 import { writeAtomic } from '../io/atomic.js';
 import { classSizes, imbalancedSubset, type ImbalanceMode } from './sampling.js';
-import { ExperimentRuns, fmtMeanStd } from './runs.js';
+import { fmtMeanStd, METHODS } from '../metrics/summary.js';
+import { ExperimentRuns } from './runs.js';
 
 export interface ImbalanceSettings {
   rmins: number[];
@@ -31,12 +32,6 @@ export interface ImbalanceRun {
   dec_iterations: number;
   seconds: number;
 }
-
-export const METHODS = [
-  ['raw_kmeans', 'k-means on the inputs'],
-  ['ae_kmeans', 'AE + k-means'],
-  ['dec', 'DEC'],
-] as const;
 
 const pick = (s: { acc: number; nmi: number } | null): Score => s && { acc: +s.acc.toFixed(4), nmi: +s.nmi.toFixed(4) };
 

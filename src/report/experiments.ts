@@ -1,11 +1,46 @@
 // The experiments' pages (imbalance.html, clusters.html): the measured tables and their plots, in
-// the same self-contained form as the run report.
-import { fmtMeanStd, meanStd } from '../experiments/runs.js';
-import { METHODS, type ImbalanceRun, type ImbalanceSettings } from '../experiments/imbalance.js';
-import { suggestK, type ClustersRun, type ClustersSettings } from '../experiments/clusters.js';
+// the same self-contained form as the run report. Built from what the experiments recorded
+// (imbalance.json, clusters.json: the shapes below), never by running anything.
+import { fmtMeanStd, meanStd, METHODS } from '../metrics/summary.js';
 import { seriesChart } from './charts.js';
 import { chartRow, configDetails, escapeHtml, note, page, section } from './html.js';
 import { renderFigure } from './render.js';
+
+type Score = { acc: number; nmi: number } | null;
+
+/** One run of the imbalance experiment, as imbalance.json records it. */
+export interface ImbalanceRecord {
+  rmin: number;
+  class_sizes: Record<string, number>;
+  raw_kmeans: Score;
+  ae_kmeans: Score;
+  dec: Score;
+}
+
+/** The imbalance experiment's settings, as recorded. */
+export interface ImbalanceSettingsRecord {
+  rmins: number[];
+  mode: string;
+  seeds: number[];
+}
+
+/** One k of the number-of-clusters experiment, as clusters.json records it. */
+export interface ClustersRecord {
+  k: number;
+  l_train: number;
+  l_val: number;
+  g: number;
+  nmi: number | null;
+  acc: number | null;
+  dec_iterations: number;
+  seconds: number;
+}
+
+/** The number-of-clusters experiment's settings, as recorded. */
+export interface ClustersSettingsRecord {
+  valFraction: number;
+  seed: number;
+}
 
 function table(head: string[], rows: (string | number)[][]): string {
   const h = head.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
@@ -13,7 +48,7 @@ function table(head: string[], rows: (string | number)[][]): string {
   return `<table><thead><tr>${h}</tr></thead><tbody>\n${b}\n</tbody></table>`;
 }
 
-export async function imbalancePage(runs: ImbalanceRun[], s: ImbalanceSettings): Promise<string> {
+export async function imbalancePage(runs: ImbalanceRecord[], s: ImbalanceSettingsRecord): Promise<string> {
   const points = (metric: 'acc' | 'nmi') =>
     METHODS.flatMap(([key, name]) =>
       s.rmins.map((rmin) => {
@@ -44,7 +79,8 @@ export async function imbalancePage(runs: ImbalanceRun[], s: ImbalanceSettings):
   return page('webgpu-dec: imbalanced clusters', body.join('\n'));
 }
 
-export async function clustersPage(runs: ClustersRun[], s: ClustersSettings): Promise<string> {
+/** `suggested`: the k the experiment suggested and why (clusters.json's `suggested`), or null. */
+export async function clustersPage(runs: ClustersRecord[], s: ClustersSettingsRecord, suggested: { k: number; reason: string } | null): Promise<string> {
   const sorted = [...runs].sort((a, b) => a.k - b.k);
   const g = sorted.map((r) => ({ x: r.k, y: r.g, series: 'G' }));
   const nmi = sorted.map((r) => ({ x: r.k, y: r.nmi ?? NaN, series: 'NMI' }));
@@ -52,12 +88,11 @@ export async function clustersPage(runs: ClustersRun[], s: ClustersSettings): Pr
   const charts = [seriesChart('clusters-g', 'Generalizability G = L_train / L_val against k', g, 'k (clusters)', 'G', undefined, '.3f')];
   if (sorted.some((r) => r.nmi !== null)) charts.push(seriesChart('clusters-nmi', 'NMI (all points) against k', nmi, 'k (clusters)', 'NMI', [0, 1]));
   const figures = await Promise.all(charts.map(renderFigure));
-  const pick = suggestK(sorted);
   const f = (v: number | null) => (v === null ? '–' : v.toFixed(3));
   const body = [
     `<h1>Number of clusters</h1>`,
     note(`A stratified ${Math.round(s.valFraction * 100)} % validation split (seed ${s.seed}) held out; one pretraining on the rest, k-means + DEC for each k.`),
-    pick ? `<p><b>Suggested k = ${pick.k}</b>: ${escapeHtml(pick.reason)}.</p>` : '',
+    suggested ? `<p><b>Suggested k = ${suggested.k}</b>: ${escapeHtml(suggested.reason)}.</p>` : '',
     section('G and NMI against k', chartRow(figures)),
     section('Per k', table(['k', 'L_train', 'L_val', 'G', 'NMI', 'ACC', 'DEC iterations', 'seconds'], sorted.map((r) => [r.k, r.l_train.toPrecision(4), r.l_val.toPrecision(4), f(r.g), f(r.nmi), f(r.acc), r.dec_iterations, r.seconds]))),
     section('Settings', configDetails(s, 'the experiment\'s settings (settings.json)')),
