@@ -48,8 +48,8 @@ describe("--scale paper: the paper's normalisation", () => {
     expect(scalingOf({ preset: 'endtoend' })).toEqual({ rule: 'unit', factor: 1, scale: 'unit' });
     expect(scalingOf({ inputScale: 5.1 })).toEqual({ rule: 'unit', factor: 5.1, scale: 'unit' });
     expect(scalingOf({ scale: 'none', inputScale: 2 })).toEqual({ rule: 'none', factor: 2, scale: 'none' });
-    expect(() => scalingOf({ scale: 'paper', inputScale: 2 })).toThrow(/--input-scale sets the factor itself/);
-    expect(() => scalingOf({ scale: 'unit', scaleTarget: 2 })).toThrow(/--scale-target applies to --scale paper/);
+    expect(() => scalingOf({ scale: 'paper', inputScale: 2 })).toThrow(/^inputScale sets the factor itself/);
+    expect(() => scalingOf({ scale: 'unit', scaleTarget: 2 })).toThrow(/^scaleTarget applies to scale paper$/);
   });
 
   it('train stores the factor with the model; predict applies it and reproduces the training clusters', () => {

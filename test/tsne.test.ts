@@ -280,7 +280,7 @@ describe('t-SNE runs', () => {
 
   it('refuses a perplexity that n cannot reach, and too few points', async () => {
     const x = randomArray(20 * 2, 'few');
-    await expect(tsne(rt(), x, 20, 2, { perplexity: 30 })).rejects.toThrow(/--perplexity must be in \(0, n − 1\) = \(0, 19\); got 30/);
+    await expect(tsne(rt(), x, 20, 2, { perplexity: 30 })).rejects.toThrow(/^perplexity must be in \(0, n − 1\) = \(0, 19\); got 30/);
     await expect(tsne(rt(), x, 2, 2)).rejects.toThrow(/at least 3 points/);
   });
 });

@@ -9,7 +9,9 @@
 // process group) and once forwarded by the launcher (which must forward it for `kill -INT <launcher>`).
 // A handler must therefore treat a second SIGINT within a moment as the same request, not as "force
 // quit now", and exit 130 when it is done.
+import { OptionError } from '../io/errors.js';
 import { main } from './main.js';
+import { flagOf } from './options.js';
 
 // The launcher talks to us over an IPC channel only so that we notice when it dies: if it is killed
 // with SIGKILL it cannot forward anything, and without this rule we would keep the GPU busy for
@@ -23,7 +25,8 @@ if (process.channel) {
 function report(err: unknown): number {
   const e = err as { message?: unknown; exitCode?: unknown } | null;
   const code = e && typeof e.exitCode === 'number' ? e.exitCode : 1;
-  let message = e && typeof e.message === 'string' && e.message ? e.message : String(err);
+  // The library names its options by field ("lr must be positive"); here they are flags ("--lr").
+  let message = err instanceof OptionError ? err.render(flagOf) : e && typeof e.message === 'string' && e.message ? e.message : String(err);
   if (code === 2) message = message.replace(/\s*\n\s*/g, ' ').trim();
   console.error(`webgpu-dec: ${message}`);
   return code;

@@ -13,16 +13,15 @@ import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
 import { CHECKPOINT_FILE, Checkpoints, Interrupted, parsePolicy, type CheckpointPolicy, type Snapshot } from '../run/checkpoint.js';
 import { CONFIG_FILE, resolveConfig, scalingOf, type Overrides, type RunConfig } from '../run/config.js';
-import type { ScaleMode } from '../data/preprocess.js';
 import { prepareData } from '../data/prepare.js';
 import { HISTORY_FILE } from '../run/history.js';
 import { MODEL_FILE, writeRunOutputs, type RunMetrics } from '../run/outputs.js';
 import { runDec } from '../run/phases.js';
-import type { PresetName } from '../run/presets.js';
 import type { ProgressEvent } from '../nn/loop.js';
 import { TSNE_CSV, TSNE_JSON, tsnePhase } from '../run/maps.js';
 import { writeRunReport } from './report.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
+import { OVERRIDE_FLAGS } from './options.js';
 import { Reporter } from './reporter.js';
 import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
 
@@ -63,36 +62,16 @@ export const trainUsage = `usage: webgpu-dec train [flags]
 
 ${flagHelp(trainFlags)}`;
 
+/** The run settings among the flags, as the library's options (the table: src/cli/options.ts). */
 export function overridesOf(f: Flags): Overrides {
-  const num = (name: string) => f[name] as number | undefined;
-  let dims: number[] | undefined;
+  const o: Record<string, unknown> = {};
+  for (const [flag, field] of Object.entries(OVERRIDE_FLAGS)) if (f[flag] !== undefined) o[field] = f[flag];
   if (f.dims !== undefined) {
-    dims = String(f.dims).split(',').map(Number);
+    const dims = String(f.dims).split(',').map(Number);
     if (dims.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--dims must be positive integers separated by commas, e.g. 500,500,2000,10; got "${f.dims}"`);
+    o.dims = dims;
   }
-  return {
-    preset: f.preset as PresetName | undefined,
-    seed: num('seed'),
-    k: num('k'),
-    alpha: num('alpha'),
-    updateInterval: num('update-interval'),
-    tol: num('tol'),
-    maxIter: num('max-iter'),
-    kmeansRestarts: num('kmeans-restarts'),
-    rawKmeansRestarts: num('raw-kmeans-restarts'),
-    epochs: num('epochs'),
-    pretrainSteps: num('pretrain-steps'),
-    layerIters: num('layer-iters'),
-    finetuneIters: num('finetune-iters'),
-    batch: num('batch'),
-    lr: num('lr'),
-    lrStep: num('lr-step'),
-    dims,
-    scale: f.scale as ScaleMode | undefined,
-    scaleTarget: num('scale-target'),
-    inputScale: num('input-scale'),
-    tsnePoints: num('tsne-points'),
-  };
+  return o as Overrides;
 }
 
 interface Plan {
@@ -145,7 +124,7 @@ function planResume(f: Flags): Plan {
   }
   const resume = Checkpoints.load(dir);
   if (resume.run !== runStamp(cfg)) throw new InputError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run than its ${CONFIG_FILE}; start a new run`);
-  checkWritableDir(dir, '--resume');
+  checkWritableDir(dir, 'resume');
   const { ds, sha256 } = prepareData(cfg.source, cfg.seed, cfg.preprocess);
   if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
   return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };

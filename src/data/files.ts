@@ -4,12 +4,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { InputError } from '../io/errors.js';
+import { OptionError, type OptionName } from '../io/errors.js';
 
-/** A data file that cannot be used: the message names the file, what is wrong and what to do. */
-export class DataError extends InputError {
-  constructor(file: string, what: string) {
-    super(`${file}: ${what}`);
+/**
+ * A data file that cannot be used: the message names the file, what is wrong and what to do (where
+ * that names an option, `what` is given the way to name it).
+ */
+export class DataError extends OptionError {
+  constructor(file: string, what: string | ((name: OptionName) => string)) {
+    super((name) => `${file}: ${typeof what === 'string' ? what : what(name)}`);
     this.name = 'DataError';
   }
 }
@@ -27,23 +30,23 @@ export interface Matrix {
 
 const formats = '.npy, .csv or .idx file (optionally .gz)';
 
-/** Why a path cannot be read, from Node's error code; `flag` is the option that named the file. */
-function fsProblem(e: unknown, flag: string): string {
+/** Why a path cannot be read, from Node's error code; `field` is the option that named the file. */
+function fsProblem(e: unknown, field: string): string | ((name: OptionName) => string) {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return `no such file; pass ${flag === '--data' ? '--data mnist or a path to' : `${flag} the path of`} a ${formats}`;
+    return (name) => `no such file; pass ${field === 'data' ? `${name('data')} mnist or a path to` : `${name(field)} the path of`} a ${formats}`;
   }
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied; make the file readable (chmod +r) or copy it somewhere readable';
   if (code === 'EISDIR') return `is a directory; pass a ${formats}`;
   return `cannot read it (${(e as Error).message}); check the path`;
 }
 
-function bytesOf(file: string, flag: string): Buffer {
+function bytesOf(file: string, field: string): Buffer {
   let raw: Buffer;
   try {
     raw = readFileSync(file);
   } catch (e) {
-    throw new DataError(file, fsProblem(e, flag));
+    throw new DataError(file, fsProblem(e, field));
   }
   const empty = 'the file is empty (0 bytes); check that the export or download finished, or pass another file';
   if (!raw.length) throw new DataError(file, empty);
@@ -70,18 +73,18 @@ function bytesOf(file: string, flag: string): Buffer {
   return out;
 }
 
-/** `flag`: the option that named the file, for the message when it is missing. */
-export function readMatrix(file: string, flag = '--data'): Matrix {
+/** `field`: the option that named the file, for the message when it is missing. */
+export function readMatrix(file: string, field = 'data'): Matrix {
   // Missing files and directories first: that is the likelier mistake than the extension.
   try {
     if (statSync(file).isDirectory()) throw new DataError(file, `is a directory; pass a ${formats}`);
   } catch (e) {
-    throw e instanceof DataError ? e : new DataError(file, fsProblem(e, flag));
+    throw e instanceof DataError ? e : new DataError(file, fsProblem(e, field));
   }
   const name = file.replace(/\.gz$/i, '').toLowerCase();
-  if (name.endsWith('.npy')) return readNpy(file, bytesOf(file, flag));
-  if (name.endsWith('.csv')) return readCsv(file, bytesOf(file, flag).toString('utf8'));
-  if (/\.idx\d?(-ubyte)?$|-ubyte$/.test(name)) return readIdx(file, bytesOf(file, flag));
+  if (name.endsWith('.npy')) return readNpy(file, bytesOf(file, field));
+  if (name.endsWith('.csv')) return readCsv(file, bytesOf(file, field).toString('utf8'));
+  if (/\.idx\d?(-ubyte)?$|-ubyte$/.test(name)) return readIdx(file, bytesOf(file, field));
   const ext = extname(name);
   const what = ext ? `unknown file type "${ext}"` : 'no file type in the name';
   throw new DataError(file, `${what}; convert the data to a ${formats} and name it so`);

@@ -1,4 +1,4 @@
-// --data / --labels: the bundled digits or the user's files, as a Dataset.
+// The data and its labels: the bundled digits or the user's files, as a Dataset.
 import { basename } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { DataError, readMatrix, type Matrix } from './files.js';
@@ -20,7 +20,7 @@ function where(m: Matrix, i: number): string {
  */
 export function loadData(data: string, labelsFile?: string, preprocess: Preprocess = defaultPreprocess): Dataset {
   if (data === 'mnist') {
-    if (labelsFile) throw new DataError(labelsFile, '--labels applies to your own --data file; the bundled digits carry theirs');
+    if (labelsFile) throw new DataError(labelsFile, (name) => `${name('labels')} applies to your own ${name('data')} file; the bundled digits carry theirs`);
     const ds = loadBundledMnist();
     return { ...ds, preprocess: applyPreprocess(ds.x, preprocess, 255) };
   }
@@ -28,7 +28,7 @@ export function loadData(data: string, labelsFile?: string, preprocess: Preproce
   if (m.rows === 0 || m.cols === 0) {
     throw new DataError(data, `holds no data (${m.rows} rows × ${m.cols} columns); pass a file with one point per row`);
   }
-  if (m.rows < 2) throw new DataError(data, `only ${m.rows} point; clustering needs at least as many points as clusters (--k)`);
+  if (m.rows < 2) throw new DataError(data, (name) => `only ${m.rows} point; clustering needs at least as many points as clusters (${name('k')})`);
   for (let i = 0; i < m.data.length; i++) {
     if (!Number.isFinite(m.data[i])) {
       throw new DataError(data, `value at ${where(m, i)} is ${m.data[i]}; drop or impute non-finite values first (e.g. numpy.nan_to_num)`);
@@ -36,7 +36,7 @@ export function loadData(data: string, labelsFile?: string, preprocess: Preproce
   }
   let labels: Int32Array | null = null;
   if (labelsFile) {
-    const l = readMatrix(labelsFile, '--labels');
+    const l = readMatrix(labelsFile, 'labels');
     if (l.cols !== 1) {
       throw new DataError(labelsFile, `labels must be one column (one class id per point); got ${l.cols}: pass a 1-D array or a one-column file`);
     }
@@ -46,8 +46,7 @@ export function loadData(data: string, labelsFile?: string, preprocess: Preproce
     }
     for (let i = 0; i < l.rows; i++) {
       if (!Number.isInteger(l.data[i])) {
-        const fix = 'labels must be integer class ids (leave --labels out if some points have none)';
-        throw new DataError(labelsFile, `label at ${where(l, i)} is ${l.data[i]}; ${fix}`);
+        throw new DataError(labelsFile, (name) => `label at ${where(l, i)} is ${l.data[i]}; labels must be integer class ids (leave ${name('labels')} out if some points have none)`);
       }
     }
     labels = Int32Array.from(l.data);

@@ -7,7 +7,7 @@
 // `--scale paper` is the DEC paper's normalisation: one constant factor chosen on the training data
 // so that the mean of (1/d)·‖x_i‖² reaches a target (1 in the paper's text; the original code's
 // 0.02 per grey level gives about 2.9 on MNIST). The factor is then fixed: predict applies it as is.
-import { InputError } from '../io/errors.js';
+import { OptionError } from '../io/errors.js';
 
 /** How raw values are divided: 'unit' (8-bit pixels by 255) or 'none'. */
 export type ScaleRule = 'unit' | 'none';
@@ -70,6 +70,6 @@ export function meanSquaredNorm(x: Float32Array, d: number): number {
 /** The factor that brings the mean of (1/d)·‖x_i‖² to `target`. */
 export function paperFactor(x: Float32Array, d: number, target: number): number {
   const m = meanSquaredNorm(x, d);
-  if (!(m > 0)) throw new InputError('--scale paper: the data is all zeros, so no factor reaches the target; use --scale unit or none');
+  if (!(m > 0)) throw new OptionError((name) => `${name('scale')} paper: the data is all zeros, so no factor reaches the target; use ${name('scale')} unit or none`);
   return Math.sqrt(target / m);
 }

@@ -91,6 +91,7 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cen
         },
         state: (done) => capture(done, ae, mu, opt, t),
         extra: () => ({ changed: t.changed }),
+        logLast: false, // the end is reported below, after the final assignment
       },
       hooks,
     );

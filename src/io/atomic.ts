@@ -1,7 +1,7 @@
 // Output files are written to a temporary name and renamed, so nothing half-written is left behind.
 import { accessSync, constants, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError } from './errors.js';
+import { OptionError } from './errors.js';
 
 export function writeAtomic(dir: string, name: string, content: string | Uint8Array): string {
   mkdirSync(dir, { recursive: true });
@@ -26,21 +26,24 @@ function existingAncestor(path: string): string {
 
 /**
  * Checks, before any work, that `dir` can be created (or is a folder) and written into; an
- * InputError naming the problem otherwise. Nothing is created.
+ * OptionError naming the problem (and the option, `field`) otherwise. Nothing is created.
  */
-export function checkWritableDir(dir: string, flag = '--out'): void {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(`${flag} ${dir}: exists and is not a folder; choose another ${flag}`);
+export function checkWritableDir(dir: string, field = 'out'): void {
+  const fail = (what: string) => {
+    throw new OptionError((name) => `${name(field)} ${dir}: ${what}; choose another ${name(field)}`);
+  };
+  if (existsSync(dir) && !statSync(dir).isDirectory()) fail('exists and is not a folder');
   const base = existingAncestor(dir);
-  if (!statSync(base).isDirectory()) throw new InputError(`${flag} ${dir}: ${base} is a file, so the folder cannot be created; choose another ${flag}`);
+  if (!statSync(base).isDirectory()) fail(`${base} is a file, so the folder cannot be created`);
   try {
     accessSync(base, constants.W_OK);
   } catch {
-    throw new InputError(`${flag} ${dir}: ${base} is not writable; choose another ${flag}`);
+    fail(`${base} is not writable`);
   }
 }
 
 /** The same check for an output file: its folder can be created or written, and it is not a folder. */
-export function checkWritableFile(file: string, flag = '--out'): void {
-  if (existsSync(file) && statSync(file).isDirectory()) throw new InputError(`${flag} ${file}: is a folder; give a file name`);
-  checkWritableDir(dirname(resolve(file)), flag);
+export function checkWritableFile(file: string, field = 'out'): void {
+  if (existsSync(file) && statSync(file).isDirectory()) throw new OptionError((name) => `${name(field)} ${file}: is a folder; give a file name`);
+  checkWritableDir(dirname(resolve(file)), field);
 }

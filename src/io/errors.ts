@@ -11,3 +11,17 @@ export class InputError extends Error {
     this.name = 'InputError';
   }
 }
+
+/** How a message names an option: the library's field (`lr`) or the command line's flag (`--lr`). */
+export type OptionName = (field: string) => string;
+
+/**
+ * A bad option. Its message names the options by their fields (`lr must be positive`), through
+ * `render`, so that the command line can name its flags instead (`--lr must be positive`).
+ */
+export class OptionError extends InputError {
+  constructor(readonly render: (name: OptionName) => string) {
+    super(render((field) => field));
+    this.name = 'OptionError';
+  }
+}

@@ -111,6 +111,8 @@ export interface Steps {
   before?: (step: number, settle: () => Promise<void>) => boolean | Promise<boolean>;
   /** What each progress event carries besides the loss (an epoch, a changed share). */
   extra?: (step: number) => Partial<ProgressEvent>;
+  /** Read the last step's loss too (default true; DEC reports its own end). */
+  logLast?: boolean;
 }
 
 /** How a loop ended: the steps done, whether `before` stopped it, the last loss read, its time. */
@@ -121,11 +123,12 @@ export interface LoopEnd {
   elapsedS: number;
 }
 
-/** Runs the steps (see the file comment); the last step's loss is always read. */
+/** Runs the steps (see the file comment). */
 export async function trainLoop(rt: Runtime, s: Steps, hooks: LoopHooks): Promise<LoopEnd> {
   const logEvery = hooks.logEvery ?? 20;
   const log = new LossLog(s.phase, s.total, hooks.progress, s.extra);
   const settle = () => log.report();
+  const last = s.logLast === false ? -1 : s.total - 1;
   let step = s.from;
   let stopped = false;
   for (; step < s.total; step++) {
@@ -139,7 +142,7 @@ export async function trainLoop(rt: Runtime, s: Steps, hooks: LoopHooks): Promis
       s.opt.step();
       return l;
     });
-    if ((step + 1) % logEvery === 0 || step === s.total - 1) await log.start(step + 1, loss); // flushes
+    if ((step + 1) % logEvery === 0 || step === last) await log.start(step + 1, loss); // flushes
     else rt.flush();
     loss.dispose();
     const done = step + 1;

@@ -1,7 +1,7 @@
 // One run's configuration, resolved once from a preset and the user's overrides, and written to
 // the run directory as config.json: every phase reads it, and `--resume` rebuilds the run from it.
 import type { Preprocess, ScaleMode } from '../data/preprocess.js';
-import { InputError } from '../io/errors.js';
+import { OptionError, type OptionName } from '../io/errors.js';
 import type { Init } from '../nn/linear.js';
 import type { DecConfig } from '../dec/dec-train.js';
 import { presets, type Preset, type PresetName } from './presets.js';
@@ -81,23 +81,26 @@ export interface RunConfig {
   tsnePoints: number | 'auto';
 }
 
-function positive(name: string, v: number | undefined, min = 1): void {
-  if (v !== undefined && !(v >= min)) throw new InputError(`${name} must be at least ${min}; got ${v}`);
-}
-
-/** Range checks: one line each, naming the flag. */
+/** Range checks: one line each, naming the option (the command line names its flag). */
 function check(o: Overrides, n: number): void {
-  for (const [name, v] of Object.entries({ '--update-interval': o.updateInterval, '--max-iter': o.maxIter, '--kmeans-restarts': o.kmeansRestarts, '--epochs': o.epochs, '--pretrain-steps': o.pretrainSteps, '--layer-iters': o.layerIters, '--finetune-iters': o.finetuneIters, '--lr-step': o.lrStep, '--batch': o.batch })) positive(name, v);
-  positive('--raw-kmeans-restarts', o.rawKmeansRestarts, 0);
-  positive('--k', o.k, 2);
-  if ((o.k ?? 10) > n) throw new InputError(`--k ${o.k ?? 10} is more clusters than the ${n} points; use a smaller --k or more data`);
-  if (o.lr !== undefined && !(o.lr > 0)) throw new InputError(`--lr must be positive; got ${o.lr}`);
-  if (o.alpha !== undefined && !(o.alpha > 0)) throw new InputError(`--alpha must be positive; got ${o.alpha}`);
-  if (o.tol !== undefined && !(o.tol >= 0 && o.tol < 1)) throw new InputError(`--tol must be in [0, 1); got ${o.tol}`);
-  if (o.inputScale !== undefined && !(o.inputScale > 0)) throw new InputError(`--input-scale must be positive; got ${o.inputScale}`);
-  if (o.scaleTarget !== undefined && !(o.scaleTarget > 0)) throw new InputError(`--scale-target must be positive; got ${o.scaleTarget}`);
-  if (o.tsnePoints !== undefined && o.tsnePoints !== 0 && !(o.tsnePoints >= 12)) throw new InputError(`--tsne-points must be 0 (no maps) or at least 12; got ${o.tsnePoints}`);
-  if (o.dims && (!o.dims.length || o.dims.some((w) => !Number.isInteger(w) || w < 1))) throw new InputError(`--dims must be positive integers separated by commas, e.g. 500,500,2000,10`);
+  const fail = (render: (name: OptionName) => string) => {
+    throw new OptionError(render);
+  };
+  const atLeast = (field: keyof Overrides, min: number) => {
+    const v = o[field] as number | undefined;
+    if (v !== undefined && !(v >= min)) fail((name) => `${name(field)} must be at least ${min}; got ${v}`);
+  };
+  for (const field of ['updateInterval', 'maxIter', 'kmeansRestarts', 'epochs', 'pretrainSteps', 'layerIters', 'finetuneIters', 'lrStep', 'batch'] as const) atLeast(field, 1);
+  atLeast('rawKmeansRestarts', 0);
+  atLeast('k', 2);
+  if ((o.k ?? 10) > n) fail((name) => `${name('k')} ${o.k ?? 10} is more clusters than the ${n} points; use a smaller ${name('k')} or more data`);
+  for (const field of ['lr', 'alpha', 'inputScale', 'scaleTarget'] as const) {
+    const v = o[field];
+    if (v !== undefined && !(v > 0)) fail((name) => `${name(field)} must be positive; got ${v}`);
+  }
+  if (o.tol !== undefined && !(o.tol >= 0 && o.tol < 1)) fail((name) => `${name('tol')} must be in [0, 1); got ${o.tol}`);
+  if (o.tsnePoints !== undefined && o.tsnePoints !== 0 && !(o.tsnePoints >= 12)) fail((name) => `${name('tsnePoints')} must be 0 (no maps) or at least 12; got ${o.tsnePoints}`);
+  if (o.dims && (!o.dims.length || o.dims.some((w) => !Number.isInteger(w) || w < 1))) fail((name) => `${name('dims')} must be positive integers, e.g. 500,500,2000,10`);
 }
 
 /** The pretraining recipe of the preset with the overrides applied (lengths in steps). */
@@ -108,11 +111,11 @@ function pretrainOf(preset: Preset, o: Overrides, n: number): Preset['pretrain']
   if (o.lr !== undefined) cfg.optim.lr = o.lr;
   if (o.lrStep !== undefined) cfg.optim.lrStep = o.lrStep;
   if (pre.recipe === 'endtoend') {
-    if (o.layerIters !== undefined || o.finetuneIters !== undefined) throw new InputError(`--layer-iters and --finetune-iters apply to the paper preset's layer-wise recipe; use --pretrain-steps or --epochs with ${preset.name}`);
+    if (o.layerIters !== undefined || o.finetuneIters !== undefined) throw new OptionError((name) => `${name('layerIters')} and ${name('finetuneIters')} apply to the paper preset's layer-wise recipe; use ${name('pretrainSteps')} or ${name('epochs')} with ${preset.name}`);
     if (o.epochs !== undefined) pre.cfg.steps = o.epochs * Math.ceil(n / cfg.batch);
     if (o.pretrainSteps !== undefined) pre.cfg.steps = o.pretrainSteps;
   } else {
-    if (o.epochs !== undefined || o.pretrainSteps !== undefined) throw new InputError('--epochs and --pretrain-steps apply to the quick and endtoend presets; the paper preset takes --layer-iters and --finetune-iters');
+    if (o.epochs !== undefined || o.pretrainSteps !== undefined) throw new OptionError((name) => `${name('epochs')} and ${name('pretrainSteps')} apply to the quick and endtoend presets; the paper preset takes ${name('layerIters')} and ${name('finetuneIters')}`);
     if (o.layerIters !== undefined) pre.cfg.layerIters = o.layerIters;
     if (o.finetuneIters !== undefined) pre.cfg.finetuneIters = o.finetuneIters;
   }
@@ -126,8 +129,8 @@ function pretrainOf(preset: Preset, o: Overrides, n: number): Preset['pretrain']
 export function scalingOf(o: Overrides): Preprocess {
   const preset = presets[o.preset ?? 'quick'];
   const mode = o.scale ?? (o.inputScale !== undefined ? 'unit' : preset.scale.mode);
-  if (mode === 'paper' && o.inputScale !== undefined) throw new InputError('--input-scale sets the factor itself; use it with --scale unit or none, not paper');
-  if (mode !== 'paper' && o.scaleTarget !== undefined) throw new InputError('--scale-target applies to --scale paper');
+  if (mode === 'paper' && o.inputScale !== undefined) throw new OptionError((name) => `${name('inputScale')} sets the factor itself; use it with ${name('scale')} unit or none, not paper`);
+  if (mode !== 'paper' && o.scaleTarget !== undefined) throw new OptionError((name) => `${name('scaleTarget')} applies to ${name('scale')} paper`);
   const rule = mode === 'none' ? 'none' : 'unit';
   if (mode !== 'paper') return { rule, factor: o.inputScale ?? 1, scale: mode };
   return { rule, factor: 1, scale: 'paper', target: o.scaleTarget ?? preset.scale.target ?? 1 };

@@ -4,7 +4,7 @@
 // One command buffer per `klEvery` iterations; the only readback in the loop is the KL value,
 // awaited one check later so the GPU never waits for the host.
 import seedrandom from 'seedrandom';
-import { InputError } from '../io/errors.js';
+import { InputError, OptionError } from '../io/errors.js';
 import { grid1d, kernels } from '../gpu/kernels.js';
 import { Uniform, type Runtime } from '../gpu/runtime.js';
 import { bindingLimit } from '../tensor/chunked.js';
@@ -77,8 +77,8 @@ export function maxTsnePoints(rt: Runtime): number {
 function pairBuffer(rt: Runtime, n: number): GPUBuffer {
   const bytes = n * n * 4;
   if (n > maxTsnePoints(rt)) {
-    throw new InputError(
-      `t-SNE of ${n} points needs a ${(bytes / 2 ** 20).toFixed(0)} MiB pair matrix in one binding; this adapter allows ${(bindingLimit(rt) / 2 ** 20).toFixed(0)} MiB, i.e. at most ${maxTsnePoints(rt)} points: pass a smaller --n`,
+    throw new OptionError(
+      (name) => `t-SNE of ${n} points needs a ${(bytes / 2 ** 20).toFixed(0)} MiB pair matrix in one binding; this adapter allows ${(bindingLimit(rt) / 2 ** 20).toFixed(0)} MiB, i.e. at most ${maxTsnePoints(rt)} points: pass a smaller ${name('n')}`,
     );
   }
   return rt.device.createBuffer({ size: Math.max(256, Math.ceil(bytes / 256) * 256), usage: STORAGE, label: 'tsne pairs' });
@@ -229,7 +229,7 @@ export async function tsne(rt: Runtime, x: Float32Array, n: number, d: number, o
   const klEvery = opts.klEvery ?? 50;
   const tk = opts.trustworthinessK ?? 5;
   if (n < 3) throw new InputError(`t-SNE needs at least 3 points; got ${n}`);
-  if (!(perplexity > 0) || perplexity >= n - 1) throw new InputError(`--perplexity must be in (0, n − 1) = (0, ${n - 1}); got ${perplexity}`);
+  if (!(perplexity > 0) || perplexity >= n - 1) throw new OptionError((name) => `${name('perplexity')} must be in (0, n − 1) = (0, ${n - 1}); got ${perplexity}`);
   const lr = opts.learningRate === undefined || opts.learningRate === 'auto' ? autoLearningRate(n, exaggeration) : opts.learningRate;
   const t0 = performance.now();
 

@@ -1,0 +1,47 @@
+// The one table between the command line and the library: each flag that sets a library option,
+// and that option's field. overridesOf reads the run's flags through it, and a library error that
+// names an option field (OptionError: "lr must be positive") is rendered with the flag instead
+// ("--lr must be positive").
+import type { OptionName } from '../io/errors.js';
+import type { Overrides } from '../run/config.js';
+
+/** The flags of `train` (and the experiments) that are run settings: flag → Overrides field. */
+export const OVERRIDE_FLAGS = {
+  preset: 'preset',
+  seed: 'seed',
+  k: 'k',
+  alpha: 'alpha',
+  'update-interval': 'updateInterval',
+  tol: 'tol',
+  'max-iter': 'maxIter',
+  'kmeans-restarts': 'kmeansRestarts',
+  'raw-kmeans-restarts': 'rawKmeansRestarts',
+  epochs: 'epochs',
+  'pretrain-steps': 'pretrainSteps',
+  'layer-iters': 'layerIters',
+  'finetune-iters': 'finetuneIters',
+  batch: 'batch',
+  lr: 'lr',
+  'lr-step': 'lrStep',
+  dims: 'dims',
+  scale: 'scale',
+  'scale-target': 'scaleTarget',
+  'input-scale': 'inputScale',
+  'tsne-points': 'tsnePoints',
+} as const satisfies Record<string, keyof Overrides>;
+
+/** Every flag whose value reaches a library option, and the field that option has there. */
+const FLAG_FIELDS: Record<string, string> = {
+  ...OVERRIDE_FLAGS,
+  data: 'data',
+  labels: 'labels',
+  out: 'out',
+  resume: 'resume',
+  perplexity: 'perplexity',
+  n: 'n',
+};
+
+const FIELD_FLAGS = new Map(Object.entries(FLAG_FIELDS).map(([flag, field]) => [field, `--${flag}`]));
+
+/** How the command line names an option field in a message: its flag (the field where it has none). */
+export const flagOf: OptionName = (field) => FIELD_FLAGS.get(field) ?? field;

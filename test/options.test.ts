@@ -1,0 +1,62 @@
+// Library-first validation: the library's errors name its option fields ("lr must be positive"); the
+// command line renders the same errors with its flags ("--lr must be positive") through one table.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { cluster } from '../src/api/cluster.js';
+import { flagOf, OVERRIDE_FLAGS } from '../src/cli/options.js';
+import { trainFlags } from '../src/cli/train.js';
+import { OptionError } from '../src/io/errors.js';
+import { resolveConfig, type Overrides } from '../src/run/config.js';
+
+const cli = (args: string[]) => spawnSync(process.execPath, ['bin/webgpu-dec.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+const errLines = (s: string) => s.split('\n').filter((l) => l && !l.startsWith('Warning: '));
+
+const x = Float32Array.from({ length: 40 * 3 }, (_, i) => Math.sin(i));
+const source = { data: 'array', labels: null, subset: null, rows: 40, d: 3, sha256: '' };
+
+/** The message resolveConfig throws for `o` (an OptionError), as the library shows it. */
+function libraryMessage(o: Overrides): OptionError {
+  try {
+    resolveConfig(o, source, 40);
+  } catch (e) {
+    expect(e).toBeInstanceOf(OptionError);
+    return e as OptionError;
+  }
+  throw new Error(`resolveConfig accepted ${JSON.stringify(o)}`);
+}
+
+describe('option errors', () => {
+  it('cluster() with a bad option names the field, without --', async () => {
+    await expect(cluster(x, { d: 3, k: 2, lr: -1 })).rejects.toThrow(/^lr must be positive; got -1$/);
+    await expect(cluster(x, { d: 3, k: 2, updateInterval: 0 })).rejects.toThrow(/^updateInterval must be at least 1; got 0$/);
+    await expect(cluster(x, { d: 3, k: 2, preset: 'paper', epochs: 3 })).rejects.toThrow(/^epochs and pretrainSteps apply to the quick and endtoend presets; the paper preset takes layerIters and finetuneIters$/);
+  });
+
+  it('the command line names the flag for the same input', () => {
+    const r = cli(['train', '--lr', '-1']);
+    expect(r.status).toBe(2);
+    expect(errLines(r.stderr)).toEqual(['webgpu-dec: --lr must be positive; got -1']);
+    const s = cli(['train', '--preset', 'paper', '--epochs', '3']);
+    expect(errLines(s.stderr)).toEqual(['webgpu-dec: --epochs and --pretrain-steps apply to the quick and endtoend presets; the paper preset takes --layer-iters and --finetune-iters']);
+  });
+
+  it('every bad setting gives a message whose fields the table renders as flags', () => {
+    const bad: Overrides[] = [
+      { lr: 0 }, { alpha: -1 }, { tol: 1 }, { k: 1 }, { k: 50 }, { maxIter: 0 }, { batch: 0 }, { inputScale: 0 }, { scaleTarget: 0 },
+      { tsnePoints: 5 }, { dims: [0] }, { rawKmeansRestarts: -1 }, { kmeansRestarts: 0 }, { lrStep: 0 }, { preset: 'quick', layerIters: 5 },
+    ];
+    for (const o of bad) {
+      const e = libraryMessage(o);
+      expect(e.message, JSON.stringify(o)).not.toMatch(/--/);
+      const field = Object.keys(o).find((f) => f !== 'preset')!;
+      expect(e.render(flagOf), JSON.stringify(o)).toContain(flagOf(field));
+      expect(flagOf(field)).toMatch(/^--[a-z-]+$/);
+    }
+  });
+
+  it('the table names only flags that train has, each for a distinct field', () => {
+    for (const flag of Object.keys(OVERRIDE_FLAGS)) expect(trainFlags, flag).toHaveProperty(flag);
+    const fields = Object.values(OVERRIDE_FLAGS);
+    expect(new Set(fields).size).toBe(fields.length);
+  });
+});
