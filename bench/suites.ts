@@ -3,6 +3,7 @@
 import { Runtime } from '../src/gpu/runtime.js';
 import { setWaitMode } from '../src/gpu/wait.js';
 import { kernelFor, matmulInto } from '../src/tensor/ops/matmul.js';
+import { availableMatmulKernels, type MatmulKernel } from '../src/gpu/kernel-choice.js';
 import { ChunkedRows, fromArray, keep, mseLoss, planRows, tidy } from '../src/tensor/index.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
 import { makeRng, uniform } from '../src/random/rng.js';
@@ -100,8 +101,8 @@ export async function matmulSuite(ctx: Ctx): Promise<void> {
 }
 
 /** Our product kernels this adapter can run (subgroup only with the feature), then the naive one. */
-function productKernels(rt: Runtime): ('blocked' | 'subgroup' | 'tiled' | 'naive')[] {
-  return rt.gpu.subgroupSize ? ['blocked', 'subgroup', 'tiled', 'naive'] : ['blocked', 'tiled', 'naive'];
+function productKernels(rt: Runtime): (MatmulKernel | 'naive')[] {
+  return [...availableMatmulKernels(rt.gpu), 'naive'];
 }
 
 /** FLOPs of one training step of a stack of layers: forward, dW, and dX for all but the first. */

@@ -3,13 +3,14 @@
 // For machines without the dev dependencies (vitest), e.g. a GPU server; prints one line per check.
 import { Runtime } from '../src/gpu/runtime.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
+import { availableMatmulKernels } from '../src/gpu/kernel-choice.js';
 import { makeRng, uniform } from '../src/random/rng.js';
 import { matmulRef } from '../test/reference.js';
 
 async function main(): Promise<number> {
   const rt = await Runtime.create();
   console.log(`adapter: ${rt.adapterName}; products: ${rt.matmulKernel}; robustness checks ${rt.gpu.robustness ? 'on' : 'off'}`);
-  const impls: MatmulImpl[] = ['auto', 'blocked', ...(rt.gpu.subgroupSize ? ['subgroup' as const] : []), 'tiled', 'naive'];
+  const impls: MatmulImpl[] = ['auto', ...availableMatmulKernels(rt.gpu), 'naive'];
   let failures = 0;
   const shapes: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [255, 257, 31], [256, 500, 784], [256, 10, 2000]];
   for (const [M, N, K] of shapes)

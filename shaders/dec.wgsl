@@ -18,10 +18,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> z: array<f32>;
 @group(0) @binding(2) var<storage, read> mu: array<f32>;
 
-fn row(gid: vec3u, nwg: vec3u) -> u32 {
-  return gid.y * nwg.x * 64u + gid.x;
-}
-
 fn sq_dist(i: u32, j: u32) -> f32 {
   var s = 0.0;
   for (var t = 0u; t < P.d; t++) {
@@ -37,9 +33,9 @@ fn sq_dist(i: u32, j: u32) -> f32 {
 @group(0) @binding(3) var<storage, read_write> q_out: array<f32>;  // [n, k]
 @group(0) @binding(4) var<storage, read_write> w_out: array<f32>;  // [n, k]
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn soft_assign(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = row(gid, nwg);
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   var total = 0.0;
   for (var j = 0u; j < P.k; j++) {
@@ -60,9 +56,9 @@ fn soft_assign(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 @group(0) @binding(3) var<storage, read_write> p_out: array<f32>; // [n, k]
 @group(0) @binding(4) var<storage, read_write> hard: array<u32>;  // [n]
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn target_distribution(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = row(gid, nwg);
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   var total = 0.0;
   var best = 0u;
@@ -105,9 +101,9 @@ fn kl_row(i: u32) -> f32 {
 }
 
 // L_i for each point  -> out: [n]
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn kl_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = row(gid, nwg);
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   out[i] = kl_row(i);
 }
@@ -131,9 +127,9 @@ fn kl_loss(@builtin(local_invocation_index) lid: u32) {
 }
 
 // ∂L/∂z_i = g · scale · ((α+1)/α) Σ_j w_ij (p_ij − q_ij)(z_i − μ_j)  -> out: [n, d]
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn kl_grad_z(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = row(gid, nwg);
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   let c = upstream() * P.scale * (P.alpha + 1.0) / P.alpha;
   for (var t = 0u; t < P.d; t++) {

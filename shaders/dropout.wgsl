@@ -23,9 +23,9 @@ fn uniform01(i: u32) -> f32 {
 }
 
 // out = x · [u ≥ rate] / (1 − rate); the backward is the same map applied to the gradient.
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn dropout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   let keep = uniform01(i) >= P.rate;
   out[i] = select(0.0, x[i] / (1.0 - P.rate), keep);

@@ -31,9 +31,9 @@ fn sq_dist(i: u32, j: u32) -> f32 {
 }
 
 // k-means++ seeding: dist[i] = min(dist[i], ‖x_i − c_j‖²) for the newly chosen centre j = P.j.
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn nearest_update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   dist[P.offset + i] = min(dist[P.offset + i], sq_dist(i, P.j));
 }
@@ -47,9 +47,9 @@ fn nearest_update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 @group(0) @binding(2) var<storage, read_write> norms: array<f32>;     // [all n] or [k]
 
 // norms[offset + i] = ‖x_i‖² for the P.n rows of nx.
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn row_norms(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   var s = 0.0;
   for (var t = 0u; t < P.d; t++) {
@@ -68,9 +68,9 @@ fn row_norms(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 
 // Assignment step: label[i] = argmin_j ‖x_i − c_j‖² (lowest j on ties), dist[i] = that minimum
 // (clamped at 0: the expansion can round below it); stats[0] counts the points that changed.
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn assign_dots(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   if (i >= P.n || P.k == 0u) { return; } // no centre: cn[0] and G's row would lie past their ends
   var best = 0u;
   var bestD = cn[0] - 2.0 * g[i * P.k];
@@ -88,9 +88,9 @@ fn assign_dots(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 @group(0) @binding(2) var<storage, read_write> h: array<f32>;         // [n (chunk), k]
 
 // H[i, j] = 1 where point i is in cluster j, else 0 (for the sums Hᵀ X and the counts Σ_i H).
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn one_hot(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   for (var j = 0u; j < P.k; j++) { h[i * P.k + j] = select(0.0, 1.0, hlabel[P.offset + i] == j); }
 }

@@ -17,9 +17,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read> g: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn mse_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   out[i] = P.alpha * (y[i] - t[i]) * g[0];
 }

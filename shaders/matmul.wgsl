@@ -108,9 +108,9 @@ fn matmul(@builtin(global_invocation_id) gid: vec3u) {
 
 // Split-K, second pass: C[i] = epilogue(Σ_z partial[z, i]), z in order (deterministic).
 // The partials are bound as A ([splits, M, N]); D.K holds the number of splits here.
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn splitk_reduce(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   let mn = D.M * D.N;
   if (i >= mn) { return; }
   var s = 0.0;

@@ -32,9 +32,9 @@ fn sum_rows(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 // a: [rows, cols] -> out: [rows, 1], out[r] = alpha · Σ_c a[r, c]
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn sum_cols(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let r = gid.y * nwg.x * 64u + gid.x;
+  let r = grid_index(gid, nwg);
   if (r >= P.rows) { return; }
   var s = 0.0;
   for (var c = 0u; c < P.cols; c++) { s += term(r * P.cols + c); }

@@ -67,9 +67,9 @@ fn sq_dists(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid:
 // as scikit-learn), then p_{j|i} = exp(−β_i D_ij) / Σ_k exp(−β_i D_ik) written over D's row.
 // Distances are shifted by the row's nearest neighbour before exp: the normalised row and its
 // entropy do not change, and the largest term is 1, so the sum never underflows.
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn perplexity_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   let row = i * P.n;
   var dmin = 3.4e38;
@@ -198,9 +198,9 @@ fn partial_sums(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) 
 // g = 4 (α A_i − R_i / Z) with α the early exaggeration (P·α in the attraction only, as P is
 // multiplied by α in scikit-learn); delta-bar-delta gains: +0.2 where the gradient's sign differs
 // from the last update's, ×0.8 where it agrees, at least min_gain; then momentum.
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   let f = uforce[i];
   let g = 4.0 * (P.exaggeration * f.xy - f.zw / zsum[0]);
@@ -222,9 +222,9 @@ fn update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 @group(0) @binding(4) var<storage, read_write> krow: array<f32>;  // [n] Σ_j p_ij ln(p_ij / q_ij)
 
 // Row i's share of KL(P ‖ Q); pairs with p_ij = 0 add nothing (0 ln 0 = 0).
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn kl_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.y * nwg.x * 64u + gid.x;
+  let i = grid_index(gid, nwg);
   if (i >= P.n) { return; }
   let yi = ky[i];
   let lz = log(kz[0]);
@@ -247,9 +247,9 @@ fn kl_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 
 // rank[i, m] = the input-space rank of map neighbour j = nbr[i, m] among i's neighbours (1 = the
 // nearest): 1 + #{l ≠ i : D_il < D_ij, or D_il = D_ij and l < j} (ties broken by index).
-@compute @workgroup_size(64)
+@compute @workgroup_size(GRID_WG)
 fn ranks(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let e = gid.y * nwg.x * 64u + gid.x;
+  let e = grid_index(gid, nwg);
   if (e >= P.n * P.k) { return; }
   let i = e / P.k;
   let j = min(nbr[e], P.n - 1u); // host data: a bad neighbour index must not read past D

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { matmulInto, splitKFor, type MatmulImpl } from '../src/tensor/ops/matmul.js';
+import { MATMUL_KERNELS } from '../src/gpu/kernel-choice.js';
 import { matmul, fromArray } from '../src/tensor/index.js';
 import { expectClose, matmulRef, randomArray, useRuntime } from './helpers.js';
 
@@ -55,7 +56,7 @@ async function run(M: number, N: number, K: number, f: { transA?: boolean; trans
   return { c, ref };
 }
 
-describe.each<MatmulImpl>(['blocked', 'scalar', 'subgroup', 'tiled', 'naive'])('matmul (%s) matches the float64 reference', (impl) => {
+describe.each<MatmulImpl>([...MATMUL_KERNELS, 'scalar', 'naive'])('matmul (%s) matches the float64 reference', (impl) => {
   // The subgroup kernel needs the adapter's `subgroups` feature with one fixed size.
   beforeEach((ctx) => {
     if (impl === 'subgroup' && !rt().gpu.subgroupSize) ctx.skip();

@@ -5,8 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { klRowsInto, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
 import { kmeans } from '../src/kmeans/kmeans.js';
-import { grid1d, kernels } from '../src/gpu/kernels.js';
-import { Uniform } from '../src/gpu/runtime.js';
+import { grid1d, kernels, params as packParams } from '../src/gpu/kernels.js';
 import { ChunkedRows, planRows } from '../src/tensor/index.js';
 import { affinitiesInto, conditionalAffinitiesInto, squaredDistancesInto, sumInto } from '../src/tsne/tsne.js';
 import { randomArray, useRuntime } from './helpers.js';
@@ -47,7 +46,7 @@ describe('DEC kernels at edge shapes', () => {
     targetInto(rt(), q, n, k, f, p, hard);
     klRowsInto(rt(), p, q, n, k, rows);
     // The loss and gradient kernels with klLoss's bindings and grids; upstream gradient 2, scale 1/n.
-    const u = new Uniform(8).u32(n).u32(d).u32(k).f32(alpha).f32(1 / n).u32(0).u32(0).u32(0);
+    const u = packParams('dec', { n, d, k, alpha, scale: 1 / n });
     rt().dispatch(kernels.dec.kl_loss, [u, zb, mub, p, q, w, rt().scratch, loss], [1]);
     const up = g.input([2]);
     rt().dispatch(kernels.dec.kl_grad_z, [u, zb, mub, p, q, w, up, dz], grid1d(n));
@@ -105,7 +104,7 @@ describe('DEC kernels at edge shapes', () => {
 });
 
 describe('k-means kernels at edge shapes', () => {
-  const params = (n: number, d: number, k: number, j: number, offset: number) => new Uniform(8).u32(n).u32(d).u32(k).u32(j).u32(offset);
+  const params = (n: number, d: number, k: number, j: number, offset: number) => packParams('kmeans', { n, d, k, j, offset });
   // [n, d, k, offset]: a chunk of n points whose per-point outputs start at `offset`.
   it.each([
     [1, 1, 1, 0],
@@ -170,7 +169,7 @@ describe('k-means kernels at edge shapes', () => {
 
 describe('t-SNE kernels at edge shapes', () => {
   const params = (n: number, o: { dx?: number; exaggeration?: number; lr?: number; momentum?: number; minGain?: number; k?: number } = {}) =>
-    new Uniform(8).u32(n).u32(o.dx ?? 0).f32(o.exaggeration ?? 1).f32(o.lr ?? 0).f32(o.momentum ?? 0).f32(0).f32(o.minGain ?? 0.01).u32(o.k ?? 0);
+    packParams('tsne', { n, dx: o.dx, exaggeration: o.exaggeration ?? 1, lr: o.lr, momentum: o.momentum, min_gain: o.minGain ?? 0.01, k: o.k });
 
   it.each([
     [1, 1],

@@ -6,11 +6,12 @@
 // t-SNE kernels: robustness-fused.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { robustnessWanted } from '../src/gpu/device.js';
-import { grid1d, kernels } from '../src/gpu/kernels.js';
-import { Runtime, Uniform } from '../src/gpu/runtime.js';
+import { grid1d, kernels, params } from '../src/gpu/kernels.js';
+import { Runtime } from '../src/gpu/runtime.js';
 import { info } from '../src/cli/info.js';
 import { elementwise, type ElementwiseEntry } from '../src/tensor/ops/elementwise.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
+import { availableMatmulKernels } from '../src/gpu/kernel-choice.js';
 import { sumRowsRaw } from '../src/tensor/ops/reduce.js';
 import { matmulRef, randomArray, useRuntime } from './helpers.js';
 import { Guarded } from './sentinel.js';
@@ -140,7 +141,7 @@ describe('reductions with a partial last workgroup', () => {
     const [oRows, oMasked, oCols, oAll] = [g.output(cols), g.output(cols), g.output(rows), g.output(1)];
     sumRowsRaw(rt(), ab, rows, cols, 1, oRows);
     sumRowsRaw(rt(), ab, rows, cols, 1, oMasked, mb);
-    const u = new Uniform(4).u32(rows).u32(cols).f32(0.5).u32(0);
+    const u = params('reduce', { rows, cols, alpha: 0.5 });
     rt().dispatch(kernels.reduce.sum_cols, [u, ab, rt().scratch, oCols], grid1d(rows), { MASK_B: false });
     rt().dispatch(kernels.reduce.sum_all, [u, ab, rt().scratch, oAll], [1], { MASK_B: false });
     await g.expectF32(oRows, colSums, sumTol(rows), 'sum_rows');
@@ -157,11 +158,11 @@ describe('reductions with a partial last workgroup', () => {
     y.forEach((v, i) => ((sq += (v - t[i]) ** 2), (total += v)));
     const [yb, tb] = [g.input(y), g.input(t)];
     const [oSum, oSq, oMse, oMseOnly, oGrad] = [g.output(1), g.output(1), g.output(1), g.output(1), g.output(n)];
-    const u = new Uniform(4).u32(1).u32(n).f32(1).u32(0);
+    const u = params('reduce', { rows: 1, cols: n, alpha: 1 });
     rt().dispatch(kernels.reduce.sum_all, [u, yb, rt().scratch, oSum], [1], { MASK_B: false });
     rt().dispatch(kernels.reduce.sum_sq_diff, [u, yb, tb, oSq], [1], { MASK_B: false });
     // The fused MSE: the loss, and with GRAD its gradient for g = 1 (else scratch is bound there).
-    const um = new Uniform(4).u32(n).u32(0).f32(1 / n).f32(2 / n);
+    const um = params('loss', { n, alpha: 1 / n, grad_alpha: 2 / n });
     rt().dispatch(kernels.loss.mse, [um, yb, tb, oMse, oGrad], [1], { GRAD: true });
     rt().dispatch(kernels.loss.mse, [um, yb, tb, oMseOnly, rt().scratch], [1], { GRAD: false });
     await g.expectF32(oSum, [total], sumTol(n), 'sum_all');
@@ -189,11 +190,11 @@ describe('loss, dropout and gather at edge sizes', () => {
     const [yb, tb, gb] = [g.input(y), g.input(t), g.input([0.5])];
     const [grad, drop] = [g.output(n), g.output(n)];
     const alpha = 2 / n;
-    rt().dispatch(kernels.loss.mse_grad, [new Uniform(4).u32(n).u32(0).f32(alpha).u32(0), yb, tb, gb, grad], grid1d(n));
+    rt().dispatch(kernels.loss.mse_grad, [params('loss', { n, alpha }), yb, tb, gb, grad], grid1d(n));
     await g.expectF32(grad, Array.from(y, (v, i) => alpha * (v - t[i]) * 0.5), exact, 'mse_grad');
     const [rate, salt, seed, step] = [Math.fround(0.3), 5, 42, 3];
     const rng = g.inputU32([seed, step]);
-    rt().dispatch(kernels.dropout.dropout, [new Uniform(4).u32(n).u32(salt).f32(rate).u32(0), yb, rng, drop], grid1d(n));
+    rt().dispatch(kernels.dropout.dropout, [params('dropout', { n, salt, rate }), yb, rng, drop], grid1d(n));
     const ref = Array.from(y, (v, i) => (dropoutU(i, salt, seed, step) >= rate ? v / Math.fround(1 - rate) : 0));
     await g.expectF32(drop, ref, exact, 'dropout');
   });
@@ -207,7 +208,7 @@ describe('loss, dropout and gather at edge sizes', () => {
     const out = g.output(6 * d);
     for (const [start, count] of [[0, 5], [5, 4]]) {
       const chunk = g.input(x.subarray(start * d, (start + count) * d));
-      const u = new Uniform(8).u32(6).u32(d).u32(2).u32(start).u32(count);
+      const u = params('gather', { rows: 6, d, offset: 2, chunk_start: start, chunk_rows: count });
       rt().dispatch(kernels.gather.gather_rows, [u, chunk, index, out], [1, 6]);
     }
     const ref = perm.slice(2, 8).flatMap((r) => Array.from(x.subarray(r * d, (r + 1) * d)));
@@ -248,7 +249,7 @@ describe('matrix products at edge shapes', () => {
     [33, 33, 17, true],
     [9, 130, 12, false],
   ];
-  const impls = (): MatmulImpl[] => ['blocked', 'scalar', 'tiled', 'naive', ...(rt().gpu.subgroupSize ? (['subgroup'] as const) : [])];
+  const impls = (): MatmulImpl[] => [...availableMatmulKernels(rt().gpu), 'scalar', 'naive'];
 
   async function product(impl: MatmulImpl, M: number, N: number, K: number, f: Flags) {
     guarded();
@@ -323,10 +324,10 @@ describe('a 2-D grid of workgroups (more than 65535 · 64 invocations)', () => {
     guarded();
     const [ab, bb, gb] = [g.input(a), g.input(b), g.input([1])];
     const [grad, drop, rowSums] = [g.output(n), g.output(n), g.output(n)];
-    rt().dispatch(kernels.loss.mse_grad, [new Uniform(4).u32(n).u32(0).f32(0.5).u32(0), ab, bb, gb, grad], grid1d(n));
-    rt().dispatch(kernels.dropout.dropout, [new Uniform(4).u32(n).u32(1).f32(0).u32(0), ab, g.inputU32([1, 2]), drop], grid1d(n));
+    rt().dispatch(kernels.loss.mse_grad, [params('loss', { n, alpha: 0.5 }), ab, bb, gb, grad], grid1d(n));
+    rt().dispatch(kernels.dropout.dropout, [params('dropout', { n, salt: 1, rate: 0 }), ab, g.inputU32([1, 2]), drop], grid1d(n));
     // Sums over the columns of an [n, 1] matrix: one row per invocation.
-    rt().dispatch(kernels.reduce.sum_cols, [new Uniform(4).u32(n).u32(1).f32(-1).u32(0), ab, rt().scratch, rowSums], grid1d(n), { MASK_B: false });
+    rt().dispatch(kernels.reduce.sum_cols, [params('reduce', { rows: n, cols: 1, alpha: -1 }), ab, rt().scratch, rowSums], grid1d(n), { MASK_B: false });
     await g.expectF32(grad, ref((i) => 0.5 * (a[i] - b[i])), exact, 'mse_grad');
     await g.expectF32(drop, a, exact, 'dropout at rate 0');
     await g.expectF32(rowSums, ref((i) => -a[i]), exact, 'sum_cols');
@@ -339,7 +340,7 @@ describe('a 2-D grid of workgroups (more than 65535 · 64 invocations)', () => {
     partials.set(a);
     partials.set(b, n);
     const c = g.output(n);
-    const u = new Uniform(4).u32(rows).u32(cols).u32(2).u32(0);
+    const u = params('matmul', { M: rows, N: cols, K: 2 });
     rt().dispatch(kernels.matmul.splitk_reduce, [u, g.input(partials), rt().scratch, g.input(bias), rt().scratch, c], grid1d(n), { BIAS: true, RELU: false });
     await g.expectF32(c, ref((i) => a[i] + b[i] + bias[i % cols]), exact, 'splitk_reduce');
   });

@@ -1,8 +1,8 @@
 // Minibatches on the GPU: the data set is uploaded once (in chunks of rows where it exceeds one
 // binding); a batch is either a contiguous row range (copied) or rows gathered through the epoch's
 // permutation (one upload per epoch).
-import { kernels } from '../gpu/kernels.js';
-import { Uniform, type Runtime } from '../gpu/runtime.js';
+import { kernels, params } from '../gpu/kernels.js';
+import type { Runtime } from '../gpu/runtime.js';
 import { ChunkedRows, empty, planRows, type Tensor } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
 
@@ -34,7 +34,7 @@ export class ShuffledBatches {
   batch(start: number, rows: number): Tensor {
     const out = empty(this.rt, rows, this.x.cols);
     this.x.chunks.forEach((chunk, c) => {
-      const u = new Uniform(8).u32(rows).u32(this.x.cols).u32(start).u32(c * this.x.plan.rowsPerChunk).u32(this.x.chunkRows(c));
+      const u = params('gather', { rows, d: this.x.cols, offset: start, chunk_start: c * this.x.plan.rowsPerChunk, chunk_rows: this.x.chunkRows(c) });
       this.rt.dispatch(GATHER, [u, chunk, this.index, out.buffer], [1, rows]);
     });
     return out;

@@ -3,10 +3,10 @@
 //   and where asked the target p (eq. 3, from this data's own q and f) and the KL loss (eq. 2).
 // DEC's target update, `predict` and a validation loss all call it; nothing else computes q over a
 // data set.
-import { Uniform, type Runtime } from '../gpu/runtime.js';
+import type { Runtime } from '../gpu/runtime.js';
 import type { Autoencoder } from '../nn/autoencoder.js';
 import { ChunkedRows, empty, noGrad, tidy, type Tensor } from '../tensor/index.js';
-import { kernels } from '../gpu/kernels.js';
+import { kernels, params } from '../gpu/kernels.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 import { klRowsInto, softAssignInto, targetFromF } from './dec-ops.js';
 
@@ -39,7 +39,7 @@ export interface AssignModel {
 /** The sum of `count` floats of `src` into out[at] (one workgroup; deterministic order). */
 function sumInto(rt: Runtime, src: GPUBuffer, count: number, out: GPUBuffer, at: number, scale = 1): void {
   const s = empty(rt, 1, 1);
-  rt.dispatch(kernels.reduce.sum_all, [new Uniform(4).u32(1).u32(count).f32(scale).u32(0), src, rt.scratch, s.buffer], [1], { MASK_B: false });
+  rt.dispatch(kernels.reduce.sum_all, [params('reduce', { rows: 1, cols: count, alpha: scale }), src, rt.scratch, s.buffer], [1], { MASK_B: false });
   rt.copy(s.buffer, out, 4, 0, at * 4);
   s.dispose();
 }

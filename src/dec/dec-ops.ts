@@ -1,15 +1,15 @@
 // The DEC equations as GPU ops: soft assignment q, target p, and the KL loss as a tape op whose
 // backward is the fused gradient kernels (∂L/∂z flows on through the encoder).
 import { ShapeError } from '../gpu/errors.js';
-import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
-import { grid1d, kernels } from '../gpu/kernels.js';
+import type { Uniform, Kernel, Runtime } from '../gpu/runtime.js';
+import { grid1d, kernels, params as packParams } from '../gpu/kernels.js';
 import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor/tensor.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 
 const { soft_assign: SOFT_ASSIGN, target_distribution: TARGET, kl_rows: KL_ROWS, kl_loss: KL_LOSS, kl_grad_z: KL_GRAD_Z, kl_grad_mu: KL_GRAD_MU } = kernels.dec;
 
 function params(n: number, d: number, kk: number, alpha: number, scale = 1): Uniform {
-  return new Uniform(8).u32(n).u32(d).u32(kk).f32(alpha).f32(scale).u32(0).u32(0).u32(0);
+  return packParams('dec', { n, d, k: kk, alpha, scale });
 }
 
 /** q, w ([n, k] each) for n rows of z ([n, d]) against centres mu ([k, d]). Raw buffers. */

@@ -3,10 +3,10 @@
 // farthest from its centre. Distances and cluster sums go through matrix products (shaders/
 // kmeans.wgsl), block by block over the points (which may span several chunks: data larger than
 // one binding).
-import { Uniform, type Runtime } from '../gpu/runtime.js';
+import type { Uniform, Runtime } from '../gpu/runtime.js';
 import { makeRng, type Rng } from '../random/rng.js';
 import type { Block, ChunkedRows } from '../tensor/index.js';
-import { grid1d, kernels } from '../gpu/kernels.js';
+import { grid1d, kernels, params } from '../gpu/kernels.js';
 import { elementwise } from '../tensor/ops/elementwise.js';
 import { matmulInto } from '../tensor/ops/matmul.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
@@ -68,7 +68,7 @@ class Lloyd {
   }
 
   private params(rows: number, offset: number, j = 0): Uniform {
-    return new Uniform(8).u32(rows).u32(this.d).u32(this.k).u32(j).u32(offset);
+    return params('kmeans', { n: rows, d: this.d, k: this.k, j, offset });
   }
 
   /**
@@ -152,7 +152,7 @@ export async function kmeans(rt: Runtime, x: ChunkedRows, opts: KMeansOptions): 
       }
       // Final assignment against the final centres, and its inertia Σ_i min_j ‖x_i − c_j‖².
       run.pass(false);
-      const u = new Uniform(4).u32(1).u32(n).f32(1).u32(0);
+      const u = params('reduce', { rows: 1, cols: n, alpha: 1 });
       rt.dispatch(kernels.reduce.sum_all, [u, run.dist, rt.scratch, inertiaBuf], [1], { MASK_B: false });
       const [inertia] = await rt.readF32(inertiaBuf, 1);
       if (!best || inertia < best.inertia) {

@@ -1,7 +1,7 @@
 // SGD with momentum and Adam as GPU kernels that update parameters in place: one dispatch per step
 // updates every parameter, over the optimiser's parameter arena (arena.ts, shaders/optim.wgsl).
-import { Uniform, type Kernel, type Runtime } from '../gpu/runtime.js';
-import { grid1d, kernels } from '../gpu/kernels.js';
+import type { Kernel, Runtime } from '../gpu/runtime.js';
+import { grid1d, kernels, params } from '../gpu/kernels.js';
 import { BLOCK, ParamArena, type ParamGroup } from './arena.js';
 
 export type { ParamGroup } from './arena.js';
@@ -72,7 +72,7 @@ abstract class Optimizer {
     // Adam reads t from H[6 + parity] and writes t + 1 into the other slot (optim.wgsl); SGD has no t.
     const parity = this.kernel === ADAM ? this.t % 2 : 0;
     for (const [first, count] of ranges) {
-      const u = new Uniform(4).u32(first).u32(count).u32(parity).u32(0);
+      const u = params('optim', { first_block: first, blocks: count, parity });
       this.rt.dispatch(this.kernel, [u, this.hyper, arena.blocks, arena.g, arena.p, arena.v, arena.m], grid1d(count * BLOCK));
     }
     this.t++;

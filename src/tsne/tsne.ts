@@ -5,8 +5,8 @@
 // awaited one check later so the GPU never waits for the host.
 import seedrandom from 'seedrandom';
 import { InputError, OptionError } from '../io/errors.js';
-import { grid1d, kernels } from '../gpu/kernels.js';
-import { Uniform, type Runtime } from '../gpu/runtime.js';
+import { grid1d, kernels, params as packParams } from '../gpu/kernels.js';
+import type { Uniform, Runtime } from '../gpu/runtime.js';
 import { bindingLimit } from '../tensor/chunked.js';
 import { pcaInit } from './pca.js';
 import { mapNeighbours, trustworthinessFromRanks } from './trustworthiness.js';
@@ -51,17 +51,18 @@ export interface TsneResult {
   learningRate: number;
 }
 
-/** Uniform of every tsne.wgsl entry point. */
+/** Uniform of every tsne.wgsl entry point, with the defaults the unused fields take. */
 function params(n: number, o: { dx?: number; exaggeration?: number; lr?: number; momentum?: number; logPerplexity?: number; minGain?: number; k?: number } = {}): Uniform {
-  return new Uniform(8)
-    .u32(n)
-    .u32(o.dx ?? 0)
-    .f32(o.exaggeration ?? 1)
-    .f32(o.lr ?? 0)
-    .f32(o.momentum ?? 0)
-    .f32(o.logPerplexity ?? 0)
-    .f32(o.minGain ?? 0.01)
-    .u32(o.k ?? 0);
+  return packParams('tsne', {
+    n,
+    dx: o.dx,
+    exaggeration: o.exaggeration ?? 1,
+    lr: o.lr,
+    momentum: o.momentum,
+    log_perplexity: o.logPerplexity,
+    min_gain: o.minGain ?? 0.01,
+    k: o.k,
+  });
 }
 
 /** The map size when none is asked for: what takes a minute or two on this adapter (2,000 points on a software adapter, 10,000 on a GPU). */

@@ -1,8 +1,8 @@
 // Inverted dropout; the mask is a hash of (seed, step, salt, index) computed on the GPU in both the
 // forward and the backward pass, so nothing is stored and the same seed gives the same masks.
-import { Uniform, type Runtime } from '../../gpu/runtime.js';
+import type { Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels } from '../../gpu/kernels.js';
+import { grid1d, kernels, params } from '../../gpu/kernels.js';
 
 /** A [seed, step] pair on the GPU; `step` is advanced once per training step (before its submit). */
 export class DropoutRng {
@@ -38,7 +38,7 @@ export class DropoutRng {
 }
 
 function dropoutRaw(x: GPUBuffer, n: number, rate: number, rng: DropoutRng, salt: number, out: GPUBuffer, rt: Runtime): void {
-  const u = new Uniform(4).u32(n).u32(salt).f32(rate).u32(0);
+  const u = params('dropout', { n, salt, rate });
   rt.dispatch(kernels.dropout.dropout, [u, x, rng.buffer, out], grid1d(n));
 }
 

@@ -1,6 +1,6 @@
 // One dispatch of an elementwise.wgsl entry: the helper every pointwise op goes through.
-import { kernels, grid1d } from '../../gpu/kernels.js';
-import { Uniform, type Runtime } from '../../gpu/runtime.js';
+import { grid1d, kernels, params } from '../../gpu/kernels.js';
+import type { Runtime } from '../../gpu/runtime.js';
 
 export type ElementwiseEntry = keyof typeof kernels.elementwise;
 
@@ -15,6 +15,6 @@ export function elementwise(
   inputs: [GPUBuffer, GPUBuffer],
   out: GPUBuffer,
 ): void {
-  const u = new Uniform(4).u32(n).u32(cols).f32(alpha).f32(beta);
+  const u = params('elementwise', { n, cols, alpha, beta });
   rt.dispatch(kernels.elementwise[entry], [u, inputs[0], inputs[1], out], grid1d(n));
 }

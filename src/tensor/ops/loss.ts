@@ -1,8 +1,7 @@
 // Mean squared error over every element (the Caffe / Keras scale: a mean over batch × d).
 import { ShapeError } from '../../gpu/errors.js';
-import { Uniform } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels } from '../../gpu/kernels.js';
+import { grid1d, kernels, params } from '../../gpu/kernels.js';
 
 /**
  * L = (1/n) Σ (y − t)²           y, t: [rows, cols] -> L: [1, 1];  dy = (2/n)(y − t) · g = −dt
@@ -15,12 +14,12 @@ export function mseLoss(y: Tensor, t: Tensor): Tensor {
   const n = y.size;
   const loss = empty(rt, 1, 1);
   const unitGrad = needsGrad(y) && !t.requiresGrad ? empty(rt, y.rows, y.cols) : null;
-  const u = new Uniform(4).u32(n).u32(0).f32(1 / n).f32(2 / n);
+  const u = params('loss', { n, alpha: 1 / n, grad_alpha: 2 / n });
   rt.dispatch(kernels.loss.mse, [u, y.buffer, t.buffer, loss.buffer, unitGrad?.buffer ?? rt.scratch], [1], { GRAD: !!unitGrad });
   if (!needsGrad(y, t)) return loss;
   const grad = (g: Tensor, alpha: number): Tensor => {
     const d = empty(rt, y.rows, y.cols);
-    const ug = new Uniform(4).u32(n).u32(0).f32(alpha).u32(0);
+    const ug = params('loss', { n, alpha });
     rt.dispatch(kernels.loss.mse_grad, [ug, y.buffer, t.buffer, g.buffer, d.buffer], grid1d(n));
     return d;
   };

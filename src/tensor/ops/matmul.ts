@@ -1,9 +1,9 @@
 // Matrix multiply with transposes read in place and a fused bias + ReLU epilogue; its backward
 // fuses the ReLU mask into the gradient reads.
 import { ShapeError } from '../../gpu/errors.js';
-import { Uniform, type Runtime } from '../../gpu/runtime.js';
+import type { Uniform, Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels } from '../../gpu/kernels.js';
+import { grid1d, kernels, params } from '../../gpu/kernels.js';
 import { sumRowsRaw } from './reduce.js';
 import type { MatmulKernel } from '../../gpu/kernel-choice.js';
 
@@ -78,7 +78,7 @@ export function matmulInto(
     MASK_A: !!f.maskA,
     MASK_B: !!f.maskB,
   };
-  const u = new Uniform(4).u32(M).u32(N).u32(K).u32(0);
+  const u = params('matmul', { M, N, K });
   const buffers = [u, a, b, f.bias ?? rt.scratch, f.maskA ?? f.maskB ?? rt.scratch, c];
   if (impl === 'naive') {
     rt.dispatch(kernels.matmul.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
@@ -160,10 +160,10 @@ function splitK(rt: Runtime, kernel: MatmulKernel | 'scalar', buffers: (GPUBuffe
   const chunk = Math.ceil(K / splits / TILE.k) * TILE.k;
   const used = Math.ceil(K / chunk);
   const partial = rt.acquire(used * M * N * 4);
-  const slice = new Uniform(4).u32(M).u32(N).u32(K).u32(chunk);
+  const slice = params('matmul', { M, N, K, chunk });
   const vec4 = kernel !== 'scalar' && M % 4 === 0 && N % 4 === 0 && K % 4 === 0;
   dispatchProduct(rt, kernel, [slice, a, b, rt.scratch, mask, partial], M, N, K, used, { ...constants, BIAS: false, RELU: false, SPLIT_K: true }, vec4);
-  const sum = new Uniform(4).u32(M).u32(N).u32(used).u32(0);
+  const sum = params('matmul', { M, N, K: used });
   rt.dispatch(kernels.matmul.splitk_reduce, [sum, partial, rt.scratch, bias, rt.scratch, c], grid1d(M * N), { BIAS: constants.BIAS, RELU: constants.RELU });
   rt.release(partial);
 }

@@ -1,12 +1,12 @@
 // Sums and means over rows, columns or everything; backward broadcasts the gradient back.
-import { Uniform, type Runtime } from '../../gpu/runtime.js';
+import type { Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels } from '../../gpu/kernels.js';
+import { grid1d, kernels, params } from '../../gpu/kernels.js';
 import { elementwise } from './elementwise.js';
 
 /** out[1, cols] = alpha · Σ_r a[r, :] (· [mask > 0] when given). */
 export function sumRowsRaw(rt: Runtime, a: GPUBuffer, rows: number, cols: number, alpha: number, out: GPUBuffer, mask?: GPUBuffer): void {
-  const u = new Uniform(4).u32(rows).u32(cols).f32(alpha).u32(0);
+  const u = params('reduce', { rows, cols, alpha });
   rt.dispatch(kernels.reduce.sum_rows, [u, a, mask ?? rt.scratch, out], [Math.ceil(cols / 64)], { MASK_B: !!mask });
 }
 
@@ -21,7 +21,7 @@ function reduce(a: Tensor, axis: Axis, alpha: number): Tensor {
   const rt = a.rt;
   const [r, c] = axis === 'rows' ? [1, a.cols] : axis === 'cols' ? [a.rows, 1] : [1, 1];
   const y = empty(rt, r, c);
-  const u = new Uniform(4).u32(a.rows).u32(a.cols).f32(alpha).u32(0);
+  const u = params('reduce', { rows: a.rows, cols: a.cols, alpha });
   const bufs = [u, a.buffer, rt.scratch, y.buffer];
   if (axis === 'rows') rt.dispatch(kernels.reduce.sum_rows, bufs, [Math.ceil(a.cols / 64)], { MASK_B: false });
   else if (axis === 'cols') rt.dispatch(kernels.reduce.sum_cols, bufs, grid1d(a.rows), { MASK_B: false });
