@@ -1,7 +1,8 @@
+// DEC's equations as the paper states them (q rows sum to 1, p sharpens q, KL(P‖Q) = 0 at P = Q);
+// the kernels against float64 at odd and edge shapes, and the gradients: the op table (op-table.ts).
 import { describe, expect, it } from 'vitest';
 import { klLoss, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
-import { fromArray, scale } from '../src/tensor/index.js';
-import { gradcheck } from './gradcheck.js';
+import { fromArray } from '../src/tensor/index.js';
 import { expectClose, randomArray, useRuntime } from './helpers.js';
 
 const rt = useRuntime();
@@ -76,30 +77,6 @@ describe('DEC kernels', () => {
       const row = Array.from(q.subarray(i * k, (i + 1) * k));
       expect(hard[i]).toBe(row.indexOf(Math.max(...row)));
     }
-  });
-
-  it.each([1, 2])('the fused KL gradients (z and μ) match finite differences of the KL loss (α=%i)', async (alpha) => {
-    const n = 6, d = 3, k = 4;
-    const z = randomArray(n * d, 'gz', -2, 2);
-    const mu = randomArray(k * d, 'gmu', -2, 2);
-    const target = pRef(qRef(randomArray(n * d, 'other', -2, 2), mu, n, d, k, alpha), n, k);
-    const p = fromArray(rt(), Float32Array.from(target), n, k);
-    await gradcheck(rt(), ([zt, mut]) => klLoss(zt, mut, p, alpha), [
-      { data: z, rows: n, cols: d },
-      { data: mu, rows: k, cols: d },
-    ], 1e-2, { atol: 1e-4, rtol: 1e-2 });
-    p.dispose();
-  });
-
-  it('the KL gradients with an upstream gradient ≠ 1 (the loss inside a larger expression)', async () => {
-    const n = 5, d = 2, k = 3;
-    const mu = randomArray(k * d, 'umu', -2, 2);
-    const p = fromArray(rt(), Float32Array.from(pRef(qRef(randomArray(n * d, 'uother', -2, 2), mu, n, d, k, 1), n, k)), n, k);
-    await gradcheck(rt(), ([zt, mut]) => scale(klLoss(zt, mut, p, 1), 3), [
-      { data: randomArray(n * d, 'uz', -2, 2), rows: n, cols: d },
-      { data: mu, rows: k, cols: d },
-    ], 1e-2, { atol: 3e-4, rtol: 1e-2 });
-    p.dispose();
   });
 
   it('the KL loss matches the reference and is 0 when p = q', async () => {
