@@ -10,7 +10,7 @@
 # prebuilt dawn.node runs unchanged; Debian 13's nodejs is Node 20) and runs `node dist/bench/run.js`
 # inside with the given flags. A --json FILE is written inside the root and copied back to FILE.
 # The root is reused by later runs; delete $ROOT to rebuild it. Why a newer Mesa matters for our
-# kernels: ../README.md, "Performance", and shared notes on llvmpipe's load lowering before 25.1.
+# kernels: docs/performance.md, and shared notes on llvmpipe's load lowering before 25.1.
 set -euo pipefail
 
 ROOT=${ROOT:-/opt/webgpu-dec-trixie}

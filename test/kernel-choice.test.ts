@@ -1,5 +1,5 @@
 // Which product kernel each adapter gets (src/gpu/kernel-choice.ts), on described adapters: the rules
-// the README's Performance section states, and the WEBGPU_DEC_MATMUL override.
+// docs/performance.md states, and the WEBGPU_DEC_MATMUL override.
 import { afterEach, describe, expect, it } from 'vitest';
 import { chooseMatmulKernel } from '../src/gpu/kernel-choice.js';
 import type { GpuDevice } from '../src/gpu/device.js';

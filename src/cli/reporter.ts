@@ -17,7 +17,7 @@ export function tsneLine(label: string, e: TsneProgress): string {
 
 /** '<phase> r/R': restart r of R of the phase whose bar is up (k-means). */
 const restartOf = /^(.*) (\d+)\/(\d+)$/;
-/** A k-means phase opens with one event that counts restarts (kmeansWithProgress, src/dec/pipeline.ts). */
+/** A k-means phase opens with one event that counts restarts (kmeansWithProgress, src/run/phases.ts). */
 const opensRestarts = /k-means$/;
 
 export class Reporter {

@@ -7,7 +7,7 @@ import type { RunHistory } from '../run/history.js';
 import type { Reporter } from './reporter.js';
 
 /**
- * The run's history recorder (src/dec/history.ts) adds an entry to `checkpoints.history.dec` at
+ * The run's history recorder (src/run/history.ts) adds an entry to `checkpoints.history.dec` at
  * each target update; `flush` reports those added since its last call. Called before each progress
  * event and each checkpoint, the events keep the run's order: an update is reported before the first
  * progress or checkpoint after it. A resumed run reports only its own updates.

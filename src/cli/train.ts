@@ -1,5 +1,5 @@
 // `webgpu-dec train`: DEC on the bundled digits or on the user's own data, as a loop over the
-// pipeline's phases (src/dec/pipeline.ts). Writes config.json at the start, checkpoints while it
+// pipeline's phases (src/run/phases.ts). Writes config.json at the start, checkpoints while it
 // runs, metrics.json, assignments.csv, model.safetensors and history.json at the end, then the
 // t-SNE maps (tsne.csv, tsne.json) and report.html; `--resume DIR`
 // continues a run from its checkpoint. Everything the user gave is checked before anything is

@@ -2,7 +2,7 @@
 //  - 'layerwise' (the paper): greedy denoising autoencoder pairs, each on the clean output of the
 //    layers below, then end-to-end fine-tuning without dropout; batches in data order, wrapping.
 //  - 'endtoend' (the common re-implementation): the whole autoencoder at once, reshuffled every epoch.
-// Lengths are budgets of gradient steps, whatever the number of points (README "Presets").
+// Lengths are budgets of gradient steps, whatever the number of points (docs/cli.md, "Presets").
 // Each stage runs through the one training loop (src/nn/loop.ts), whose hooks let the job take a
 // checkpoint after any step; a run resumes at any stage and step.
 import type { Runtime } from '../gpu/runtime.js';

@@ -1,5 +1,5 @@
-// Which matrix-product kernel an adapter gets, decided by measurement (bench/, README
-// "Performance"): the figures behind each rule are quoted next to it.
+// Which matrix-product kernel an adapter gets, decided by measurement (bench/; the figures behind
+// each rule: docs/performance.md).
 import type { GpuDevice } from './device.js';
 
 /** The kernels a runtime may choose for products (see MatmulImpl in src/tensor/ops/matmul.ts). */
@@ -17,9 +17,9 @@ export function availableMatmulKernels(gpu: Pick<GpuDevice, 'subgroupSize'>): Ma
  * The product kernel for this device: env WEBGPU_DEC_MATMUL (blocked, subgroup or tiled) if set,
  * else by adapter:
  * - GPUs: 'tiled' (workgroup-memory tiles, the usual GPU matmul);
- * - software adapters with subgroups of one fixed size (lavapipe): 'subgroup'. Measured on 2 cores
- *   at DEC's wide products, 1.1–1.5× the blocked kernel on Mesa 25.0.7 and on Mesa 26.1.6
- *   (README, "Performance"); narrow products still go to 'blocked' (see matmulInto);
+ * - software adapters with subgroups of one fixed size (lavapipe): 'subgroup', faster than the
+ *   blocked kernel at DEC's wide products on Mesa 25.0.7 and 26.1.6 (docs/performance.md); narrow
+ *   products still go to 'blocked' (see matmulInto);
  * - other software adapters: 'blocked'.
  */
 export function chooseMatmulKernel(gpu: GpuDevice): MatmulKernel {

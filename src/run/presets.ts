@@ -1,11 +1,12 @@
-// Training presets. `quick` fits the whole run on the 10,000 bundled digits into 10 minutes on a
-// 2-core machine without a GPU; `paper` is the paper's schedule; `endtoend` the Keras recipe.
-// Training lengths are budgets of gradient steps, the same whatever the number of points: small
-// data gets enough steps (many epochs), large data stays within the preset's time (fewer epochs).
-// Why quick differs (measured, README "Presets"): on lavapipe one step of the paper's
-// d-500-500-2000-10 autoencoder takes ~0.6 s, so the 30 Adam epochs it needs would take 12 minutes
-// alone. A d-256-256-512-10 autoencoder (4× fewer FLOPs, ~0.15 s a step) trained 40 epochs with
-// Adam, then at most 2,000 DEC iterations, fits in about 7 minutes (README "Results").
+// Training presets. `quick` (the default) is sized for a machine without a GPU; `paper` is the
+// paper's schedule; `endtoend` the Keras recipe. Training lengths are budgets of gradient steps, the
+// same whatever the number of points: small data gets enough steps (many epochs), large data stays
+// within the preset's time (fewer epochs).
+// Why quick differs (docs/experiments.md, "Why quick is not the paper's network"): on lavapipe one
+// step of the paper's d-500-500-2000-10 autoencoder takes 1.5 s on 2 cores, so the 30 Adam epochs
+// it needs would take longer than the whole default run; a d-256-256-512-10 autoencoder (4× fewer
+// FLOPs) trained 40 epochs with Adam, then at most 2,000 DEC iterations, takes 14–16 minutes there
+// with everything (docs/experiments.md, "The default run over seeds").
 import type { ScaleMode } from '../data/preprocess.js';
 import type { Init } from '../nn/linear.js';
 import type { DecConfig } from '../dec/dec-train.js';
@@ -80,7 +81,7 @@ export const presets: Record<PresetName, Preset> = {
     rawKmeansRestarts: 20,
     // The recipe (N(0, 0.01²), SGD lr 0.1) is tuned for larger inputs than [0, 1] pixels: mean
     // (1/d)·‖x‖² = 2.9 is what the original code's 0.02 per grey level gives MNIST, the reading that
-    // measured best in the PyTorch reference (README "Presets": ours is still to be measured).
+    // measured best in a PyTorch reference of the recipe (docs/experiments.md: ours is still to be measured).
     scale: { mode: 'paper', target: 2.9 },
   },
 };
