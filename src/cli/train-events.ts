@@ -1,6 +1,6 @@
 // What `train --json` reports besides progress: DEC's target updates (with ACC/NMI where there are
-// labels) and the checkpoints, observed from the outside of the pipeline (src/dec is not told about
-// the CLI's events).
+// labels) and the checkpoints, observed from the outside of the pipeline (the method's loops are not told
+// about the CLI's events).
 import { join } from 'node:path';
 import { CHECKPOINT_FILE, Checkpoints, type Snapshot } from '../run/checkpoint.js';
 import type { RunHistory } from '../run/history.js';
