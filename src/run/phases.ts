@@ -4,20 +4,20 @@
 // and `runDec`, the loop over them that checkpoints at every phase boundary (and, inside the
 // training phases, as the Checkpoints policy says) and resumes from a checkpoint at any of them.
 import type { Runtime } from '../gpu/runtime.js';
+import type { ChunkedRows } from '../tensor/index.js';
 import { Autoencoder } from '../nn/autoencoder.js';
+import type { LoopHooks, ProgressSink } from '../nn/loop.js';
+import { autoencoderTensors, loadAutoencoder, type Position } from '../nn/state.js';
 import { makeRng } from '../random/rng.js';
-import type { ProgressSink } from '../nn/loop.js';
-import { loadAutoencoder, autoencoderTensors, type Position } from '../nn/state.js';
+import { upload } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import { scores, type Scores } from '../metrics/clustering.js';
-import type { ChunkedRows } from '../tensor/index.js';
+import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from '../kmeans/kmeans.js';
 import { encodeAll } from '../dec/assign.js';
-import { upload } from '../data/batches.js';
+import { trainDec, type DecResult } from '../dec/dec-train.js';
+import { pretrainEndToEnd, pretrainLayerwise } from '../dec/pretrain.js';
 import { Checkpoints, Interrupted, type Snapshot } from './checkpoint.js';
 import type { RunConfig } from './config.js';
-import { trainDec, type DecResult } from '../dec/dec-train.js';
-import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from '../kmeans/kmeans.js';
-import { pretrainEndToEnd, pretrainLayerwise } from '../dec/pretrain.js';
 import { HistoryRecorder, type RunHistory } from './history.js';
 import { embedFirst, tsnePointsFor, type StageMap } from './maps.js';
 
@@ -57,9 +57,9 @@ export function newAutoencoder(rt: Runtime, cfg: RunConfig): Autoencoder {
 }
 
 /** What the training loops are told: where progress goes, and the checkpoint after each step. */
-function loopHooks(hooks: PhaseHooks) {
+function loopHooks(hooks: PhaseHooks): LoopHooks {
   const ck = hooks.checkpoints;
-  return { progress: hooks.progress, logEvery: 20, resume: hooks.resume, afterStep: ck && ((state: () => Promise<Snapshot>) => ck.tick(state)) };
+  return { progress: hooks.progress, logEvery: 20, resume: hooks.resume, afterStep: ck && ((state) => ck.tick(state)) };
 }
 
 /** SDAE pretraining of `ae` (from `hooks.resume` where it is a pretraining checkpoint). */
