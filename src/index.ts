@@ -67,7 +67,7 @@ export type { ReportInput, ReportMetrics, ReportImages, History, Assignments, Ts
 export type { Scores as ReportScores, PretrainEntry as ReportPretrainEntry, DecEntry as ReportDecEntry } from './report/input.js';
 
 // ---- errors and the device type -------------------------------------------------------------
-export { InputError } from './io/errors.js';
+export { InputError, OptionError, type OptionName } from './io/errors.js';
 export { GpuError, NoAdapterError, DeviceLostError } from './gpu/errors.js';
 export { Runtime } from './gpu/runtime.js';
 export type { DeviceOptions } from './gpu/device.js';
