@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LossLog, type ProgressEvent } from '../src/nn/loop.js';
+import { fmtTime } from '../src/run/progress.js';
 
 const fakeLoss = (v: number) => ({ toArray: async () => new Float32Array([v]) });
 
@@ -20,5 +21,11 @@ describe('loss logging', () => {
     const log = new LossLog('dec', 1000, () => {});
     await log.start(140, fakeLoss(v));
     await expect(log.report()).rejects.toThrow(`dec: loss became ${v} at iteration 140`);
+  });
+});
+
+describe('times', () => {
+  it('read as seconds below 90 s, then minutes and whole seconds, never 60 s', () => {
+    expect([fmtTime(42), fmtTime(89.94), fmtTime(90), fmtTime(479.6), fmtTime(3599.5)]).toEqual(['42.0s', '89.9s', '1m30s', '8m00s', '60m00s']);
   });
 });

@@ -2,7 +2,11 @@
 import type { ProgressEvent } from '../nn/loop.js';
 
 /** 42.0s below 90 s, 1m30s from there. */
-export const fmtTime = (s: number) => (s >= 90 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`);
+export function fmtTime(s: number): string {
+  if (s < 90) return `${s.toFixed(1)}s`;
+  const whole = Math.round(s); // round once, so 479.6 s reads 8m00s, not 7m60s
+  return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`;
+}
 
 /** One event as a line: phase, epoch/iteration, loss, changed fraction, elapsed, remaining. */
 export function progressLine(e: ProgressEvent): string {
