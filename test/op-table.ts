@@ -8,6 +8,7 @@
 import type { Runtime } from '../src/gpu/runtime.js';
 import { grid1d, kernels, params } from '../src/gpu/kernels.js';
 import { elementwise, type ElementwiseEntry } from '../src/tensor/ops/elementwise.js';
+import { AUGMENT_SALT, warpInto } from '../src/tensor/ops/augment.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
 import { sumRowsRaw } from '../src/tensor/ops/reduce.js';
 import { availableMatmulKernels } from '../src/gpu/kernel-choice.js';
@@ -118,6 +119,62 @@ export function dropoutU(i: number, salt: number, seed: number, step: number): n
     return ((word >>> 22) ^ word) >>> 0;
   };
   return (pcg((i ^ pcg((salt ^ pcg((step ^ pcg(seed)) >>> 0)) >>> 0)) >>> 0) >>> 8) / 16777216;
+}
+
+// ---- augmentation -----------------------------------------------------------------------------
+
+/** Images x [rows, h·w] warped by T [rows, 3] (θ radians, t_x, t_y pixels), bilinear, zero outside, in float64. */
+export function warpRef(x: ArrayLike<number>, rows: number, h: number, w: number, T: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(rows * h * w);
+  const [cx, cy] = [(w - 1) / 2, (h - 1) / 2];
+  for (let r = 0; r < rows; r++) {
+    const [theta, tx, ty] = [T[3 * r], T[3 * r + 1], T[3 * r + 2]];
+    const px = (xi: number, yi: number) => (xi < 0 || yi < 0 || xi >= w || yi >= h ? 0 : x[r * h * w + yi * w + xi]);
+    for (let e = 0; e < h * w; e++) {
+      const [dx, dy] = [(e % w) - cx - tx, Math.floor(e / w) - cy - ty];
+      const sx = Math.cos(theta) * dx + Math.sin(theta) * dy + cx;
+      const sy = -Math.sin(theta) * dx + Math.cos(theta) * dy + cy;
+      const [x0, y0] = [Math.floor(sx), Math.floor(sy)];
+      const [fx, fy] = [sx - x0, sy - y0];
+      out[r * h * w + e] = (1 - fy) * ((1 - fx) * px(x0, y0) + fx * px(x0 + 1, y0)) + fy * ((1 - fx) * px(x0, y0 + 1) + fx * px(x0 + 1, y0 + 1));
+    }
+  }
+  return out;
+}
+
+/** The warps augment.wgsl draws for `rows` images from (seed, step, salt): T [rows, 3]. */
+export function augmentDraws(rows: number, h: number, w: number, rotateDeg: number, shift: number, seed: number, step: number, salt = AUGMENT_SALT, offset = 0): Float64Array {
+  const pcg = (v: number) => {
+    const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
+    const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
+    return ((word >>> 22) ^ word) >>> 0;
+  };
+  const draw = (i: number, j: number) => ((pcg(((3 * i + j) ^ pcg((salt ^ pcg((step ^ pcg(seed)) >>> 0)) >>> 0)) >>> 0) >>> 8) * 2) / 16777216 - 1;
+  const T = new Float64Array(rows * 3);
+  const rotate = Math.fround((rotateDeg * Math.PI) / 180);
+  for (let r = 0; r < rows; r++) {
+    const i = offset + r;
+    [T[3 * r], T[3 * r + 1], T[3 * r + 2]] = [rotate * draw(i, 0), Math.fround(shift) * w * draw(i, 1), Math.fround(shift) * h * draw(i, 2)];
+  }
+  return T;
+}
+
+/** [rows, h, w]: given warps (identity, a quarter turn, a whole-pixel shift, then any), and the hashed ones. */
+async function augmentCase(rt: Runtime, g: Guarded, [rows, h, w]: number[]): Promise<void> {
+  const x = randomArray(rows * h * w, `img${rows}${h}${w}`, 0, 1);
+  const T = Array.from(randomArray(rows * 3, `T${rows}`, -1, 1), (v, e) => (e % 3 === 0 ? 0.3 * v : 2.5 * v));
+  if (rows > 0) T.splice(0, 3, 0, 0, 0);
+  if (rows > 1) T.splice(3, 3, Math.PI / 2, 0, 0);
+  if (rows > 2) T.splice(6, 3, 0, 2, -1);
+  const xb = g.input(x);
+  const warped = g.output(rows * h * w);
+  warpInto(rt, xb, g.input(T), rows, h, w, warped);
+  await g.expectF32(warped, warpRef(x, rows, h, w, T), { atol: 1e-5, rtol: 1e-5 }, 'warp');
+  const [seed, step, offset] = [7, 3, 5];
+  const drawn = g.output(rows * h * w);
+  const u = params('augment', { rows, h, w, salt: AUGMENT_SALT, rotate: (10 * Math.PI) / 180, shift: 0.1, offset });
+  rt.dispatch(kernels.augment.augment, [u, xb, g.inputU32([seed, step]), drawn], grid1d(rows * h * w));
+  await g.expectF32(drawn, warpRef(x, rows, h, w, augmentDraws(rows, h, w, 10, 0.1, seed, step, AUGMENT_SALT, offset)), { atol: 1e-4, rtol: 1e-4 }, 'augment');
 }
 
 // ---- matrix products -------------------------------------------------------------------------
@@ -554,6 +611,21 @@ export const OPS: OpEntry[] = [
       await g.expectF32(out, perm.slice(2, 8).flatMap((r) => Array.from(x.subarray(r * d, (r + 1) * d))), exact, `gather d=${d}`);
     },
     grad: { none: 'a copy of data rows: the inputs of a step, not a function of parameters' },
+  },
+  {
+    name: 'augmentation: images turned and shifted, bilinear, zero outside (for given warps, and drawn from the counter hash)',
+    kernels: ['augment.warp', 'augment.augment'],
+    odd: [
+      [5, 7, 9],
+      [3, 28, 28],
+    ],
+    edge: [
+      [1, 1, 1],
+      [3, 1, 5],
+      [65, 2, 3],
+    ],
+    check: augmentCase,
+    grad: { none: 'the inputs of a step: nothing flows back through them' },
   },
   {
     name: 'matrix products: every kernel and transpose, the fused bias, ReLU and masks, split-K',

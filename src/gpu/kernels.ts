@@ -37,6 +37,7 @@ const families = {
   matmul_subgroup: { matmul_subgroup: mm, matmul_subgroup_vec4: mm }, // needs the `subgroups` feature
   matmul_tiled: { matmul_tiled: mm, matmul_tiled_vec4: mm },
   gather: { gather_rows: ew },
+  augment: { augment: ew, warp: ew }, // Params, images, rng or T, out
   optim: { sgd: optim, adam: optim },
   dec: {
     soft_assign: ['uniform', 'read', 'read', 'rw', 'rw'],
@@ -80,6 +81,7 @@ const layouts = {
   matmul_subgroup: dims,
   matmul_tiled: dims,
   gather: { rows: 'u32', d: 'u32', offset: 'u32', chunk_start: 'u32', chunk_rows: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
+  augment: { rows: 'u32', h: 'u32', w: 'u32', salt: 'u32', rotate: 'f32', shift: 'f32', offset: 'u32', pad: 'u32' },
   optim: { first_block: 'u32', blocks: 'u32', parity: 'u32', pad: 'u32' },
   dec: { n: 'u32', d: 'u32', k: 'u32', alpha: 'f32', scale: 'f32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
   kmeans: { n: 'u32', d: 'u32', k: 'u32', j: 'u32', offset: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
