@@ -44,6 +44,7 @@ describe('option errors', () => {
     const bad: Overrides[] = [
       { lr: 0 }, { alpha: -1 }, { tol: 1 }, { k: 1 }, { k: 50 }, { maxIter: 0 }, { batch: 0 }, { inputScale: 0 }, { scaleTarget: 0 },
       { tsnePoints: 5 }, { dims: [0] }, { rawKmeansRestarts: -1 }, { kmeansRestarts: 0 }, { lrStep: 0 }, { preset: 'quick', layerIters: 5 },
+      { augRotate: -1, augment: true }, { augShift: 0.7, augment: true }, { reconWeight: -1 }, { augment: true },
     ];
     for (const o of bad) {
       const e = libraryMessage(o);

@@ -43,7 +43,7 @@ const outputs = (dir: string) => {
     // The curves (carried in the checkpoints) and the t-SNE maps (the subset's embedding after
     // pretraining is carried too) are those of the uninterrupted run.
     history: readFileSync(join(dir, 'history.json'), 'utf8'),
-    tsne: readFileSync(join(dir, 'tsne.csv'), 'utf8'),
+    tsne: existsSync(join(dir, 'tsne.csv')) ? readFileSync(join(dir, 'tsne.csv'), 'utf8') : null,
   };
 };
 
@@ -64,6 +64,19 @@ describe('checkpoints and --resume', () => {
     expect(third.status, third.stderr).toBe(0);
     expect(third.stderr).toMatch(/resuming .* at dec step [1-9]\d/);
     expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false); // removed once the outputs are written
+    expect(outputs(dir)).toEqual(outputs(straight));
+  });
+
+  it('with augmentation and the reconstruction term (their draws counted in the checkpoint): killed in DEC, resumed, the same as one run', async () => {
+    const augmented = [...small, '--augment', '--recon-weight', '0.1', '--tsne-points', '0'];
+    const straight = join(root, 'aug-straight');
+    const r = runSync([...augmented, '--out', straight]);
+    expect(r.status, r.stderr).toBe(0);
+    const dir = join(root, 'aug-killed');
+    await killWhen([...augmented, '--checkpoint-every', '10', '--out', dir], /checkpoint: dec at step [1-9]\d/);
+    expect(Checkpoints.load(dir).info['augment.step']).toBeGreaterThan(0);
+    const resumed = runSync(['train', '--resume', dir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
     expect(outputs(dir)).toEqual(outputs(straight));
   });
 

@@ -30,6 +30,8 @@ export interface ClusterOptions extends Overrides, DeviceChoice {
   labels?: ArrayLike<number>;
   /** A name for the data in config.json and the report (default "array"). */
   name?: string;
+  /** Height × width when each row is an image (h · w = d): for `augment` and the report. */
+  image?: [number, number];
   /** Called with each progress event (phase, step, loss, changed share); default: silent. */
   onProgress?: ProgressSink;
   /**
@@ -78,12 +80,12 @@ function inInputOrder<T extends Uint32Array | Float32Array>(values: T, index: Ui
  * small data wants smaller `dims` and fewer steps).
  */
 export async function cluster(x: ArrayLike<number>, options: ClusterOptions): Promise<ClusterResult> {
-  const { d, n, labels, name = 'array', onProgress = () => {}, out, device, adapter, ...settings } = options;
+  const { d, n, labels, name = 'array', image, onProgress = () => {}, out, device, adapter, ...settings } = options;
   const o: Overrides = { tsnePoints: 0, ...settings };
   const scaling = scalingOf(o);
-  const all = datasetFromArray(x, { d, n, labels, name }, scaling);
+  const all = datasetFromArray(x, { d, n, labels, name, image }, scaling);
   const { ds, sha256, rows, preprocess } = prepareDataset(all, null, o.seed ?? 0, scaling, true);
-  const config = resolveConfig(o, { data: name, labels: ds.labels ? `${name} labels` : null, subset: null, rows, d, sha256 }, ds.n, preprocess);
+  const config = resolveConfig(o, { data: name, labels: ds.labels ? `${name} labels` : null, subset: null, rows, d, sha256, image: ds.image }, ds.n, preprocess);
   if (out) checkWritableDir(out, 'out');
   return withDevice({ device, adapter }, async (rt) => {
     if (out) writeAtomic(out, CONFIG_FILE, JSON.stringify(config, null, 2) + '\n');

@@ -28,6 +28,10 @@ export const OVERRIDE_FLAGS = {
   'scale-target': 'scaleTarget',
   'input-scale': 'inputScale',
   'tsne-points': 'tsnePoints',
+  augment: 'augment',
+  'aug-rotate': 'augRotate',
+  'aug-shift': 'augShift',
+  'recon-weight': 'reconWeight',
 } as const satisfies Record<string, keyof Overrides>;
 
 /** Every flag whose value reaches a library option, and the field that option has there. */
@@ -39,6 +43,7 @@ const FLAG_FIELDS: Record<string, string> = {
   resume: 'resume',
   perplexity: 'perplexity',
   n: 'n',
+  image: 'image',
 };
 
 const FIELD_FLAGS = new Map(Object.entries(FLAG_FIELDS).map(([flag, field]) => [field, `--${flag}`]));

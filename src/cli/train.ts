@@ -53,6 +53,11 @@ export const trainFlags: FlagSpec = {
   'scale-target': { kind: 'number', help: '--scale paper: the mean (1/d)‖x‖² to reach (paper preset 2.9, else 1)' },
   'input-scale': { kind: 'number', help: 'multiply the inputs by this after the unit or none rule' },
   'tsne-points': { kind: 'int', help: "points in the report's t-SNE maps (default 2,000 on a software adapter, 10,000 on a GPU; 0: none)" },
+  augment: { kind: 'flag', help: 'DEC-DA: warp every training batch by a random rotation and shift (images: IDX, the bundled digits, or --image)' },
+  'aug-rotate': { kind: 'number', help: '--augment: the largest rotation, degrees (default 10)' },
+  'aug-shift': { kind: 'number', help: '--augment: the largest shift, a share of the side (default 0.1)' },
+  image: { kind: 'string', help: 'HxW: the rows of an NPY or CSV file are images of this shape (for --augment and the report)' },
+  'recon-weight': { kind: 'number', help: "IDEC: keep the decoder in DEC, loss KL + γ·MSE with this γ (default 0: DEC; IDEC's 0.1)" },
   json: { kind: 'flag', help: 'JSON-lines events on stdout (start, progress, target_update, checkpoint, done; see webgpu-dec help); the summary goes to stderr' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
 };
@@ -89,6 +94,15 @@ function policyOf(f: Flags, fallback = '10m'): CheckpointPolicy {
   return p;
 }
 
+/** `--image HxW` for rows of d values. */
+function imageShape(text: string, d: number, data: string): [number, number] {
+  const m = /^(\d+)x(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--image must be HxW, e.g. 28x28; got "${text}"`);
+  const [h, w] = [Number(m[1]), Number(m[2])];
+  if (h * w !== d) throw new UsageError(`--image ${text} is ${h * w} pixels, but the rows of ${data} hold ${d} values; pass the shape of one row`);
+  return [h, w];
+}
+
 /** A new run: flags, data and output folder checked; nothing written yet. */
 function planNew(f: Flags): Plan {
   const o = overridesOf(f);
@@ -102,7 +116,8 @@ function planNew(f: Flags): Plan {
   if (subset !== null && subset < 2) throw new UsageError(`--n must be at least 2; got ${subset}`);
   const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
   const { ds, sha256, rows, preprocess } = prepareData(source, o.seed ?? 0, scalingOf(o), true);
-  const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256 }, ds.n, preprocess);
+  if (f.image !== undefined) ds.image = imageShape(String(f.image), ds.d, source.data);
+  const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256, image: ds.image }, ds.n, preprocess);
   if (f['checkpoint-every'] !== undefined) cfg.checkpointEvery = f['checkpoint-every'] as string;
   return { cfg, ds, out, policy };
 }
@@ -127,6 +142,7 @@ function planResume(f: Flags): Plan {
   checkWritableDir(dir, 'resume');
   const { ds, sha256 } = prepareData(cfg.source, cfg.seed, cfg.preprocess);
   if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
+  if (cfg.source.image) ds.image = cfg.source.image;
   return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };
 }
 

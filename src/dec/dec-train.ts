@@ -10,7 +10,7 @@ import type { Autoencoder } from '../nn/autoencoder.js';
 import { NonFiniteError, trainLoop, type LoopHooks } from '../nn/loop.js';
 import { Sgd } from '../nn/optim.js';
 import { autoencoderTensors, loadAutoencoder, optimizerState, restoreOptimizer, type TrainState } from '../nn/state.js';
-import { ChunkedRows, fromArray, keep, type Tensor } from '../tensor/index.js';
+import { add, augment, ChunkedRows, DropoutRng, fromArray, keep, mseLoss, type AugmentOptions, type Tensor } from '../tensor/index.js';
 import { assign, type AssignModel } from './assign.js';
 import { klLoss } from './dec-ops.js';
 
@@ -26,6 +26,13 @@ export interface DecConfig {
   maxIter: number;
   /** Reset the momentum at each target update (the original code); the Keras recipe does not. */
   resetMomentum: boolean;
+  /** IDEC's γ: the decoder stays and the loss is KL(P‖Q) + γ·MSE(x, x̂) (absent or 0: DEC). */
+  reconWeight?: number;
+}
+
+/** DEC-DA: each minibatch is warped afresh (the target P still comes from the clean data). */
+export interface DecAugmentation extends AugmentOptions {
+  seed: number;
 }
 
 /** What the DEC phase ends with. */
@@ -43,23 +50,27 @@ export interface DecHooks extends LoopHooks {
   onTargetUpdate?: (iteration: number, hard: Uint32Array, kl: number, changed: number | null) => void;
 }
 
-/** What DEC carries between iterations besides the weights: P and the last target update's clusters. */
+/** What DEC carries between iterations besides the weights: P, the last target update's clusters, the warps' counter. */
 interface Targets {
   p: ChunkedRows; // [n, k] the target distribution
   previous: Uint32Array | null;
   changed: number | undefined; // share of points that changed cluster at the last update
+  rng: DropoutRng | null; // DEC-DA's draws
 }
 
 /**
- * DEC from the initial centres: minibatch SGD on KL(P‖Q) over the encoder and μ, with P
- * recomputed every updateInterval iterations, until the clusters settle (tol) or maxIter.
+ * DEC from the initial centres: minibatch SGD on KL(P‖Q) over the encoder and μ (and, with IDEC's
+ * γ > 0, on KL + γ·MSE over the decoder too), with P recomputed every updateInterval iterations,
+ * until the clusters settle (tol) or maxIter. With `aug`, each batch is warped (DEC-DA).
  */
-export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, centers: Float32Array, cfg: DecConfig, hooks: DecHooks): Promise<DecResult> {
+export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, centers: Float32Array, cfg: DecConfig, hooks: DecHooks, aug?: DecAugmentation): Promise<DecResult> {
   const n = x.rows;
+  const gamma = cfg.reconWeight ?? 0;
   const mu = keep(fromArray(rt, centers, cfg.k, ae.dims[ae.dims.length - 1], true));
-  const opt = new Sgd(rt, [...ae.encoder.flatMap((l) => [{ param: l.weight }, { param: l.bias }]), { param: mu }], { lr: cfg.lr, momentum: cfg.momentum });
+  const trained = gamma > 0 ? ae.layers : ae.encoder;
+  const opt = new Sgd(rt, [...trained.flatMap((l) => [{ param: l.weight }, { param: l.bias }]), { param: mu }], { lr: cfg.lr, momentum: cfg.momentum });
   const model: AssignModel = { ae, mu: mu.buffer, k: cfg.k, alpha: cfg.alpha };
-  const t: Targets = { p: new ChunkedRows(rt, x.plan, cfg.k), previous: null, changed: undefined };
+  const t: Targets = { p: new ChunkedRows(rt, x.plan, cfg.k), previous: null, changed: undefined, rng: aug ? new DropoutRng(rt, aug.seed) : null };
   const r = hooks.resume;
   const from = r?.position.phase === 'dec' && r.position.step > 0 ? restore(r, ae, mu, opt, t) : 0;
   const batchesPerPass = Math.ceil(n / cfg.batch);
@@ -87,7 +98,10 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cen
         loss: (it) => {
           const b = it % batchesPerPass;
           const rows = Math.min(cfg.batch, n - b * cfg.batch);
-          return klLoss(ae.encode(x.slice(b * cfg.batch, rows)), mu, t.p.slice(b * cfg.batch, rows), cfg.alpha);
+          const xb = t.rng ? (t.rng.next(), augment(x.slice(b * cfg.batch, rows), t.rng, aug!)) : x.slice(b * cfg.batch, rows);
+          const z = ae.encode(xb);
+          const kl = klLoss(z, mu, t.p.slice(b * cfg.batch, rows), cfg.alpha);
+          return gamma > 0 ? add(kl, mseLoss(ae.decode(z), xb), gamma) : kl; // IDEC: + γ·MSE(x, x̂)
         },
         state: (done) => capture(done, ae, mu, opt, t),
         extra: () => ({ changed: t.changed }),
@@ -103,6 +117,7 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cen
     opt.dispose();
     mu.dispose();
     t.p.dispose();
+    t.rng?.dispose();
   }
 }
 
@@ -121,6 +136,7 @@ async function capture(it: number, ae: Autoencoder, mu: Tensor, opt: Sgd, t: Tar
   if (t.previous) tensors['dec.previous'] = { dtype: 'U32', shape: [t.previous.length], data: t.previous };
   const info: Record<string, number> = { ...o.info };
   if (t.changed !== undefined) info['dec.changed'] = t.changed;
+  if (t.rng) info['augment.step'] = t.rng.step;
   return { position: { phase: 'dec', stage: 0, step: it }, tensors, info };
 }
 
@@ -134,5 +150,6 @@ function restore(r: TrainState, ae: Autoencoder, mu: Tensor, opt: Sgd, t: Target
   const prev = r.tensors['dec.previous'];
   t.previous = prev ? (prev.data as Uint32Array) : null;
   t.changed = r.info['dec.changed'];
+  if (t.rng) t.rng.step = r.info['augment.step'];
   return r.position.step;
 }

@@ -2,6 +2,8 @@
 //  - 'layerwise' (the paper): greedy denoising autoencoder pairs, each on the clean output of the
 //    layers below, then end-to-end fine-tuning without dropout; batches in data order, wrapping.
 //  - 'endtoend' (the common re-implementation): the whole autoencoder at once, reshuffled every epoch.
+// With augmentation (DEC-DA), every batch is warped by fresh draws and the autoencoder reconstructs
+// the warped images.
 // Lengths are budgets of gradient steps, whatever the number of points (docs/cli.md, "Presets").
 // Each stage runs through the one training loop (src/nn/loop.ts), whose hooks let the job take a
 // checkpoint after any step; a run resumes at any stage and step.
@@ -9,7 +11,7 @@ import type { Runtime } from '../gpu/runtime.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import type { Linear } from '../nn/linear.js';
 import { Adam, Sgd, type ParamGroup } from '../nn/optim.js';
-import { dropout, DropoutRng, mseLoss, noGrad, type ChunkedRows, type Tensor } from '../tensor/index.js';
+import { augment, dropout, DropoutRng, mseLoss, noGrad, type AugmentOptions, type ChunkedRows, type Tensor } from '../tensor/index.js';
 import { permutation } from '../random/rng.js';
 import { ShuffledBatches } from '../data/batches.js';
 import { trainLoop, type LoopHooks } from '../nn/loop.js';
@@ -48,12 +50,21 @@ export interface EndToEndConfig {
   steps: number;
 }
 
-/** What a pretraining recipe runs on: the data and the seed, and the job's hooks. */
+/** What a pretraining recipe runs on: the data and the seed, the job's hooks, the augmentation. */
 interface Ctx {
   rt: Runtime;
   x: ChunkedRows; // [n, d] on the GPU
   seed: number;
   hooks: LoopHooks;
+  /** DEC-DA: every batch warped afresh, and the autoencoder reconstructs the warped images. */
+  augment?: AugmentOptions;
+}
+
+/** The batch a step trains on: warped by a fresh draw (rng advanced) where the recipe augments. */
+function stepBatch(ctx: Ctx, rng: DropoutRng | undefined, xb: Tensor, advance: boolean): Tensor {
+  if (!ctx.augment || !rng) return xb;
+  if (advance) rng.next();
+  return augment(xb, rng, ctx.augment);
 }
 
 /** A stage of pretraining: its optimiser, and the dropout counter where it has one. */
@@ -138,14 +149,15 @@ export async function pretrainLayerwise(ctx: Ctx, ae: Autoencoder, cfg: Layerwis
           loss = await runStage(ctx, `pretrain layer ${l + 1}/${L}`, stage, cfg.layerIters, cfg.optim, (step) => {
             rng.next();
             // The clean input of this pair: the trained layers below, without dropout or gradients.
-            const clean = noGrad(() => ae.encoder.slice(0, l).reduce((h, layer) => layer.forward(h), batchAt(step)));
+            const xb = stepBatch(ctx, rng, batchAt(step), false);
+            const clean = noGrad(() => ae.encoder.slice(0, l).reduce((h, layer) => layer.forward(h), xb));
             const input = l > 0 ? dropout(clean, cfg.dropout, rng, 2 * l) : clean; // the first pair's input gets none
             const hidden = dropout(enc.forward(input), cfg.dropout, rng, 2 * l + 1);
             return mseLoss(dec.forward(hidden), clean);
           });
         } else {
           loss = await runStage(ctx, 'finetune', stage, cfg.finetuneIters, cfg.optim, (step) => {
-            const xb = batchAt(step);
+            const xb = stepBatch(ctx, rng, batchAt(step), true);
             return mseLoss(ae.decode(ae.encode(xb)), xb);
           });
         }
@@ -164,7 +176,8 @@ export async function pretrainEndToEnd(ctx: Ctx, ae: Autoencoder, cfg: EndToEndC
   const { rt, x } = ctx;
   const perEpoch = Math.ceil(x.rows / cfg.batch);
   const batches = new ShuffledBatches(rt, x);
-  const stage: Stage = { index: 0, ae, opt: optimizer(rt, ae.layers, cfg.optim) };
+  const rng = ctx.augment ? new DropoutRng(rt, ctx.seed) : undefined;
+  const stage: Stage = { index: 0, ae, opt: optimizer(rt, ae.layers, cfg.optim), rng };
   let epochSet = -1;
   try {
     return await runStage(
@@ -177,13 +190,14 @@ export async function pretrainEndToEnd(ctx: Ctx, ae: Autoencoder, cfg: EndToEndC
         const epoch = Math.floor(step / perEpoch);
         if (epoch !== epochSet) batches.setPermutation(permutation(x.rows, `${ctx.seed}:epoch${(epochSet = epoch)}`));
         const b = step % perEpoch;
-        const xb = batches.batch(b * cfg.batch, Math.min(cfg.batch, x.rows - b * cfg.batch));
+        const xb = stepBatch(ctx, rng, batches.batch(b * cfg.batch, Math.min(cfg.batch, x.rows - b * cfg.batch)), true);
         return mseLoss(ae.decode(ae.encode(xb)), xb);
       },
       (step) => Math.floor(step / perEpoch) + 1,
     );
   } finally {
     stage.opt.dispose();
+    rng?.dispose();
     batches.dispose();
   }
 }

@@ -39,6 +39,18 @@ export interface Overrides {
   inputScale?: number;
   /** Points of the report's t-SNE maps (0: none). */
   tsnePoints?: number;
+  /** DEC-DA: warp every training batch (images only); the largest rotation (degrees) and shift (share of the side). */
+  augment?: boolean;
+  augRotate?: number;
+  augShift?: number;
+  /** IDEC's γ: keep the decoder in DEC with the loss KL + γ·MSE (0: DEC). */
+  reconWeight?: number;
+}
+
+/** DEC-DA's augmentation in a run: the largest rotation (degrees) and shift (a share of the side). */
+export interface AugmentConfig {
+  rotate: number;
+  shift: number;
 }
 
 /** Where the data came from: enough to load the same rows again on --resume. */
@@ -51,6 +63,8 @@ export interface DataSource {
   rows: number;
   d: number;
   sha256: string;
+  /** Height × width when each row is an image (IDX files, the bundled digits, `image` given). */
+  image?: [number, number];
 }
 
 /**
@@ -79,6 +93,8 @@ export interface RunConfig {
    * seeded order); 'auto': 2,000 on a software adapter, 10,000 on a GPU; 0: no maps.
    */
   tsnePoints: number | 'auto';
+  /** DEC-DA's augmentation of every training batch; absent: none. */
+  augment?: AugmentConfig;
 }
 
 /** Range checks: one line each, naming the option (the command line names its flag). */
@@ -101,6 +117,19 @@ function check(o: Overrides, n: number): void {
   if (o.tol !== undefined && !(o.tol >= 0 && o.tol < 1)) fail((name) => `${name('tol')} must be in [0, 1); got ${o.tol}`);
   if (o.tsnePoints !== undefined && o.tsnePoints !== 0 && !(o.tsnePoints >= 12)) fail((name) => `${name('tsnePoints')} must be 0 (no maps) or at least 12; got ${o.tsnePoints}`);
   if (o.dims && (!o.dims.length || o.dims.some((w) => !Number.isInteger(w) || w < 1))) fail((name) => `${name('dims')} must be positive integers, e.g. 500,500,2000,10`);
+  if (o.augRotate !== undefined && !(o.augRotate >= 0 && o.augRotate <= 180)) fail((name) => `${name('augRotate')} must be an angle in degrees from 0 to 180; got ${o.augRotate}`);
+  if (o.augShift !== undefined && !(o.augShift >= 0 && o.augShift <= 0.5)) fail((name) => `${name('augShift')} must be a share of the side from 0 to 0.5; got ${o.augShift}`);
+  if ((o.augRotate !== undefined || o.augShift !== undefined) && !o.augment) fail((name) => `${name('augRotate')} and ${name('augShift')} apply with ${name('augment')}`);
+  if (o.reconWeight !== undefined && !(o.reconWeight >= 0)) fail((name) => `${name('reconWeight')} must be at least 0 (0: DEC, 0.1: IDEC); got ${o.reconWeight}`);
+}
+
+/** The augmentation of a run, checked against its data: images only. */
+function augmentOf(o: Overrides, source: DataSource): AugmentConfig | undefined {
+  if (!o.augment) return undefined;
+  if (!source.image) {
+    throw new OptionError((name) => `${name('augment')} warps images, but ${source.data} has rows of ${source.d} values with no image shape; pass ${name('image')} HxW (h · w = ${source.d}), or leave ${name('augment')} out`);
+  }
+  return { rotate: o.augRotate ?? 10, shift: o.augShift ?? 0.1 };
 }
 
 /** The pretraining recipe of the preset with the overrides applied (lengths in steps). */
@@ -149,6 +178,7 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
     tol: o.tol ?? preset.dec.tol,
     maxIter: o.maxIter ?? preset.dec.maxIter,
     batch: o.batch ?? preset.dec.batch,
+    reconWeight: o.reconWeight ?? preset.dec.reconWeight ?? 0,
   };
   return {
     format: 'webgpu-dec-config/1',
@@ -166,5 +196,6 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
     preprocess,
     checkpointEvery: '10m',
     tsnePoints: o.tsnePoints ?? 'auto',
+    augment: augmentOf(o, source),
   };
 }

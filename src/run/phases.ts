@@ -4,7 +4,7 @@
 // and `runDec`, the loop over them that checkpoints at every phase boundary (and, inside the
 // training phases, as the Checkpoints policy says) and resumes from a checkpoint at any of them.
 import type { Runtime } from '../gpu/runtime.js';
-import type { ChunkedRows } from '../tensor/index.js';
+import { AUGMENT_SALT, type AugmentOptions, type ChunkedRows } from '../tensor/index.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import type { LoopHooks, ProgressSink } from '../nn/loop.js';
 import { autoencoderTensors, loadAutoencoder, type Position } from '../nn/state.js';
@@ -62,9 +62,15 @@ function loopHooks(hooks: PhaseHooks): LoopHooks {
   return { progress: hooks.progress, logEvery: 20, resume: hooks.resume, afterStep: ck && ((state) => ck.tick(state)) };
 }
 
+/** The run's augmentation as the training loops take it (the image shape from the data). */
+function augmentation(cfg: RunConfig): AugmentOptions | undefined {
+  const [a, image] = [cfg.augment, cfg.source.image];
+  return a && image ? { h: image[0], w: image[1], rotate: a.rotate, shift: a.shift } : undefined;
+}
+
 /** SDAE pretraining of `ae` (from `hooks.resume` where it is a pretraining checkpoint). */
 export async function pretrainPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<void> {
-  const ctx = { rt, x, seed: cfg.seed, hooks: loopHooks(hooks) };
+  const ctx = { rt, x, seed: cfg.seed, hooks: loopHooks(hooks), augment: augmentation(cfg) };
   if (cfg.pretrain.recipe === 'layerwise') await pretrainLayerwise(ctx, ae, cfg.pretrain.cfg);
   else await pretrainEndToEnd(ctx, ae, cfg.pretrain.cfg);
   await rt.sync();
@@ -83,7 +89,9 @@ export async function kmeansPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, 
 /** DEC from the initial centres (from `hooks.resume` where it is a DEC checkpoint). */
 export async function decPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, centers: Float32Array, cfg: RunConfig, hooks: PhaseHooks): Promise<DecResult> {
   const onTargetUpdate = hooks.history && hooks.history.targetUpdate.bind(hooks.history);
-  return trainDec(rt, ae, x, centers, cfg.dec, { ...loopHooks(hooks), onTargetUpdate });
+  const aug = augmentation(cfg);
+  // Another salt than pretraining's: the same (seed, step) draws other warps here.
+  return trainDec(rt, ae, x, centers, cfg.dec, { ...loopHooks(hooks), onTargetUpdate }, aug && { ...aug, seed: cfg.seed, salt: AUGMENT_SALT + 1 });
 }
 
 /**
