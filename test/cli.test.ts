@@ -38,7 +38,7 @@ describe('the command line', () => {
     expect(errLines(r.stderr)).toEqual(['webgpu-dec: unknown command "frobnicate"; run "webgpu-dec help" for the list']);
   });
   it.each([
-    [['train', '--preset', 'fast'], /^webgpu-dec: --preset must be one of quick, paper, endtoend; got "fast"$/],
+    [['train', '--preset', 'fast'], /^webgpu-dec: --preset must be one of quick, paper, endtoend, dec-da; got "fast"$/],
     [['train', '--k', '0'], /^webgpu-dec: --k must be at least 2; got 0$/],
     [['train', '--seed', 'x'], /^webgpu-dec: --seed must be an integer; got "x"$/],
     [['train', '--data', '/nonexistent/points.npy'], /^webgpu-dec: \/nonexistent\/points.npy: no such file; pass --data mnist or a path/],

@@ -29,7 +29,7 @@ describe('option errors', () => {
   it('cluster() with a bad option names the field, without --', async () => {
     await expect(cluster(x, { d: 3, k: 2, lr: -1 })).rejects.toThrow(/^lr must be positive; got -1$/);
     await expect(cluster(x, { d: 3, k: 2, updateInterval: 0 })).rejects.toThrow(/^updateInterval must be at least 1; got 0$/);
-    await expect(cluster(x, { d: 3, k: 2, preset: 'paper', epochs: 3 })).rejects.toThrow(/^epochs and pretrainSteps apply to the quick and endtoend presets; the paper preset takes layerIters and finetuneIters$/);
+    await expect(cluster(x, { d: 3, k: 2, preset: 'paper', epochs: 3 })).rejects.toThrow(/^epochs and pretrainSteps apply to the end-to-end presets \(quick, endtoend, dec-da\); the paper preset takes layerIters and finetuneIters$/);
   });
 
   it('the command line names the flag for the same input', () => {
@@ -37,7 +37,7 @@ describe('option errors', () => {
     expect(r.status).toBe(2);
     expect(errLines(r.stderr)).toEqual(['webgpu-dec: --lr must be positive; got -1']);
     const s = cli(['train', '--preset', 'paper', '--epochs', '3']);
-    expect(errLines(s.stderr)).toEqual(['webgpu-dec: --epochs and --pretrain-steps apply to the quick and endtoend presets; the paper preset takes --layer-iters and --finetune-iters']);
+    expect(errLines(s.stderr)).toEqual(['webgpu-dec: --epochs and --pretrain-steps apply to the end-to-end presets (quick, endtoend, dec-da); the paper preset takes --layer-iters and --finetune-iters']);
   });
 
   it('every bad setting gives a message whose fields the table renders as flags', () => {

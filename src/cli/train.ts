@@ -30,7 +30,7 @@ export const trainFlags: FlagSpec = {
   labels: { kind: 'string', help: 'labels for --data (.npy, .csv, .idx1-ubyte): enables ACC/NMI/ARI' },
   n: { kind: 'int', help: 'a stratified, seeded subset of this many points' },
   k: { kind: 'int', help: 'number of clusters, at least 2 (default 10)' },
-  preset: { kind: 'string', help: 'quick (default) | paper | endtoend', choices: ['quick', 'paper', 'endtoend'] },
+  preset: { kind: 'string', help: 'quick (default) | paper | endtoend | dec-da', choices: ['quick', 'paper', 'endtoend', 'dec-da'] },
   seed: { kind: 'int', help: 'all randomness flows from it (default 0)' },
   out: { kind: 'string', help: 'run folder (default dec-out)' },
   resume: { kind: 'string', help: 'continue the run in this folder from its checkpoint (takes no other flags but --adapter, --checkpoint-every, --json)' },

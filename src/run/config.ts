@@ -119,17 +119,17 @@ function check(o: Overrides, n: number): void {
   if (o.dims && (!o.dims.length || o.dims.some((w) => !Number.isInteger(w) || w < 1))) fail((name) => `${name('dims')} must be positive integers, e.g. 500,500,2000,10`);
   if (o.augRotate !== undefined && !(o.augRotate >= 0 && o.augRotate <= 180)) fail((name) => `${name('augRotate')} must be an angle in degrees from 0 to 180; got ${o.augRotate}`);
   if (o.augShift !== undefined && !(o.augShift >= 0 && o.augShift <= 0.5)) fail((name) => `${name('augShift')} must be a share of the side from 0 to 0.5; got ${o.augShift}`);
-  if ((o.augRotate !== undefined || o.augShift !== undefined) && !o.augment) fail((name) => `${name('augRotate')} and ${name('augShift')} apply with ${name('augment')}`);
+  if ((o.augRotate !== undefined || o.augShift !== undefined) && !o.augment && !presets[o.preset ?? 'quick'].augment) fail((name) => `${name('augRotate')} and ${name('augShift')} apply with ${name('augment')}`);
   if (o.reconWeight !== undefined && !(o.reconWeight >= 0)) fail((name) => `${name('reconWeight')} must be at least 0 (0: DEC, 0.1: IDEC); got ${o.reconWeight}`);
 }
 
-/** The augmentation of a run, checked against its data: images only. */
-function augmentOf(o: Overrides, source: DataSource): AugmentConfig | undefined {
-  if (!o.augment) return undefined;
+/** The augmentation of a run (asked for, or the preset's), checked against its data: images only. */
+function augmentOf(o: Overrides, preset: Preset, source: DataSource): AugmentConfig | undefined {
+  if (!o.augment && !preset.augment) return undefined;
   if (!source.image) {
-    throw new OptionError((name) => `${name('augment')} warps images, but ${source.data} has rows of ${source.d} values with no image shape; pass ${name('image')} HxW (h · w = ${source.d}), or leave ${name('augment')} out`);
+    throw new OptionError((name) => `${o.augment ? name('augment') : `the ${preset.name} preset`} warps images, but ${source.data} has rows of ${source.d} values with no image shape; pass ${name('image')} HxW (h · w = ${source.d}), or ${o.augment ? `leave ${name('augment')} out` : `use another ${name('preset')}`}`);
   }
-  return { rotate: o.augRotate ?? 10, shift: o.augShift ?? 0.1 };
+  return { rotate: o.augRotate ?? preset.augment?.rotate ?? 10, shift: o.augShift ?? preset.augment?.shift ?? 0.1 };
 }
 
 /** The pretraining recipe of the preset with the overrides applied (lengths in steps). */
@@ -144,7 +144,7 @@ function pretrainOf(preset: Preset, o: Overrides, n: number): Preset['pretrain']
     if (o.epochs !== undefined) pre.cfg.steps = o.epochs * Math.ceil(n / cfg.batch);
     if (o.pretrainSteps !== undefined) pre.cfg.steps = o.pretrainSteps;
   } else {
-    if (o.epochs !== undefined || o.pretrainSteps !== undefined) throw new OptionError((name) => `${name('epochs')} and ${name('pretrainSteps')} apply to the quick and endtoend presets; the paper preset takes ${name('layerIters')} and ${name('finetuneIters')}`);
+    if (o.epochs !== undefined || o.pretrainSteps !== undefined) throw new OptionError((name) => `${name('epochs')} and ${name('pretrainSteps')} apply to the end-to-end presets (quick, endtoend, dec-da); the paper preset takes ${name('layerIters')} and ${name('finetuneIters')}`);
     if (o.layerIters !== undefined) pre.cfg.layerIters = o.layerIters;
     if (o.finetuneIters !== undefined) pre.cfg.finetuneIters = o.finetuneIters;
   }
@@ -196,6 +196,6 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
     preprocess,
     checkpointEvery: '10m',
     tsnePoints: o.tsnePoints ?? 'auto',
-    augment: augmentOf(o, source),
+    augment: augmentOf(o, preset, source),
   };
 }

@@ -10,10 +10,11 @@
 import type { ScaleMode } from '../data/preprocess.js';
 import type { Init } from '../nn/linear.js';
 import type { DecConfig } from '../dec/dec-train.js';
+import type { AugmentConfig } from './config.js';
 import type { EndToEndConfig, LayerwiseConfig } from '../dec/pretrain.js';
 
-/** The training presets: quick (the default), paper, endtoend. */
-export type PresetName = 'quick' | 'paper' | 'endtoend';
+/** The training presets: quick (the default), paper, endtoend, dec-da. */
+export type PresetName = 'quick' | 'paper' | 'endtoend' | 'dec-da';
 
 /** A training preset: everything a run's config takes from it unless overridden. */
 export interface Preset {
@@ -27,6 +28,8 @@ export interface Preset {
   rawKmeansRestarts: number;
   /** Input scaling: 'unit' (8-bit pixels / 255) or the paper's normalisation to a target. */
   scale: { mode: ScaleMode; target?: number };
+  /** DEC-DA's augmentation of every training batch (images only), where the preset has it. */
+  augment?: AugmentConfig;
 }
 
 const decDefaults = { alpha: 1, lr: 0.01, momentum: 0.9, batch: 256, updateInterval: 140, tol: 0.001, resetMomentum: false };
@@ -61,6 +64,25 @@ export const presets: Record<PresetName, Preset> = {
     kmeansRestarts: 20,
     rawKmeansRestarts: 20,
     scale: { mode: 'unit' },
+  },
+  'dec-da': {
+    name: 'dec-da',
+    // DEC-DA (Guo, Zhu, Liu, Yin 2018): the paper's network, 500 epochs of Adam on batches warped by
+    // up to ±10° and ±10 % of the side, then DEC on warped batches with P from the clean data until
+    // fewer than 0.1 % of the points change cluster. Made for GPUs: on a CPU, shorten it with
+    // --pretrain-steps (or --epochs) and --max-iter.
+    dims: paperDims,
+    init: { kind: 'uniform-fan-in' },
+    pretrain: {
+      recipe: 'endtoend',
+      // 20,000 steps: 500 epochs of 10,000 points (--epochs 500 sizes it for other data).
+      cfg: { batch: 256, steps: 20000, optim: { kind: 'adam', lr: 1e-3, momentum: 0, lrStep: 0, momentumRamp: 0, biasLrMult: 1 } },
+    },
+    dec: { ...decDefaults, maxIter: 20000 },
+    kmeansRestarts: 20,
+    rawKmeansRestarts: 3,
+    scale: { mode: 'unit' },
+    augment: { rotate: 10, shift: 0.1 },
   },
   paper: {
     name: 'paper',
