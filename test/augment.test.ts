@@ -13,9 +13,10 @@ import { loadBundledMnist } from '../src/data/mnist.js';
 import { stratifiedSubset } from '../src/data/dataset.js';
 import { npyBytes } from '../src/io/npy.js';
 import { resolveConfig } from '../src/run/config.js';
-import { add, augment, DropoutRng, fromArray, matmul, mseLoss, noGrad, type Tensor } from '../src/tensor/index.js';
+import { add, augment, DropoutRng, fromArray, matmul, mseLoss, noGrad, warpInto, type Tensor } from '../src/tensor/index.js';
+import { warpPicture } from '../src/report/montage.js';
 import { gradcheck } from './gradcheck.js';
-import { randomArray, useRuntime } from './helpers.js';
+import { expectClose, randomArray, useRuntime } from './helpers.js';
 import { augmentDraws, warpRef } from './op-table.js';
 
 const rt = useRuntime();
@@ -38,6 +39,20 @@ describe('augmentation', () => {
     // And they are the warps the reference draws for that pair.
     const ref = warpRef(randomArray(3 * 20, 'imgs', 0, 1), 3, 4, 5, augmentDraws(3, 4, 5, 10, 0.1, 1, 2));
     a.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThan(1e-4));
+  });
+
+  it("the report's picture of a warp is the kernel's warp", async () => {
+    const [h, w] = [28, 28];
+    const px = randomArray(h * w, 'pic', 0, 1);
+    const warps = [{ theta: 0.15, tx: 1.5, ty: -2.25 }, { theta: -0.17, tx: -2.8, ty: 0.4 }];
+    const T = warps.flatMap((v) => [v.theta, v.tx, v.ty]);
+    const [xb, tb, out] = [rt().acquire(2 * h * w * 4), rt().acquire(6 * 4), rt().acquire(2 * h * w * 4)];
+    rt().write(xb, Float32Array.from([...px, ...px]));
+    rt().write(tb, Float32Array.from(T));
+    warpInto(rt(), xb, tb, 2, h, w, out);
+    const gpu = await rt().readF32(out, 2 * h * w);
+    [xb, tb, out].forEach((b) => rt().release(b));
+    warps.forEach((v, i) => expectClose(gpu.subarray(i * h * w, (i + 1) * h * w), warpPicture(px, h, w, v), { atol: 1e-5, rtol: 1e-5 }, `warp ${i}`));
   });
 
   it('refuses rows that are not images of its shape', () => {
@@ -101,6 +116,13 @@ describe('a model trained with augmentation and the reconstruction term', () => 
     const r = await cluster(ds.x, { d: 784, k: 10, image: [28, 28], augment: true, reconWeight: 0.1, seed: 2, dims: [32, 32, 10], pretrainSteps: 60, maxIter: 60, updateInterval: 20, kmeansRestarts: 2, rawKmeansRestarts: 0, device: rt() });
     expect(r.config.augment).toEqual({ rotate: 10, shift: 0.1 });
     expect(r.config.dec.reconWeight).toBe(0.1);
+    // The history records the augmentation and a few of its warps, for the report.
+    expect(r.history.augment).toMatchObject({ rotate: 10, shift: 0.1 });
+    expect(r.history.augment!.examples).toHaveLength(8);
+    for (const e of r.history.augment!.examples) {
+      expect(Math.abs(e.theta)).toBeLessThanOrEqual((10 * Math.PI) / 180);
+      expect(Math.max(Math.abs(e.tx), Math.abs(e.ty))).toBeLessThanOrEqual(2.8);
+    }
     const again = await predict(r.model, ds.x, { device: rt() });
     expect(Array.from(again.assignments)).toEqual(Array.from(r.assignments));
   });

@@ -8,7 +8,7 @@
 import type { Runtime } from '../src/gpu/runtime.js';
 import { grid1d, kernels, params } from '../src/gpu/kernels.js';
 import { elementwise, type ElementwiseEntry } from '../src/tensor/ops/elementwise.js';
-import { AUGMENT_SALT, warpInto } from '../src/tensor/ops/augment.js';
+import { AUGMENT_SALT, augmentDraws as hostDraws, warpInto } from '../src/tensor/ops/augment.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
 import { sumRowsRaw } from '../src/tensor/ops/reduce.js';
 import { availableMatmulKernels } from '../src/gpu/kernel-choice.js';
@@ -142,21 +142,9 @@ export function warpRef(x: ArrayLike<number>, rows: number, h: number, w: number
   return out;
 }
 
-/** The warps augment.wgsl draws for `rows` images from (seed, step, salt): T [rows, 3]. */
-export function augmentDraws(rows: number, h: number, w: number, rotateDeg: number, shift: number, seed: number, step: number, salt = AUGMENT_SALT, offset = 0): Float64Array {
-  const pcg = (v: number) => {
-    const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
-    const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
-    return ((word >>> 22) ^ word) >>> 0;
-  };
-  const draw = (i: number, j: number) => ((pcg(((3 * i + j) ^ pcg((salt ^ pcg((step ^ pcg(seed)) >>> 0)) >>> 0)) >>> 0) >>> 8) * 2) / 16777216 - 1;
-  const T = new Float64Array(rows * 3);
-  const rotate = Math.fround((rotateDeg * Math.PI) / 180);
-  for (let r = 0; r < rows; r++) {
-    const i = offset + r;
-    [T[3 * r], T[3 * r + 1], T[3 * r + 2]] = [rotate * draw(i, 0), Math.fround(shift) * w * draw(i, 1), Math.fround(shift) * h * draw(i, 2)];
-  }
-  return T;
+/** The warps augment.wgsl draws (the host's replica, src/tensor/ops/augment.ts) as T [rows, 3]. */
+export function augmentDraws(rows: number, h: number, w: number, rotate: number, shift: number, seed: number, step: number, salt = AUGMENT_SALT, offset = 0): Float64Array {
+  return Float64Array.from(hostDraws(rows, { h, w, rotate, shift, salt, offset }, seed, step).flatMap((d) => [d.theta, d.tx, d.ty]));
 }
 
 /** [rows, h, w]: given warps (identity, a quarter turn, a whole-pixel shift, then any), and the hashed ones. */

@@ -21,6 +21,7 @@ interface Synthetic {
   tsne: boolean;
   history: boolean;
   images: boolean;
+  augment?: boolean;
 }
 
 /** Rows of a 1000-row input file, 300 of them used; clusters follow labels with 10 % noise. */
@@ -56,6 +57,7 @@ function synthetic(opts: Synthetic): ReportInput {
       changed: it === 0 ? null : 0.2 / it,
       ...(opts.labels ? { acc: 0.8 + it * 0.02, nmi: 0.7 + it * 0.02 } : {}),
     })),
+    ...(opts.augment ? { augment: { rotate: 10, shift: 0.1, examples: Array.from({ length: 8 }, (_, i) => ({ index: index[i], theta: 0.1 * (i - 4), tx: i % 3, ty: -1 })) } } : {}),
   };
   const stages = ['pretrain', 'dec'];
   const tsne: Tsne = {
@@ -198,6 +200,17 @@ describe('run directory', () => {
   });
 });
 
+describe('the augmentation section', () => {
+  it('shows the settings, and the clean pictures above the same pictures warped, where the run augmented', async () => {
+    const html = await buildReport(synthetic({ ...FULL, augment: true }));
+    expect(html).toContain('<h2>Augmentation</h2>');
+    expect(html).toMatch(/turned by up to ±10° and shifted by up to ±10 % of its side/);
+    expect(html).toMatch(/<td>clean<\/td><td><img[^>]+src="data:image\/png;base64,/);
+    expect(html).toMatch(/<td>warped as in training<\/td><td><img[^>]+src="data:image\/png;base64,/);
+    expect(await buildReport(synthetic(FULL))).not.toContain('Augmentation');
+  });
+});
+
 describe('report in headless Chromium', () => {
   it.skipIf(!chromium)(`draws every chart's marks, decodes every picture and is not blank${noChromium}`, async () => {
     const file = join(tmp, 'browser', 'report.html');
@@ -214,6 +227,16 @@ describe('report in headless Chromium', () => {
     for (const im of seen.images) expect(im).toEqual({ w: 8 * SIDE * 2 + 7 * 2, h: SIDE * 2 });
     expect(seen.inked).toBeGreaterThan(0.02);
     expect(seen.colours).toBeGreaterThan(200);
+    expect(seen.problems).toEqual([]);
+  });
+
+  it.skipIf(!chromium)(`with augmentation: two more strips of 8 pictures, decoded${noChromium}`, async () => {
+    const file = join(tmp, 'browser-aug', 'report.html');
+    mkdirSync(join(tmp, 'browser-aug'));
+    writeFileSync(file, await buildReport(synthetic({ ...FULL, augment: true })));
+    const seen = await openInChromium(file);
+    expect(seen.images.length).toBe(2 * K + 2);
+    for (const im of seen.images) expect(im).toEqual({ w: 8 * SIDE * 2 + 7 * 2, h: SIDE * 2 });
     expect(seen.problems).toEqual([]);
   });
 });

@@ -101,3 +101,9 @@ export function montageTable(montages: ClusterMontage[], name: (cluster: number)
   });
   return `<table class="montage"><thead><tr><th>cluster</th><th>${perStrip} most confident</th><th>${perStrip} least confident</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
+
+/** The augmentation's examples: clean pictures above, the same pictures warped below. */
+export function augmentTable(clean: string, warped: string, count: number): string {
+  const r = (what: string, src: string) => `<tr><td>${what}</td><td>${img(src, `${count} training images, ${what}`)}</td></tr>`;
+  return `<table class="montage"><tbody>${r('clean', clean)}\n${r('warped as in training', warped)}</tbody></table>`;
+}

@@ -46,11 +46,13 @@ export interface DecEntry {
   nmi?: number;
 }
 
-/** history.json: the curves the report plots. */
+/** history.json: the curves the report plots, and the run's augmentation where it had one. */
 export interface History {
   format: string;
   pretrain: PretrainEntry[];
   dec: DecEntry[];
+  /** Degrees, share of the side; input-file rows with the angle (radians) and shift (pixels) drawn for them. */
+  augment?: { rotate: number; shift: number; examples: { index: number; theta: number; tx: number; ty: number }[] };
 }
 
 /** assignments.csv as columns; index is the row in the user's input file. */

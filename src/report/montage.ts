@@ -78,3 +78,25 @@ export function clusterMontages(a: Assignments, images: ReportImages, k: number)
     };
   });
 }
+
+/** One picture turned by theta (radians) and moved by (tx, ty) pixels, bilinear, zero outside: the map augment.wgsl applies. */
+export function warpPicture(px: ArrayLike<number>, h: number, w: number, { theta, tx, ty }: { theta: number; tx: number; ty: number }): Float64Array {
+  const out = new Float64Array(h * w);
+  const [cx, cy, c, s] = [(w - 1) / 2, (h - 1) / 2, Math.cos(theta), Math.sin(theta)];
+  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= w || y >= h ? 0 : px[y * w + x]);
+  for (let e = 0; e < h * w; e++) {
+    const [dx, dy] = [(e % w) - cx - tx, Math.floor(e / w) - cy - ty];
+    const [sx, sy] = [c * dx + s * dy + cx, -s * dx + c * dy + cy];
+    const [x0, y0] = [Math.floor(sx), Math.floor(sy)];
+    const [fx, fy] = [sx - x0, sy - y0];
+    out[e] = (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+  }
+  return out;
+}
+
+/** The augmentation's examples: the clean pictures and the same ones warped, as two strips. */
+export function augmentStrips(images: ReportImages, examples: { index: number; theta: number; tx: number; ty: number }[]): { clean: string; warped: string } {
+  const rows = examples.map((e) => e.index);
+  const warped: ReportImages = { ...images, pixels: (i) => warpPicture(images.pixels(examples[i].index), images.height, images.width, examples[i]) };
+  return { clean: stripPng(images, rows), warped: stripPng(warped, examples.map((_, i) => i)) };
+}

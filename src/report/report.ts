@@ -3,9 +3,9 @@
 import { writeAtomic } from '../io/atomic.js';
 import { confusionChart, decChangedChart, decLossChart, decScoresChart, pretrainLossChart, tsneChart } from './charts.js';
 import { confusion, rowName, type Confusion } from './confusion.js';
-import { chartRow, configDetails, header, montageTable, note, page, row, scoresTable, section, timingsTable } from './html.js';
+import { augmentTable, chartRow, configDetails, header, montageTable, note, page, row, scoresTable, section, timingsTable } from './html.js';
 import type { History, ReportInput, Tsne } from './input.js';
-import { clusterMontages, PER_STRIP } from './montage.js';
+import { augmentStrips, clusterMontages, PER_STRIP } from './montage.js';
 import { renderFigure, type Chart } from './render.js';
 
 /** The report's file name in a run folder. */
@@ -54,6 +54,16 @@ function montageSection(input: ReportInput, c: Confusion | null): string {
   return section(title, montageTable(montages, name, PER_STRIP));
 }
 
+function augmentSection(input: ReportInput): string {
+  const a = input.history?.augment;
+  if (!a) return '';
+  const title = 'Augmentation';
+  const about = `Every training batch is warped afresh: each image turned by up to ±${a.rotate}° and shifted by up to ±${Math.round(a.shift * 100)} % of its side (DEC-DA). k-means and the assignments see clean data.`;
+  if (!input.images) return section(title, note(`${about} No pictures: the report was built without the input images.`));
+  const { clean, warped } = augmentStrips(input.images, a.examples);
+  return section(title, `${note(about)}\n${augmentTable(clean, warped, a.examples.length)}`);
+}
+
 /** The report as one self-contained HTML page (inline CSS, charts as SVG, pictures as PNG data URIs). */
 export async function buildReport(input: ReportInput): Promise<string> {
   const { metrics, assignments } = input;
@@ -65,6 +75,7 @@ export async function buildReport(input: ReportInput): Promise<string> {
     c ? await confusionSection(c) : '',
     await tsneSection(input.tsne),
     montageSection(input, c),
+    augmentSection(input),
     section('Configuration', configDetails(input.config)),
   ];
   return page(`webgpu-dec report: ${metrics.data.name}`, body.filter(Boolean).join('\n'));

@@ -25,11 +25,21 @@ export interface DecEntry {
   nmi?: number;
 }
 
+/** A run's augmentation: its settings, and a few images of the data with warps as the run draws them. */
+export interface AugmentRecord {
+  rotate: number; // degrees
+  shift: number; // share of the side
+  /** Row of the input file, and the angle (radians) and shift (pixels) drawn for it. */
+  examples: { index: number; theta: number; tx: number; ty: number }[];
+}
+
 /** The curves of a run (history.json). */
 export interface RunHistory {
   format: 'webgpu-dec-history/1';
   pretrain: PretrainEntry[];
   dec: DecEntry[];
+  /** Where the run augments its batches (DEC-DA). */
+  augment?: AugmentRecord;
 }
 
 export const emptyHistory = (): RunHistory => ({ format: 'webgpu-dec-history/1', pretrain: [], dec: [] });

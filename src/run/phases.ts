@@ -4,7 +4,7 @@
 // and `runDec`, the loop over them that checkpoints at every phase boundary (and, inside the
 // training phases, as the Checkpoints policy says) and resumes from a checkpoint at any of them.
 import type { Runtime } from '../gpu/runtime.js';
-import { AUGMENT_SALT, type AugmentOptions, type ChunkedRows } from '../tensor/index.js';
+import { AUGMENT_SALT, augmentDraws, type AugmentOptions, type ChunkedRows } from '../tensor/index.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import type { LoopHooks, ProgressSink } from '../nn/loop.js';
 import { autoencoderTensors, loadAutoencoder, type Position } from '../nn/state.js';
@@ -151,6 +151,13 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
   const boundary = async (phase: Position['phase'], label: string) =>
     ck.boundary({ position: { phase, stage: 0, step: 0 }, tensors: await autoencoderTensors(ae), info: {}, label });
   const history = new HistoryRecorder(ck.history, ds.labels);
+  const aug = augmentation(cfg);
+  if (aug && cfg.augment) {
+    // What the report shows of the augmentation: the first images of the run's order, warped by the
+    // draws of the run's first pretraining step.
+    const examples = augmentDraws(Math.min(8, ds.n), aug, cfg.seed, 1).map((w, i) => ({ index: ds.index ? ds.index[i] : i, ...w }));
+    history.history.augment = { ...cfg.augment, examples };
+  }
   const progress: ProgressSink = (e) => {
     history.observe(e);
     hooks.progress(e);

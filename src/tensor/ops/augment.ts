@@ -40,3 +40,32 @@ export function augment(x: Tensor, rng: DropoutRng, o: AugmentOptions): Tensor {
 export function warpInto(rt: Runtime, x: GPUBuffer, t: GPUBuffer, rows: number, h: number, w: number, out: GPUBuffer): void {
   rt.dispatch(kernels.augment.warp, [params('augment', { rows, h, w }), x, t, out], grid1d(rows * h * w));
 }
+
+/** The PCG-style hash of augment.wgsl (and dropout.wgsl), on the host. */
+function pcg(v: number): number {
+  const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
+  const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
+  return ((word >>> 22) ^ word) >>> 0;
+}
+
+/** One image's warp: the angle (radians) and the shift (pixels). */
+export interface Warp {
+  theta: number;
+  tx: number;
+  ty: number;
+}
+
+/**
+ * The warps augment.wgsl draws for images `offset` … `offset + count − 1` at (seed, step), on the
+ * host: what a run records to show its augmentation (the tests tie the two together).
+ */
+export function augmentDraws(count: number, o: AugmentOptions, seed: number, step: number): Warp[] {
+  const salt = o.salt ?? AUGMENT_SALT;
+  const draw = (i: number, j: number) => ((pcg(((3 * i + j) ^ pcg((salt ^ pcg((step ^ pcg(seed)) >>> 0)) >>> 0)) >>> 0) >>> 8) * 2) / 16777216 - 1;
+  const rotate = Math.fround((o.rotate * Math.PI) / 180);
+  const shift = Math.fround(o.shift);
+  return Array.from({ length: count }, (_, r) => {
+    const i = (o.offset ?? 0) + r;
+    return { theta: rotate * draw(i, 0), tx: shift * o.w * draw(i, 1), ty: shift * o.h * draw(i, 2) };
+  });
+}
