@@ -98,7 +98,11 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cen
         loss: (it) => {
           const b = it % batchesPerPass;
           const rows = Math.min(cfg.batch, n - b * cfg.batch);
-          const xb = t.rng ? (t.rng.next(), augment(x.slice(b * cfg.batch, rows), t.rng, aug!)) : x.slice(b * cfg.batch, rows);
+          let xb = x.slice(b * cfg.batch, rows);
+          if (t.rng) {
+            t.rng.next(); // DEC-DA: fresh warps of the batch; P stays the clean data's
+            xb = augment(xb, t.rng, aug!);
+          }
           const z = ae.encode(xb);
           const kl = klLoss(z, mu, t.p.slice(b * cfg.batch, rows), cfg.alpha);
           return gamma > 0 ? add(kl, mseLoss(ae.decode(z), xb), gamma) : kl; // IDEC: + γ·MSE(x, x̂)
