@@ -106,7 +106,8 @@ describe('the dec-da preset', () => {
     expect(cfg.pretrain).toMatchObject({ recipe: 'endtoend', cfg: { steps: 20000, optim: { kind: 'adam', lr: 1e-3 } } });
     expect(cfg.dec).toMatchObject({ tol: 0.001, maxIter: 20000 });
     expect(resolveConfig({ preset: 'dec-da', augShift: 0.05, pretrainSteps: 500 }, source, 10000)).toMatchObject({ augment: { rotate: 10, shift: 0.05 }, pretrain: { cfg: { steps: 500 } } });
-    expect(resolveConfig({}, source, 10000).augment).toBeUndefined();
+    expect(resolveConfig({ preset: 'dec-da', augment: false }, source, 10000).augment).toBeUndefined(); // --no-augment
+    expect(() => resolveConfig({ preset: 'dec-da', augment: false, augShift: 0.2 }, source, 10000)).toThrow(/^augRotate and augShift apply with augment$/);
   });
 });
 
@@ -140,6 +141,7 @@ describe('bad values', () => {
     [['--data', npy, '--image', '4x2'], /^webgpu-dec: --image 4x2 is 8 pixels, but the rows of .* hold 6 values/],
     [['--augment', '--aug-rotate', '-5'], /^webgpu-dec: --aug-rotate must be an angle in degrees from 0 to 180; got -5$/],
     [['--aug-shift', '0.2'], /^webgpu-dec: --aug-rotate and --aug-shift apply with --augment$/],
+    [['--augment', '--no-augment'], /^webgpu-dec: --augment and --no-augment contradict each other; give one$/],
     [['--recon-weight', '-0.1'], /^webgpu-dec: --recon-weight must be at least 0 \(0: DEC, 0\.1: IDEC\); got -0\.1$/],
   ])('%j: one line, exit 2, nothing written', (args, message) => {
     const r = cli(args);

@@ -54,6 +54,7 @@ export const trainFlags: FlagSpec = {
   'input-scale': { kind: 'number', help: 'multiply the inputs by this after the unit or none rule' },
   'tsne-points': { kind: 'int', help: "points in the report's t-SNE maps (default 2,000 on a software adapter, 10,000 on a GPU; 0: none)" },
   augment: { kind: 'flag', help: 'DEC-DA: warp every training batch by a random rotation and shift (images: IDX, the bundled digits, or --image)' },
+  'no-augment': { kind: 'flag', help: "train on the batches as they are, whatever the preset's augmentation" },
   'aug-rotate': { kind: 'number', help: '--augment: the largest rotation, degrees (default 10)' },
   'aug-shift': { kind: 'number', help: '--augment: the largest shift, a share of the side (default 0.1)' },
   image: { kind: 'string', help: 'HxW: the rows of an NPY or CSV file are images of this shape (for --augment and the report)' },
@@ -71,6 +72,10 @@ ${flagHelp(trainFlags)}`;
 export function overridesOf(f: Flags): Overrides {
   const o: Record<string, unknown> = {};
   for (const [flag, field] of Object.entries(OVERRIDE_FLAGS)) if (f[flag] !== undefined) o[field] = f[flag];
+  if (f['no-augment']) {
+    if (f.augment) throw new UsageError('--augment and --no-augment contradict each other; give one');
+    o.augment = false;
+  }
   if (f.dims !== undefined) {
     const dims = String(f.dims).split(',').map(Number);
     if (dims.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--dims must be positive integers separated by commas, e.g. 500,500,2000,10; got "${f.dims}"`);

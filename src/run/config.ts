@@ -39,7 +39,10 @@ export interface Overrides {
   inputScale?: number;
   /** Points of the report's t-SNE maps (0: none). */
   tsnePoints?: number;
-  /** DEC-DA: warp every training batch (images only); the largest rotation (degrees) and shift (share of the side). */
+  /**
+   * DEC-DA: warp every training batch (images only): true, false, or unset for the preset's choice;
+   * the largest rotation (degrees) and shift (share of the side).
+   */
   augment?: boolean;
   augRotate?: number;
   augShift?: number;
@@ -119,14 +122,16 @@ function check(o: Overrides, n: number): void {
   if (o.dims && (!o.dims.length || o.dims.some((w) => !Number.isInteger(w) || w < 1))) fail((name) => `${name('dims')} must be positive integers, e.g. 500,500,2000,10`);
   if (o.augRotate !== undefined && !(o.augRotate >= 0 && o.augRotate <= 180)) fail((name) => `${name('augRotate')} must be an angle in degrees from 0 to 180; got ${o.augRotate}`);
   if (o.augShift !== undefined && !(o.augShift >= 0 && o.augShift <= 0.5)) fail((name) => `${name('augShift')} must be a share of the side from 0 to 0.5; got ${o.augShift}`);
-  if ((o.augRotate !== undefined || o.augShift !== undefined) && !o.augment && !presets[o.preset ?? 'quick'].augment) fail((name) => `${name('augRotate')} and ${name('augShift')} apply with ${name('augment')}`);
+  const augmenting = o.augment ?? !!presets[o.preset ?? 'quick'].augment;
+  if ((o.augRotate !== undefined || o.augShift !== undefined) && !augmenting) fail((name) => `${name('augRotate')} and ${name('augShift')} apply with ${name('augment')}`);
   if (o.reconWeight !== undefined && !(o.reconWeight >= 0)) fail((name) => `${name('reconWeight')} must be at least 0 (0: DEC, 0.1: IDEC); got ${o.reconWeight}`);
 }
 
 /** The augmentation of a run (asked for, or the preset's), checked against its data: images only. */
 function augmentOf(o: Overrides, preset: Preset, source: DataSource): AugmentConfig | undefined {
-  if (!o.augment && !preset.augment) return undefined;
+  if (o.augment === false || (o.augment === undefined && !preset.augment)) return undefined;
   if (!source.image) {
+    if (o.augment === undefined && preset.augment?.optional) return undefined; // the preset augments images only where there are images
     throw new OptionError((name) => `${o.augment ? name('augment') : `the ${preset.name} preset`} warps images, but ${source.data} has rows of ${source.d} values with no image shape; pass ${name('image')} HxW (h · w = ${source.d}), or ${o.augment ? `leave ${name('augment')} out` : `use another ${name('preset')}`}`);
   }
   return { rotate: o.augRotate ?? preset.augment?.rotate ?? 10, shift: o.augShift ?? preset.augment?.shift ?? 0.1 };

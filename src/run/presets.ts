@@ -28,8 +28,11 @@ export interface Preset {
   rawKmeansRestarts: number;
   /** Input scaling: 'unit' (8-bit pixels / 255) or the paper's normalisation to a target. */
   scale: { mode: ScaleMode; target?: number };
-  /** DEC-DA's augmentation of every training batch (images only), where the preset has it. */
-  augment?: AugmentConfig;
+  /**
+   * DEC-DA's augmentation of every training batch, where the preset has it; `optional`: only where
+   * the data are images (otherwise the preset needs images).
+   */
+  augment?: AugmentConfig & { optional: boolean };
 }
 
 const decDefaults = { alpha: 1, lr: 0.01, momentum: 0.9, batch: 256, updateInterval: 140, tol: 0.001, resetMomentum: false };
@@ -82,7 +85,7 @@ export const presets: Record<PresetName, Preset> = {
     kmeansRestarts: 20,
     rawKmeansRestarts: 3,
     scale: { mode: 'unit' },
-    augment: { rotate: 10, shift: 0.1 },
+    augment: { rotate: 10, shift: 0.1, optional: false },
   },
   paper: {
     name: 'paper',
