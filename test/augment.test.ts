@@ -108,6 +108,10 @@ describe('the dec-da preset', () => {
     expect(resolveConfig({ preset: 'dec-da', augShift: 0.05, pretrainSteps: 500 }, source, 10000)).toMatchObject({ augment: { rotate: 10, shift: 0.05 }, pretrain: { cfg: { steps: 500 } } });
     expect(resolveConfig({ preset: 'dec-da', augment: false }, source, 10000).augment).toBeUndefined(); // --no-augment
     expect(() => resolveConfig({ preset: 'dec-da', augment: false, augShift: 0.2 }, source, 10000)).toThrow(/^augRotate and augShift apply with augment$/);
+    // quick warps images where there are images, and trains on other data as it is.
+    expect(resolveConfig({}, source, 10000).augment).toEqual({ rotate: 10, shift: 0.1 });
+    expect(resolveConfig({}, { ...source, image: undefined }, 10000).augment).toBeUndefined();
+    expect(resolveConfig({ augment: false }, source, 10000).augment).toBeUndefined();
   });
 });
 
@@ -140,7 +144,7 @@ describe('bad values', () => {
     [['--data', npy, '--preset', 'dec-da'], /^webgpu-dec: the dec-da preset warps images, but .*x\.npy has rows of 6 values with no image shape; pass --image HxW \(h · w = 6\), or use another --preset$/],
     [['--data', npy, '--image', '4x2'], /^webgpu-dec: --image 4x2 is 8 pixels, but the rows of .* hold 6 values/],
     [['--augment', '--aug-rotate', '-5'], /^webgpu-dec: --aug-rotate must be an angle in degrees from 0 to 180; got -5$/],
-    [['--aug-shift', '0.2'], /^webgpu-dec: --aug-rotate and --aug-shift apply with --augment$/],
+    [['--no-augment', '--aug-shift', '0.2'], /^webgpu-dec: --aug-rotate and --aug-shift apply with --augment$/],
     [['--augment', '--no-augment'], /^webgpu-dec: --augment and --no-augment contradict each other; give one$/],
     [['--recon-weight', '-0.1'], /^webgpu-dec: --recon-weight must be at least 0 \(0: DEC, 0\.1: IDEC\); got -0\.1$/],
   ])('%j: one line, exit 2, nothing written', (args, message) => {

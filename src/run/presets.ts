@@ -53,6 +53,9 @@ export const presets: Record<PresetName, Preset> = {
     kmeansRestarts: 20,
     rawKmeansRestarts: 3,
     scale: { mode: 'unit' },
+    // DEC-DA's warps where the data are images: at this budget, seeds 0–2 on the bundled digits gave
+    // DEC ACC 0.748 / NMI 0.735 (mean) against 0.717 / 0.686 without (docs/experiments.md).
+    augment: { rotate: 10, shift: 0.1, optional: true },
   },
   endtoend: {
     name: 'endtoend',
