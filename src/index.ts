@@ -38,7 +38,7 @@ export { shuffle, stratifiedSubset, takeRows, type Dataset } from './data/datase
 export { applyPreprocess, defaultPreprocess, type Preprocess, type ScaleMode, type ScaleRule } from './data/preprocess.js';
 
 // ---- the pipeline's phases ----------------------------------------------------------------
-export { resolveConfig, scalingOf, CONFIG_FILE, type Overrides, type RunConfig, type DataSource } from './run/config.js';
+export { resolveConfig, scalingOf, CONFIG_FILE, type Overrides, type RunConfig, type DataSource, type AugmentConfig } from './run/config.js';
 export { presets, type Preset, type PresetName } from './run/presets.js';
 export { upload } from './data/batches.js';
 export { runDec, rawKmeansPhase, pretrainPhase, kmeansPhase, decPhase, newAutoencoder, type PhaseHooks, type RunResult } from './run/phases.js';
@@ -46,9 +46,9 @@ export { assign, encodeAll, type AssignModel, type AssignOptions, type Assignmen
 export { kmeans, type KMeansOptions, type KMeansResult } from './kmeans/kmeans.js';
 export type { DecConfig, DecResult } from './dec/dec-train.js';
 export type { LayerwiseConfig, EndToEndConfig, OptimConfig } from './dec/pretrain.js';
-export { Checkpoints, Interrupted, type CheckpointPolicy, type Snapshot } from './run/checkpoint.js';
+export { Checkpoints, Interrupted, type CheckpointPolicy, type Snapshot, type Finished, type SavedMatrix, type TimedPhase } from './run/checkpoint.js';
 export type { Position, TrainState } from './nn/state.js';
-export { HistoryRecorder, type RunHistory, type PretrainEntry, type DecEntry } from './run/history.js';
+export { HistoryRecorder, type RunHistory, type PretrainEntry, type DecEntry, type AugmentRecord } from './run/history.js';
 export { stderrProgress } from './run/progress.js';
 export { DivergedError, type ProgressEvent, type ProgressSink } from './nn/loop.js';
 export { tsnePhase, type StageMap } from './run/maps.js';

@@ -20,7 +20,10 @@ export type OptionName = (field: string) => string;
  * `render`, so that the command line can name its flags instead (`--lr must be positive`).
  */
 export class OptionError extends InputError {
-  constructor(readonly render: (name: OptionName) => string) {
+  constructor(
+    /** The message with each option named by `name` (the library: the field; the command line: its flag). */
+    readonly render: (name: OptionName) => string,
+  ) {
     super(render((field) => field));
     this.name = 'OptionError';
   }

@@ -51,7 +51,7 @@ export function parsePolicy(text: string): CheckpointPolicy | null {
 export const describe = (p: Position) => `${p.phase}${p.phase === 'pretrain' ? ` stage ${p.stage + 1}` : ''} at step ${p.step}`;
 
 /** A row-major matrix with its shape, as a checkpoint keeps it. */
-export interface Matrix {
+export interface SavedMatrix {
   data: Float32Array;
   shape: [number, number];
 }
@@ -61,9 +61,9 @@ export interface Finished {
   /** Raw k-means (the baseline): its clusters. */
   rawLabels?: Uint32Array;
   /** k-means on the embedding: its clusters and the initial centres [k, d_z]. */
-  kmeans?: { labels: Uint32Array; centers: Matrix };
+  kmeans?: { labels: Uint32Array; centers: SavedMatrix };
   /** The t-SNE subset's embedding after pretraining, [m, d_z]. */
-  mapBefore?: Matrix;
+  mapBefore?: SavedMatrix;
 }
 
 /** The phases whose time a run records. */
@@ -78,7 +78,7 @@ const MAP_BEFORE = 'done.tsne.pretrain';
 function finishedTensors(f: Finished): Record<string, StTensor> {
   const out: Record<string, StTensor> = {};
   const u32 = (data: Uint32Array): StTensor => ({ dtype: 'U32', shape: [data.length], data });
-  const f32 = (m: Matrix): StTensor => ({ dtype: 'F32', shape: m.shape, data: m.data });
+  const f32 = (m: SavedMatrix): StTensor => ({ dtype: 'F32', shape: m.shape, data: m.data });
   if (f.rawLabels) out[RAW] = u32(f.rawLabels);
   if (f.kmeans) [out[KM_LABELS], out[KM_CENTERS]] = [u32(f.kmeans.labels), f32(f.kmeans.centers)];
   if (f.mapBefore) out[MAP_BEFORE] = f32(f.mapBefore);
@@ -86,7 +86,7 @@ function finishedTensors(f: Finished): Record<string, StTensor> {
 }
 
 function finishedFrom(t: Record<string, StTensor>): Finished {
-  const matrix = (st: StTensor): Matrix => ({ data: st.data as Float32Array, shape: [st.shape[0], st.shape[1]] });
+  const matrix = (st: StTensor): SavedMatrix => ({ data: st.data as Float32Array, shape: [st.shape[0], st.shape[1]] });
   const f: Finished = {};
   if (t[RAW]) f.rawLabels = t[RAW].data as Uint32Array;
   if (t[KM_LABELS] && t[KM_CENTERS]) f.kmeans = { labels: t[KM_LABELS].data as Uint32Array, centers: matrix(t[KM_CENTERS]) };
