@@ -112,6 +112,7 @@ describe('the dec-da preset', () => {
     expect(resolveConfig({}, source, 10000).augment).toEqual({ rotate: 10, shift: 0.1 });
     expect(resolveConfig({}, { ...source, image: undefined }, 10000).augment).toBeUndefined();
     expect(resolveConfig({ augment: false }, source, 10000).augment).toBeUndefined();
+    expect(() => resolveConfig({ augRotate: 5 }, { ...source, image: undefined }, 10000)).toThrow(/^the quick preset warps images, but mnist has rows of 784 values with no image shape/);
   });
 });
 

@@ -131,7 +131,8 @@ function check(o: Overrides, n: number): void {
 function augmentOf(o: Overrides, preset: Preset, source: DataSource): AugmentConfig | undefined {
   if (o.augment === false || (o.augment === undefined && !preset.augment)) return undefined;
   if (!source.image) {
-    if (o.augment === undefined && preset.augment?.optional) return undefined; // the preset augments images only where there are images
+    // The preset warps images only where there are images (unless the warps were asked for).
+    if (o.augment === undefined && preset.augment?.optional && o.augRotate === undefined && o.augShift === undefined) return undefined;
     throw new OptionError((name) => `${o.augment ? name('augment') : `the ${preset.name} preset`} warps images, but ${source.data} has rows of ${source.d} values with no image shape; pass ${name('image')} HxW (h · w = ${source.d}), or ${o.augment ? `leave ${name('augment')} out` : `use another ${name('preset')}`}`);
   }
   return { rotate: o.augRotate ?? preset.augment?.rotate ?? 10, shift: o.augShift ?? preset.augment?.shift ?? 0.1 };
