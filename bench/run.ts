@@ -4,6 +4,8 @@
 import { writeFileSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Runtime } from '../src/gpu/runtime.js';
+import { describeChoice } from '../src/gpu/kernel-choice.js';
+import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { loadTfjsPeer, type TfjsPeer } from './peer-tfjs.js';
 import { matmulSuite, robustnessSuite, trainingSuite, waitSuite, type Case } from './suites.js';
 
@@ -59,6 +61,8 @@ function table(cases: Case[], adapter: string, choice: string): string {
 
 export async function runBench(o: BenchOptions): Promise<number> {
   const rt = await Runtime.create({ adapter: o.adapter });
+  const products = await chooseProducts(rt);
+  process.stderr.write(`products: ${describeChoice(rt.products)} (${products.how})\n`);
   let peer: TfjsPeer | null = null;
   try {
     if (o.suites.includes('matmul')) {
@@ -77,7 +81,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
       log: (l: string) => process.stderr.write(l + '\n'),
     };
     for (const s of o.suites) await SUITES[s](ctx);
-    const choice = `products: ${rt.matmulKernel} kernel${rt.gpu.subgroupSize ? `, subgroup size ${rt.gpu.subgroupSize}` : ''}, robustness checks ${rt.gpu.robustness ? 'on' : 'off'}`;
+    const choice = `products: ${describeChoice(rt.products)}${rt.gpu.subgroupSize ? `, subgroup size ${rt.gpu.subgroupSize}` : ''}, robustness checks ${rt.gpu.robustness ? 'on' : 'off'}`;
     console.log(table(out, rt.adapterName, choice));
     if (o.json) {
       const tmp = `${o.json}.${process.pid}.tmp`;

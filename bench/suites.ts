@@ -3,7 +3,7 @@
 import { Runtime } from '../src/gpu/runtime.js';
 import { setWaitMode } from '../src/gpu/wait.js';
 import { kernelFor, matmulInto } from '../src/tensor/ops/matmul.js';
-import { availableMatmulKernels, type MatmulKernel } from '../src/gpu/kernel-choice.js';
+import { availableMatmulKernels, describeChoice, uniformChoice, type MatmulKernel } from '../src/gpu/kernel-choice.js';
 import { ChunkedRows, fromArray, keep, mseLoss, planRows, tidy } from '../src/tensor/index.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
 import { makeRng, uniform } from '../src/random/rng.js';
@@ -89,7 +89,7 @@ export async function matmulSuite(ctx: Ctx): Promise<void> {
     rt.write(a, uniform(p.M * p.K, 1, makeRng('a')));
     rt.write(b, uniform(p.K * p.N, 1, makeRng('b')));
     for (const impl of productKernels(rt)) {
-      const note = impl === kernelFor(rt, 'auto', p.N, p.K) ? 'the kernel chosen for this adapter and shape' : undefined;
+      const note = impl === kernelFor(rt, 'auto', p) ? 'the kernel chosen for this adapter and shape' : undefined;
       await record(ctx, p.name, impl, flop, async (reps) => {
         for (let r = 0; r < reps; r++) matmulInto(rt, a, b, c, p.M, p.N, p.K, { transA: p.transA, transB: p.transB }, impl);
         await rt.sync();
@@ -131,7 +131,7 @@ async function aeStep(ctx: Ctx, rt: Runtime, impl: Impl, name = 'ae-step'): Prom
   await record(ctx, name, impl, stepFlop(256, layers), async (reps) => {
     for (let r = 0; r < reps; r++) step();
     await rt.sync();
-  }, `forward + backward + SGD, 784-500-500-2000-10 and mirror, batch 256; products: ${rt.matmulKernel}; ${dispatches} dispatches per step`);
+  }, `forward + backward + SGD, 784-500-500-2000-10 and mirror, batch 256; products: ${describeChoice(rt.products)}; ${dispatches} dispatches per step`);
   opt.dispose();
   x.dispose();
   ae.dispose();
@@ -139,15 +139,15 @@ async function aeStep(ctx: Ctx, rt: Runtime, impl: Impl, name = 'ae-step'): Prom
 
 export async function trainingSuite(ctx: Ctx): Promise<void> {
   const { rt } = ctx;
-  // The runtime's kernel choice, then today's blocked kernel as the baseline in the same process.
+  // The runtime's kernel choice, then the blocked kernel everywhere as the baseline in the same process.
   await aeStep(ctx, rt, 'ours');
-  if (rt.matmulKernel !== 'blocked') {
-    const chosen = rt.matmulKernel;
-    rt.matmulKernel = 'blocked';
+  const chosen = rt.products;
+  if (availableMatmulKernels(rt.gpu).some((k) => k !== 'blocked')) {
+    rt.products = uniformChoice('blocked', false, 'rules');
     try {
       await aeStep(ctx, rt, 'blocked');
     } finally {
-      rt.matmulKernel = chosen;
+      rt.products = chosen;
     }
   }
   const dims = [784, 500, 500, 2000, 10];
@@ -192,7 +192,7 @@ export async function trainingSuite(ctx: Ctx): Promise<void> {
 export async function robustnessSuite(ctx: Ctx): Promise<void> {
   const { rt } = ctx;
   const robust = await ctx.robustRt!();
-  robust.matmulKernel = rt.matmulKernel;
+  robust.products = rt.products;
   try {
     const [M, N, K] = [256, 500, 784];
     for (const [r, impl] of [[rt, 'ours'], [robust, 'robust']] as const) {
@@ -201,7 +201,7 @@ export async function robustnessSuite(ctx: Ctx): Promise<void> {
       const c = r.acquire(M * N * 4);
       r.write(a, uniform(M * K, 1, makeRng('a')));
       r.write(b, uniform(K * N, 1, makeRng('b')));
-      const note = `${r.matmulKernel} kernel, robustness checks ${r.gpu.robustness ? 'on' : 'off'}`;
+      const note = `${kernelFor(r, 'auto', { M, N, K })} kernel, robustness checks ${r.gpu.robustness ? 'on' : 'off'}`;
       await record(ctx, `robustness matmul ${M}x${K}x${N}`, impl, 2 * M * N * K, async (reps) => {
         for (let i = 0; i < reps; i++) matmulInto(r, a, b, c, M, N, K);
         await r.sync();

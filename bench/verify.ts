@@ -3,13 +3,15 @@
 // For machines without the dev dependencies (vitest), e.g. a GPU server; prints one line per check.
 import { Runtime } from '../src/gpu/runtime.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
-import { availableMatmulKernels } from '../src/gpu/kernel-choice.js';
+import { availableMatmulKernels, describeChoice } from '../src/gpu/kernel-choice.js';
+import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { makeRng, uniform } from '../src/random/rng.js';
 import { matmulRef } from '../test/reference.js';
 
 async function main(): Promise<number> {
   const rt = await Runtime.create();
-  console.log(`adapter: ${rt.adapterName}; products: ${rt.matmulKernel}; robustness checks ${rt.gpu.robustness ? 'on' : 'off'}`);
+  await chooseProducts(rt);
+  console.log(`adapter: ${rt.adapterName}; products: ${describeChoice(rt.products)}; robustness checks ${rt.gpu.robustness ? 'on' : 'off'}`);
   const impls: MatmulImpl[] = ['auto', ...availableMatmulKernels(rt.gpu), 'naive'];
   let failures = 0;
   const shapes: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [255, 257, 31], [256, 500, 784], [256, 10, 2000]];

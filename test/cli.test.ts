@@ -77,6 +77,9 @@ describe('the command line', () => {
     expect(model.meta).toMatchObject({ dims: [784, 16, 16, 32, 10], k: 10, alpha: 1, seed: 4, preset: 'quick', preprocess: { rule: 'unit', factor: 1 }, image: [28, 28] });
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ seed: 4, k: 10, n: 200, dims: [784, 16, 16, 32, 10], pretrain: { recipe: 'endtoend', cfg: { steps: 2 } } });
+    // The product kernels it ran with, per class, for --resume to use again.
+    expect(Object.keys(config.products.classes).sort()).toEqual(['deep', 'grad-input', 'grad-weight', 'narrow', 'shallow', 'wide']);
+    expect(r.stderr).toMatch(/product kernels: wide (blocked|subgroup|tiled).* \((measured now|from the cache)/);
     // index is the row of the bundled digits: all 200 distinct, sorted, labels matching that row
     const digits = loadBundledMnist();
     const idx = rows.slice(1).map((r) => r.split(',').map(Number));

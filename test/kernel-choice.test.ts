@@ -1,44 +1,185 @@
-// Which product kernel each adapter gets (src/gpu/kernel-choice.ts), on described adapters: the rules
-// docs/performance.md states, and the WEBGPU_DEC_MATMUL override.
-import { afterEach, describe, expect, it } from 'vitest';
-import { chooseMatmulKernel } from '../src/gpu/kernel-choice.js';
+// Which product kernel each class of products gets: the classes, the rules used before a
+// measurement, the measurement, its cache (hit, damaged, per adapter), the WEBGPU_DEC_MATMUL
+// override, a run's recorded choice, and `webgpu-dec info` showing all of it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  availableMatmulKernels,
+  choiceRecord,
+  CLASS_SHAPES,
+  PRODUCT_CLASSES,
+  productClass,
+  ruleChoice,
+  uniformChoice,
+  type ProductClass,
+} from '../src/gpu/kernel-choice.js';
+import { adapterKey, cacheFile } from '../src/gpu/kernel-cache.js';
 import type { GpuDevice } from '../src/gpu/device.js';
 import type { Runtime } from '../src/gpu/runtime.js';
-import { kernelFor } from '../src/tensor/ops/matmul.js';
+import { kernelFor, splitsFor } from '../src/tensor/ops/matmul.js';
+import { chooseProducts, measureProducts } from '../src/tensor/ops/matmul-choice.js';
+import { useRuntime } from './helpers.js';
 
-/** An adapter as the chooser sees it (the description names it for the reader). */
+/** An adapter as the rules see it (the description names it for the reader). */
 function adapter(description: string, subgroupSize: number | null, software = true): GpuDevice {
   return { info: { description }, subgroupSize, isSoftware: software } as unknown as GpuDevice;
 }
 
-describe('chooseMatmulKernel', () => {
-  afterEach(() => void delete process.env.WEBGPU_DEC_MATMUL);
-
-  it('lavapipe with subgroups (Mesa 25.0 and 26.1 alike): the subgroup kernel; without them: blocked', () => {
-    expect(chooseMatmulKernel(adapter('llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)', 8))).toBe('subgroup');
-    expect(chooseMatmulKernel(adapter('llvmpipe: Mesa 26.1.6-1~bpo13+1 (LLVM 19.1.7)', 8))).toBe('subgroup');
-    expect(chooseMatmulKernel(adapter('llvmpipe: Mesa 22.3.6', null))).toBe('blocked');
+describe('product classes', () => {
+  it("sort DEC's products: forward wide, the embedding narrow, K = 10 shallow, the gradients by transpose", () => {
+    expect(productClass({ M: 256, N: 500, K: 784 })).toBe('wide');
+    expect(productClass({ M: 256, N: 10, K: 2000 })).toBe('narrow');
+    expect(productClass({ M: 2000, N: 10, K: 256, transA: true })).toBe('narrow'); // the embedding's dW
+    expect(productClass({ M: 256, N: 2000, K: 10 })).toBe('shallow');
+    expect(productClass({ M: 256, N: 2000, K: 10, transB: true })).toBe('shallow'); // the embedding's dX
+    expect(productClass({ M: 784, N: 500, K: 256, transA: true })).toBe('grad-weight');
+    expect(productClass({ M: 256, N: 500, K: 2000, transB: true })).toBe('grad-input');
+    expect(productClass({ M: 64, N: 64, K: 4096 })).toBe('deep');
+    expect(productClass({ M: 256, N: 256, K: 1000 })).toBe('wide'); // K < 4 × max(M, N)
   });
-  it('GPUs: the tiled kernel', () => {
-    expect(chooseMatmulKernel(adapter('NVIDIA: 580.159.04', 32, false))).toBe('tiled');
-    expect(chooseMatmulKernel(adapter('AMD RADV: Mesa 25.0.7', 64, false))).toBe('tiled');
-  });
-  it('WEBGPU_DEC_MATMUL overrides, and refuses what the adapter cannot run', () => {
-    process.env.WEBGPU_DEC_MATMUL = 'tiled';
-    expect(chooseMatmulKernel(adapter('llvmpipe: Mesa 25.0.7', 8))).toBe('tiled');
-    process.env.WEBGPU_DEC_MATMUL = 'subgroup';
-    expect(() => chooseMatmulKernel(adapter('llvmpipe: Mesa 25.0.7', null))).toThrow(/no subgroups/);
-    process.env.WEBGPU_DEC_MATMUL = 'fast';
-    expect(() => chooseMatmulKernel(adapter('llvmpipe: Mesa 25.0.7', 8))).toThrow(/use one of blocked, subgroup, tiled/);
+  it('each class is timed at a shape of its own class', () => {
+    for (const c of PRODUCT_CLASSES) expect(productClass(CLASS_SHAPES[c])).toBe(c);
   });
 });
 
-describe("matmul 'auto' on a runtime that chose the subgroup kernel", () => {
-  const rt = { matmulKernel: 'subgroup', gpu: { subgroupSize: 8 } } as unknown as Runtime;
-  it('takes it for wide, deep products and leaves narrow or shallow ones to the blocked kernel', () => {
-    expect(kernelFor(rt, 'auto', 500, 784)).toBe('subgroup');
-    expect(kernelFor(rt, 'auto', 10, 2000)).toBe('blocked'); // N < 4·8
-    expect(kernelFor(rt, 'auto', 2000, 10)).toBe('blocked'); // K < 32
-    expect(kernelFor(rt, 'tiled', 10, 10)).toBe('tiled'); // named kernels are taken as named
+describe('the rules (before a measurement)', () => {
+  afterEach(() => void delete process.env.WEBGPU_DEC_MATMUL);
+
+  it('lavapipe with subgroups: subgroup for wide products, blocked for narrow and shallow; without them: blocked; no split', () => {
+    const lavapipe = ruleChoice(adapter('llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)', 8));
+    expect(lavapipe.classes.wide).toEqual({ kernel: 'subgroup', splitK: false });
+    expect(lavapipe.classes.narrow.kernel).toBe('blocked');
+    expect(lavapipe.classes.shallow.kernel).toBe('blocked');
+    expect(lavapipe.classes['grad-weight'].kernel).toBe('subgroup');
+    expect(Object.values(ruleChoice(adapter('llvmpipe: Mesa 22.3.6', null)).classes).map((c) => c.kernel)).toEqual(PRODUCT_CLASSES.map(() => 'blocked'));
+  });
+  it('GPUs: tiled, deep products split', () => {
+    for (const c of Object.values(ruleChoice(adapter('NVIDIA: 580.159.04', 32, false)).classes)) expect(c).toEqual({ kernel: 'tiled', splitK: true });
+  });
+  it('WEBGPU_DEC_MATMUL names the kernel of every class, and is refused where the adapter cannot run it', () => {
+    process.env.WEBGPU_DEC_MATMUL = 'tiled';
+    const forced = ruleChoice(adapter('llvmpipe: Mesa 25.0.7', 8));
+    expect(forced.source).toBe('env');
+    expect(Object.values(forced.classes).map((c) => c.kernel)).toEqual(PRODUCT_CLASSES.map(() => 'tiled'));
+    process.env.WEBGPU_DEC_MATMUL = 'subgroup';
+    expect(() => ruleChoice(adapter('llvmpipe: Mesa 25.0.7', null))).toThrow(/no subgroups/);
+    process.env.WEBGPU_DEC_MATMUL = 'fast';
+    expect(() => ruleChoice(adapter('llvmpipe: Mesa 25.0.7', 8))).toThrow(/use one of blocked, subgroup, tiled/);
+  });
+});
+
+describe("matmul 'auto' follows the choice of the product's class", () => {
+  const choice = uniformChoice('subgroup', false, 'measured');
+  choice.classes.narrow = { kernel: 'blocked', splitK: true };
+  const rt = { products: choice, splitK: 'auto', gpu: { subgroupSize: 8 } } as unknown as Runtime;
+  it('the kernel', () => {
+    expect(kernelFor(rt, 'auto', { M: 256, N: 500, K: 784 })).toBe('subgroup');
+    expect(kernelFor(rt, 'auto', { M: 256, N: 10, K: 2000 })).toBe('blocked');
+    expect(kernelFor(rt, 'tiled', { M: 256, N: 10, K: 2000 })).toBe('tiled'); // named kernels are taken as named
+  });
+  it('split-K where the class says so (or where forced), for deep products only', () => {
+    expect(splitsFor(rt, { M: 256, N: 10, K: 2000 })).toBeGreaterThan(1);
+    expect(splitsFor(rt, { M: 256, N: 10, K: 256 })).toBe(1); // too shallow to split
+    expect(splitsFor(rt, { M: 64, N: 64, K: 4096 })).toBe(1); // the deep class is not split here
+    rt.splitK = true;
+    expect(splitsFor(rt, { M: 64, N: 64, K: 4096 })).toBeGreaterThan(1);
+    rt.splitK = false;
+    expect(splitsFor(rt, { M: 256, N: 10, K: 2000 })).toBe(1);
+  });
+});
+
+describe('the measured choice on this adapter, and its cache', () => {
+  const rt = useRuntime();
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dec-cache-'));
+    process.env.WEBGPU_DEC_CACHE_DIR = dir;
+  });
+  afterEach(() => {
+    delete process.env.WEBGPU_DEC_MATMUL;
+  });
+
+  it('times every available kernel on every class and keeps the fastest', async () => {
+    const c = await measureProducts(rt());
+    expect(c.source).toBe('measured');
+    for (const cls of PRODUCT_CLASSES) {
+      const { kernel, ms } = c.classes[cls];
+      expect(Object.keys(ms!)).toEqual(expect.arrayContaining(availableMatmulKernels(rt().gpu)));
+      for (const k of availableMatmulKernels(rt().gpu)) expect(ms![kernel]).toBeLessThanOrEqual(ms![k]);
+    }
+  });
+  it('a class not reached within the time budget keeps the rule', async () => {
+    const c = await measureProducts(rt(), 0);
+    expect(choiceRecord(c)).toEqual(choiceRecord(ruleChoice(rt().gpu)));
+    for (const cls of PRODUCT_CLASSES) expect(c.classes[cls].ms).toBeUndefined();
+  });
+  it('measures once, then reads the cache without dispatching; a damaged cache is ignored and rewritten', async () => {
+    const first = await chooseProducts(rt());
+    expect(first.how).toMatch(/^measured now in [\d.]+ s; cached in /);
+    expect(rt().products.source).toBe('measured');
+    const file = cacheFile();
+    expect(file.startsWith(dir)).toBe(true);
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    expect(Object.keys(saved.entries)).toEqual([adapterKey(rt().gpu)]);
+
+    const before = rt().stats.dispatches;
+    const second = await chooseProducts(rt());
+    expect(rt().stats.dispatches).toBe(before);
+    expect(second.how).toMatch(/^from the cache .*kernels\.json \(measured \d{4}-/);
+    expect(choiceRecord(second.choice)).toEqual(choiceRecord(first.choice));
+
+    writeFileSync(file, '{"format": "webgpu-dec-kernels/1", "entries": {');
+    const third = await chooseProducts(rt());
+    expect(third.how).toMatch(/measured now .*the damaged cache .* was ignored and rewritten/);
+    expect(JSON.parse(readFileSync(file, 'utf8')).entries[adapterKey(rt().gpu)]).toBeDefined();
+    // An entry naming a kernel this adapter lacks is damaged too.
+    const bad = JSON.parse(readFileSync(file, 'utf8'));
+    bad.entries[adapterKey(rt().gpu)].classes.wide.kernel = 'warp-speed';
+    writeFileSync(file, JSON.stringify(bad));
+    expect((await chooseProducts(rt())).how).toMatch(/ignored and rewritten/);
+  });
+  it("other adapters' entries are kept", async () => {
+    writeFileSync(join(dir, 'kernels.json'), JSON.stringify({ format: 'webgpu-dec-kernels/1', entries: { 'another | adapter': { measured: 'x', classes: {} } } }));
+    await chooseProducts(rt());
+    expect(Object.keys(JSON.parse(readFileSync(cacheFile(), 'utf8')).entries).sort()).toEqual([adapterKey(rt().gpu), 'another | adapter'].sort());
+  });
+  it('WEBGPU_DEC_MATMUL wins over the cache, and writes nothing', async () => {
+    process.env.WEBGPU_DEC_MATMUL = 'blocked';
+    const r = await chooseProducts(rt());
+    expect(r.how).toMatch(/WEBGPU_DEC_MATMUL=blocked/);
+    expect(Object.values(rt().products.classes).map((c) => c.kernel)).toEqual(PRODUCT_CLASSES.map(() => 'blocked'));
+    expect(existsSync(cacheFile())).toBe(false);
+  });
+  it("a run's recorded choice is used as recorded (resume), unless this adapter cannot run it", async () => {
+    const recorded = choiceRecord(uniformChoice('blocked', false, 'config'));
+    recorded.classes['grad-input' as ProductClass] = { kernel: 'tiled', splitK: true };
+    const r = await chooseProducts(rt(), { recorded });
+    expect(r.how).toMatch(/recorded choice/);
+    expect(choiceRecord(rt().products)).toEqual(recorded);
+    expect(existsSync(cacheFile())).toBe(false);
+    recorded.classes.wide.kernel = 'warp-speed' as 'tiled';
+    expect((await chooseProducts(rt(), { recorded })).how).toMatch(/needs a kernel this adapter lacks; measured now/);
+  });
+});
+
+describe('webgpu-dec info', () => {
+  const info = (env: Record<string, string>, args: string[] = []) =>
+    spawnSync(process.execPath, ['bin/webgpu-dec.js', 'info', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+
+  it('shows the measured choice per class; a second call reads the cache and says so; --measure measures again; the override wins', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dec-cache-'));
+    const first = info({ WEBGPU_DEC_CACHE_DIR: dir });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/products: {6}measured now in [\d.]+ s; cached in .*kernels\.json/);
+    for (const c of PRODUCT_CLASSES) expect(first.stdout).toMatch(new RegExp(`^  ${c} +.+ (blocked|subgroup|tiled) +(yes|no) +.*blocked [\\d.]+`, 'm'));
+    const second = info({ WEBGPU_DEC_CACHE_DIR: dir });
+    expect(second.stdout).toMatch(/products: {6}from the cache .*kernels\.json \(measured /);
+    expect(info({ WEBGPU_DEC_CACHE_DIR: dir }, ['--measure']).stdout).toMatch(/products: {6}measured now/);
+    const forced = info({ WEBGPU_DEC_CACHE_DIR: dir, WEBGPU_DEC_MATMUL: 'tiled' });
+    expect(forced.stdout).toMatch(/products: {6}WEBGPU_DEC_MATMUL=tiled/);
+    expect(forced.stdout).toMatch(/^ {2}wide +.+ tiled +/m);
   });
 });

@@ -2,6 +2,7 @@
 // destroyed after it (a Node process with a live device does not exit by itself).
 import { Runtime } from '../gpu/runtime.js';
 import type { DeviceOptions } from '../gpu/device.js';
+import { chooseProducts, type ChooseOptions } from '../tensor/ops/matmul-choice.js';
 
 /** How a library call gets its GPU. */
 export interface DeviceChoice {
@@ -14,19 +15,34 @@ export interface DeviceChoice {
   adapter?: string;
 }
 
+/** Which device to open, and how its product kernels are chosen. */
+export interface OpenOptions extends DeviceOptions {
+  /** See chooseProducts: a recorded choice, the cache (default on), a fresh measurement. */
+  products?: ChooseOptions;
+}
+
 /**
- * Opens a WebGPU device (Dawn) and its dispatch runtime. Pass it as `device` to several calls to
- * open it once; call `destroy()` on it when done, so that the process can exit.
+ * Opens a WebGPU device (Dawn) and its dispatch runtime, with the product kernels chosen for the
+ * adapter (measured at first use, about two seconds on a CPU adapter, then read from the cache:
+ * chooseProducts). Pass it as `device` to several calls to open it once; call `destroy()` on it
+ * when done, so that the process can exit.
  * Throws NoAdapterError, naming the fix, where there is no adapter.
  */
-export function openDevice(options: DeviceOptions = {}): Promise<Runtime> {
-  return Runtime.create(options);
+export async function openDevice(options: OpenOptions = {}): Promise<Runtime> {
+  const rt = await Runtime.create(options);
+  try {
+    await chooseProducts(rt, options.products);
+  } catch (e) {
+    rt.destroy();
+    throw e;
+  }
+  return rt;
 }
 
 /** Runs `fn` on the chosen device, or on one opened for it and destroyed afterwards. */
 export async function withDevice<T>(choice: DeviceChoice, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   if (choice.device) return fn(choice.device);
-  const rt = await Runtime.create({ adapter: choice.adapter });
+  const rt = await openDevice({ adapter: choice.adapter });
   try {
     return await fn(rt);
   } finally {

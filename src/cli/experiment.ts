@@ -3,7 +3,7 @@
 // rerunning the same command with the same --out skips what is done. Outputs: a JSON file, a
 // Markdown table and a page with the plots (imbalance.* or clusters.*).
 import { join } from 'node:path';
-import { Runtime } from '../gpu/runtime.js';
+import { openDevice } from '../api/device.js';
 import { prepareData } from '../data/prepare.js';
 import { scalingOf, type DataSource } from '../run/config.js';
 import { clustersExperiment, suggestK, writeClustersTables, type ClustersSettings } from '../experiments/clusters.js';
@@ -95,7 +95,7 @@ export async function experiment(args: string[]): Promise<number> {
     const { o, ds, source, preprocess } = base(f);
     if (!ds.labels) throw new InputError(`the imbalance experiment subsamples by class: pass --labels for ${source.data}`);
     const s: ImbalanceSettings = { rmins, mode: ((f.mode as string | undefined) ?? 'paper') as ImbalanceMode, seeds, overrides: o };
-    const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
+    const rt = await openDevice({ adapter: f.adapter as string | undefined });
     try {
       log(`imbalance: ${rmins.length} r_min × ${seeds.length} seed(s) on ${ds.name} (${ds.n} points), preset ${o.preset ?? 'quick'}, adapter ${rt.adapterName}`);
       const runs = await imbalanceExperiment(rt, ds, source, preprocess, s, out, rep.progress, log);
@@ -116,7 +116,7 @@ export async function experiment(args: string[]): Promise<number> {
   const held = Math.round(valFraction * ds.n);
   if (Math.max(...ks) > Math.min(held, ds.n - held)) throw new InputError(`--k up to ${Math.max(...ks)} needs at least that many points in both parts; ${ds.n} points split ${ds.n - held} / ${held}`);
   const s: ClustersSettings = { ks, valFraction, seed: (f.seed as number | undefined) ?? 0, overrides: o };
-  const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
+  const rt = await openDevice({ adapter: f.adapter as string | undefined });
   try {
     log(`clusters: k = ${ks.join(', ')} on ${ds.name} (${ds.n} points), preset ${o.preset ?? 'quick'}, adapter ${rt.adapterName}`);
     const runs = await clustersExperiment(rt, ds, source, preprocess, s, out, rep.progress, log);

@@ -1,25 +1,32 @@
-// `webgpu-dec info`: the adapter, its limits and features.
+// `webgpu-dec info`: the adapter, its limits and features, and the product kernel each class of
+// products gets on it (measured at first use, then read from the cache).
 import { Runtime } from '../gpu/runtime.js';
+import { CLASS_SHAPES, PRODUCT_CLASSES } from '../gpu/kernel-choice.js';
+import { chooseProducts } from '../tensor/ops/matmul-choice.js';
 import { flagHelp, parseFlags, type FlagSpec } from './args.js';
 
 export const infoFlags: FlagSpec = {
   adapter: { kind: 'string', help: 'use the adapter whose name contains this (or env WEBGPU_DEC_ADAPTER)' },
+  measure: { kind: 'flag', help: 'measure the product kernels again and rewrite the cache (after a driver update, or a measurement on a busy machine)' },
 };
 
-export const infoUsage = `usage: webgpu-dec info [--adapter SUBSTRING]
+export const infoUsage = `usage: webgpu-dec info [--adapter SUBSTRING] [--measure]
 
 The WebGPU adapter this machine offers: vendor, architecture, device, description, its limits and
-features, whether Dawn's bounds checks are on (env WEBGPU_DEC_ROBUSTNESS=1 turns them on) and the
-subgroup size the kernels get (on stdout).
+features, whether Dawn's bounds checks are on (env WEBGPU_DEC_ROBUSTNESS=1 turns them on), the
+subgroup size the kernels get, and the product kernel chosen for each class of matrix products:
+measured on the adapter at first use (about two seconds on a CPU adapter), cached per adapter,
+driver and package version in $WEBGPU_DEC_CACHE_DIR (default ~/.cache/webgpu-dec/kernels.json),
+overridden by env WEBGPU_DEC_MATMUL=blocked|subgroup|tiled (on stdout).
 
 ${flagHelp(infoFlags)}`;
 
 export function infoCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, infoFlags);
-  return info({ adapter: f.adapter as string | undefined });
+  return info({ adapter: f.adapter as string | undefined, measure: f.measure === true });
 }
 
-export async function info(opts: { adapter?: string }): Promise<number> {
+export async function info(opts: { adapter?: string; measure?: boolean }): Promise<number> {
   const rt = await Runtime.create({ adapter: opts.adapter });
   try {
     const { adapter, info: i } = rt.gpu;
@@ -39,9 +46,25 @@ export async function info(opts: { adapter?: string }): Promise<number> {
       : "off (each kernel guards its own indices; WEBGPU_DEC_ROBUSTNESS=1 turns Dawn's checks on)";
     out.push(`robustness:    ${robustness}`);
     out.push(`subgroup size: ${rt.gpu.subgroupSize ?? 'none'}`);
+    const r = await chooseProducts(rt, { refresh: opts.measure });
+    out.push(`products:      ${r.how}`);
+    out.push(...productTable(r.choice));
     console.log(out.join('\n'));
   } finally {
     rt.destroy();
   }
   return 0;
+}
+
+/** The choice as a table: class, the shape it was timed at, kernel, split-K, each kernel's time. */
+function productTable(choice: Awaited<ReturnType<typeof chooseProducts>>['choice']): string[] {
+  const rows = PRODUCT_CLASSES.map((c) => {
+    const e = choice.classes[c];
+    const ms = e.ms ? Object.entries(e.ms).map(([k, v]) => `${k} ${v}`).join(', ') : '(not measured)';
+    return [c, CLASS_SHAPES[c].what, e.kernel, e.splitK ? 'yes' : 'no', ms];
+  });
+  const head = ['class', 'timed at', 'kernel', 'split-K', 'ms per product'];
+  const width = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (r: string[]) => '  ' + r.map((v, j) => (j === r.length - 1 ? v : v.padEnd(width[j]))).join('  ');
+  return [line(head), ...rows.map(line)];
 }

@@ -3,7 +3,8 @@
 // (index = the row of the input file) through the same assignment pass training ends with; embed
 // writes the embeddings z = f_θ(x) as an .npy file.
 import { basename, dirname, join } from 'node:path';
-import { Runtime } from '../gpu/runtime.js';
+import type { Runtime } from '../gpu/runtime.js';
+import { openDevice } from '../api/device.js';
 import { loadData } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { readModel, type LoadedModel } from '../model/model-file.js';
@@ -44,7 +45,7 @@ function prepare(f: Flags, command: string): { model: LoadedModel; ds: Dataset; 
 
 /** Opens the adapter, runs `fn` on it, and closes it. */
 async function onAdapter<T>(f: Flags, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
+  const rt = await openDevice({ adapter: f.adapter as string | undefined });
   try {
     return await fn(rt);
   } finally {

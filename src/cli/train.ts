@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Runtime } from '../gpu/runtime.js';
+import { openDevice } from '../api/device.js';
+import { choiceRecord, describeChoice } from '../gpu/kernel-choice.js';
 import type { Dataset } from '../data/dataset.js';
 import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
@@ -161,7 +162,10 @@ export async function train(args: string[]): Promise<number> {
   const f = parseFlags(args, trainFlags);
   const plan = f.resume !== undefined ? planResume(f) : planNew(f);
   const { cfg, ds, out } = plan;
-  const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
+  // The product kernels: the run's recorded choice on resume (the same kernels, the same result),
+  // else this adapter's (cached, or measured now), recorded in the config.
+  const rt = await openDevice({ adapter: f.adapter as string | undefined, products: { recorded: plan.resume ? cfg.products : undefined } });
+  if (!plan.resume) cfg.products = choiceRecord(rt.products);
   const rep = new Reporter('train', f.json === true);
   const checkpoints = new ReportedCheckpoints(out, plan.policy, (line) => rep.say(line), runStamp(cfg));
   // Ctrl-C: finish the step, write a checkpoint, exit 130. Repeats (a terminal and a launcher may
@@ -175,6 +179,7 @@ export async function train(args: string[]): Promise<number> {
     const at = plan.resume?.position;
     const what = at ? `resuming ${out} at ${at.phase} step ${at.step}` : `${ds.name}`;
     rep.say(`${what}: ${ds.n} points × ${ds.d}, k = ${cfg.k}, preset ${cfg.preset}, seed ${cfg.seed}, adapter ${rt.adapterName}`);
+    rep.say(`product kernels: ${describeChoice(rt.products)} (${rt.products.how})`);
     rep.start({ out, data: ds.name, n: ds.n, d: ds.d, k: cfg.k, preset: cfg.preset, seed: cfg.seed, adapter: rt.adapterName, resume: at ? { ...at } : null });
     const updates = new TargetUpdates(() => checkpoints.history, rep, plan.resume?.history);
     checkpoints.saved = (snap) => {

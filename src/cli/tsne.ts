@@ -3,7 +3,7 @@
 // KL, trustworthiness, time) and tsne.svg (the scatter plot), written to --out.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Runtime } from '../gpu/runtime.js';
+import { openDevice } from '../api/device.js';
 import { loadData } from '../data/load.js';
 import { stratifiedSubset, type Dataset } from '../data/dataset.js';
 import { readModel } from '../model/model-file.js';
@@ -65,7 +65,7 @@ export async function tsneCommand(args: string[]): Promise<number> {
   };
   if (f.n !== undefined) checkPerplexity(Math.min(f.n as number, all.n)); // before any GPU work
 
-  const rt = await Runtime.create({ adapter: f.adapter as string | undefined });
+  const rt = await openDevice({ adapter: f.adapter as string | undefined });
   const rep = new Reporter('tsne', f.json === true);
   try {
     const wanted = (f.n as number | undefined) ?? defaultTsnePoints(rt);

@@ -16,7 +16,7 @@ import { shaderSource } from './shaders.js';
 import { Profiler } from './profiler.js';
 import { settle } from './wait.js';
 import { BufferViews } from './views.js';
-import { chooseMatmulKernel, type MatmulKernel } from './kernel-choice.js';
+import { ruleChoice, type ProductChoice } from './kernel-choice.js';
 
 /** A binding's kind: a uniform buffer, a read-only storage buffer, or a read-write one. */
 export type BindingKind = 'uniform' | 'read' | 'rw';
@@ -123,24 +123,24 @@ export class Runtime {
   }
 
   /**
-   * Whether deep, narrow matrix products are split along K. On by default on GPUs (measured on an
-   * H200: 256×2000×10 went from 0.47 to 0.09 ms); off on CPU adapters, where the unsplit product
-   * already fills the threads and the split measured 9 % slower on lavapipe.
+   * The product kernel of each class of products, and whether its deep products are split along K:
+   * the rules of ruleChoice until the product choice is measured or read from the cache
+   * (chooseProducts in src/tensor/ops/matmul-choice.ts, which the commands and the library call),
+   * or set from a run's config on resume. May be changed (the bench times one kernel everywhere).
    */
-  splitK: boolean;
+  products: ProductChoice;
 
   /**
-   * The kernel that computes matrix products where a caller does not name one (impl 'auto'):
-   * chosen per adapter by chooseMatmulKernel, from measurements; may be changed.
+   * Forces split-K on (true) or off (false) for every deep product, whatever `products` says;
+   * 'auto' (the default) follows `products`. The tests force both paths.
    */
-  matmulKernel: MatmulKernel;
+  splitK: boolean | 'auto' = 'auto';
 
   private constructor(readonly gpu: GpuDevice) {
     this.device = gpu.device;
     this.pool = new BufferPool(this.device);
     this.views = new BufferViews(this.device);
-    this.splitK = !gpu.isSoftware;
-    this.matmulKernel = chooseMatmulKernel(gpu);
+    this.products = ruleChoice(gpu);
   }
 
   /** Opens a device on the chosen adapter (see DeviceOptions) and a runtime over it. */

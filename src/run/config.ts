@@ -1,5 +1,6 @@
 // One run's configuration, resolved once from a preset and the user's overrides, and written to
 // the run directory as config.json: every phase reads it, and `--resume` rebuilds the run from it.
+import type { MatmulKernel, ProductClass } from '../gpu/kernel-choice.js';
 import type { Preprocess, ScaleMode } from '../data/preprocess.js';
 import { OptionError, type OptionName } from '../io/errors.js';
 import type { Init } from '../nn/linear.js';
@@ -96,6 +97,12 @@ export interface RunConfig {
    * seeded order); 'auto': 2,000 on a software adapter, 10,000 on a GPU; 0: no maps.
    */
   tsnePoints: number | 'auto';
+  /**
+   * The product kernel of each class of products the run uses (measured or cached for the adapter
+   * when it started); --resume uses the same, so that a resumed run equals an uninterrupted one.
+   * Absent in configs written before kernels were chosen by measurement.
+   */
+  products?: { classes: Record<ProductClass, { kernel: MatmulKernel; splitK: boolean }> };
   /** DEC-DA's augmentation of every training batch; absent: none. */
   augment?: AugmentConfig;
 }

@@ -5,7 +5,7 @@ import type { Uniform, Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor.js';
 import { grid1d, kernels, params } from '../../gpu/kernels.js';
 import { sumRowsRaw } from './reduce.js';
-import type { MatmulKernel } from '../../gpu/kernel-choice.js';
+import { productClass, type MatmulKernel, type ProductShape } from '../../gpu/kernel-choice.js';
 
 /** matmulInto's operand layouts and fused epilogue, on raw buffers. */
 export interface MatmulFlags {
@@ -20,7 +20,8 @@ export interface MatmulFlags {
 
 /**
  * Which kernel computes a product:
- * - 'auto': the runtime's choice for its adapter (`rt.matmulKernel`, see chooseMatmulKernel);
+ * - 'auto': the runtime's choice for the product's class on its adapter (`rt.products`, measured:
+ *   src/tensor/ops/matmul-choice.ts);
  * - 'blocked': register-blocked, 4 × 8 outputs per invocation, no workgroup memory (vec4 loads
  *   where M, N, K allow, else scalar loads): matmul.wgsl;
  * - 'scalar': the blocked kernel with scalar loads always (kept for comparison);
@@ -84,8 +85,9 @@ export function matmulInto(
     rt.dispatch(kernels.matmul.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
     return;
   }
-  const kernel = kernelFor(rt, impl, N, K);
-  const splits = rt.splitK ? splitKFor(M, N, K) : 1;
+  const shape = { M, N, K, transA: f.transA, transB: f.transB };
+  const kernel = kernelFor(rt, impl, shape);
+  const splits = splitsFor(rt, shape);
   if (splits > 1) {
     splitK(rt, kernel, buffers, M, N, K, splits, constants);
     return;
@@ -94,18 +96,20 @@ export function matmulInto(
   dispatchProduct(rt, kernel, buffers, M, N, K, 1, { ...constants, SPLIT_K: false }, vec4);
 }
 
-/**
- * The kernel for one product. 'auto' takes the runtime's choice, except where the subgroup kernel
- * measured slower than the blocked one (lavapipe, 2 cores): narrow outputs (N < 4·SG, the 10-unit
- * embedding: most lanes of its 8·SG-column strips idle; 0.2–0.25× blocked) and shallow products
- * (K < 32, the embedding layer's dX with K = 10: one round of 8 k feeds too few FMAs; 0.6×).
- */
-export function kernelFor(rt: Runtime, impl: Exclude<MatmulImpl, 'naive'>, N: number, K: number): MatmulKernel | 'scalar' {
+/** The kernel for one product: 'auto' takes the runtime's choice for the product's class. */
+export function kernelFor(rt: Runtime, impl: Exclude<MatmulImpl, 'naive'>, p: ProductShape): MatmulKernel | 'scalar' {
   if (impl === 'subgroup' && !rt.gpu.subgroupSize) throw new Error('matmul: the subgroup kernel needs an adapter with the subgroups feature and one fixed subgroup size');
   if (impl !== 'auto') return impl;
-  const k = rt.matmulKernel;
-  if (k === 'subgroup' && (!rt.gpu.subgroupSize || N < 4 * rt.gpu.subgroupSize || K < 32)) return 'blocked';
-  return k;
+  return rt.products.classes[productClass(p)].kernel;
+}
+
+/**
+ * How many K-slices one product gets, whichever kernel computes it: splitKFor's count where split-K
+ * is on for the product's class (`rt.products`, measured) or forced on (`rt.splitK`), else 1.
+ */
+export function splitsFor(rt: Runtime, p: ProductShape): number {
+  const on = rt.splitK === 'auto' ? rt.products.classes[productClass(p)].splitK : rt.splitK;
+  return on ? splitKFor(p.M, p.N, p.K) : 1;
 }
 
 /** Records one product (or, with SPLIT_K, its partial products over `splits` K-slices). */
@@ -140,9 +144,9 @@ function dispatchProduct(
 }
 
 /**
- * How many K-slices a product gets (where `rt.splitK` is on): > 1 for deep products with few output
- * blocks (the 10-unit embedding's forward, 256×2000×10: 128 blocks each walking K = 2000), where
- * one invocation per block would leave most of a GPU idle.
+ * How many K-slices a deep product would get: > 1 for deep products with few output blocks (the
+ * 10-unit embedding's forward, 256×2000×10: 128 blocks each walking K = 2000), where one invocation
+ * per block would leave most of a GPU idle. Whether a class is split at all is measured (splitsFor).
  */
 export function splitKFor(M: number, N: number, K: number): number {
   const blocks = Math.ceil(M / BLOCK.rows) * Math.ceil(N / BLOCK.cols);
