@@ -7,6 +7,8 @@ import { Runtime } from '../src/gpu/runtime.js';
 import { describeChoice } from '../src/gpu/kernel-choice.js';
 import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { loadTfjsPeer, type TfjsPeer } from './peer-tfjs.js';
+import { runTorchPeer } from './peer-torch.js';
+import { measureRoofline, rooflineShare, type Roofline } from './roofline.js';
 import { matmulSuite, robustnessSuite, trainingSuite, waitSuite, type Case } from './suites.js';
 
 const SUITES = { matmul: matmulSuite, training: trainingSuite, robustness: robustnessSuite, wait: waitSuite };
@@ -38,22 +40,27 @@ export function parseBenchArgs(args: string[]): BenchOptions {
   return o;
 }
 
-function table(cases: Case[], adapter: string, choice: string): string {
+function table(cases: Case[], adapter: string, choice: string, roof: Roofline, notes: string[]): string {
   const by = (impl: string) => new Map(cases.filter((c) => c.impl === impl).map((c) => [c.name, c.median_ms]));
-  const [blocked, naive, peer, ours] = [by('blocked'), by('naive'), by('tfjs-webgpu'), by('ours')];
+  const [blocked, naive, peer, ours, torch] = [by('blocked'), by('naive'), by('tfjs-webgpu'), by('ours'), by('pytorch-cpu')];
   const lines = [
     `Adapter: ${adapter}; ${cpus().length} CPU threads; ${choice}; medians of benchmark.js samples (min–max).`,
+    `Roofline, measured in this run: fp32 multiply-add peak ${roof.peakGflops.toFixed(1)} GFLOP/s, copy bandwidth ${roof.bandwidthGBs.toFixed(1)} GB/s (ridge at ${roof.ridge.toFixed(1)} FLOP/byte); ` +
+      '"roofline" is the share of the bound that applies to the case (compute or memory, from its FLOPs and the bytes it must move at least).',
+    ...notes,
     '',
-    '| case | impl | median ms (min–max) | GFLOP/s | × blocked | × naive | × tfjs-webgpu | note |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
+    '| case | impl | median ms (min–max) | GFLOP/s | roofline | × blocked | × naive | × tfjs-webgpu | × PyTorch | note |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const c of cases) {
-    const mine = c.impl !== 'naive' && c.impl !== 'tfjs-webgpu';
+    const mine = c.impl !== 'naive' && c.impl !== 'tfjs-webgpu' && c.impl !== 'pytorch-cpu';
     const ratio = (base?: number) => (mine && base && base !== c.median_ms ? (base / c.median_ms).toFixed(2) : '');
     // 'robust' (checks on) is compared with 'ours' (checks off) in the × blocked column's place.
     const baseline = c.impl === 'robust' ? ours.get(c.name) : c.impl === 'blocked' ? undefined : blocked.get(c.name);
+    const r = rooflineShare(roof, c.flop, c.bytes, c.median_ms);
+    const share = r ? `${(100 * r.share).toFixed(1)} % ${r.bound}` : '';
     lines.push(
-      `| ${c.name} | ${c.impl} | ${c.median_ms.toFixed(2)} (${c.min_ms.toFixed(2)}–${c.max_ms.toFixed(2)}) | ${c.gflops ? c.gflops.toFixed(1) : ''} | ${ratio(baseline)} | ${ratio(naive.get(c.name))} | ${ratio(peer.get(c.name))} | ${c.note ?? ''} |`,
+      `| ${c.name} | ${c.impl} | ${c.median_ms.toFixed(2)} (${c.min_ms.toFixed(2)}–${c.max_ms.toFixed(2)}) | ${c.gflops ? c.gflops.toFixed(1) : ''} | ${share} | ${ratio(baseline)} | ${ratio(naive.get(c.name))} | ${ratio(peer.get(c.name))} | ${ratio(torch.get(c.name))} | ${c.note ?? ''} |`,
     );
   }
   return lines.join('\n');
@@ -64,10 +71,15 @@ export async function runBench(o: BenchOptions): Promise<number> {
   const products = await chooseProducts(rt);
   process.stderr.write(`products: ${describeChoice(rt.products)} (${products.how})\n`);
   let peer: TfjsPeer | null = null;
+  const notes: string[] = [];
+  let torch: ReturnType<typeof runTorchPeer> | undefined;
   try {
     if (o.suites.includes('matmul')) {
       const loaded = await loadTfjsPeer(o.adapter);
-      if (typeof loaded === 'string') process.stderr.write(`${loaded}\n`);
+      if (typeof loaded === 'string') {
+        process.stderr.write(`${loaded}\n`);
+        notes.push(loaded);
+      }
       else peer = loaded;
     }
     const out: Case[] = [];
@@ -76,16 +88,27 @@ export async function runBench(o: BenchOptions): Promise<number> {
       only: o.only,
       robustRt: () => Runtime.create({ adapter: o.adapter, robustness: true }),
       peer,
+      torch: () => {
+        torch ??= runTorchPeer(o.quick);
+        if (typeof torch === 'string') notes.push(torch);
+        return torch;
+      },
       out,
       opts: o.quick ? { minSamples: 3, maxTimeS: 0.5 } : { minSamples: 7, maxTimeS: 3 },
       log: (l: string) => process.stderr.write(l + '\n'),
     };
+    const roof = await measureRoofline(rt, ctx.opts);
+    ctx.log(`roofline: fp32 FMA peak ${roof.peakGflops.toFixed(1)} GFLOP/s, copy bandwidth ${roof.bandwidthGBs.toFixed(1)} GB/s`);
     for (const s of o.suites) await SUITES[s](ctx);
     const choice = `products: ${describeChoice(rt.products)}${rt.gpu.subgroupSize ? `, subgroup size ${rt.gpu.subgroupSize}` : ''}, robustness checks ${rt.gpu.robustness ? 'on' : 'off'}`;
-    console.log(table(out, rt.adapterName, choice));
+    console.log(table(out, rt.adapterName, choice, roof, notes));
     if (o.json) {
       const tmp = `${o.json}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ adapter: rt.adapterName, choice, cases: out.map(({ name, impl, median_ms, gflops, min_ms, max_ms, note }) => ({ name, impl, median_ms, gflops, min_ms, max_ms, ...(note ? { note } : {}) })) }, null, 2) + '\n');
+      const cases = out.map(({ name, impl, median_ms, gflops, flop, bytes, min_ms, max_ms, note }) => {
+        const r = rooflineShare(roof, flop, bytes, median_ms);
+        return { name, impl, median_ms, gflops, min_ms, max_ms, flop, bytes, ...(r ? { roofline: { bound: r.bound, share: +r.share.toFixed(4) } } : {}), ...(note ? { note } : {}) };
+      });
+      writeFileSync(tmp, JSON.stringify({ adapter: rt.adapterName, date: new Date().toISOString(), choice, products: rt.products, roofline: roof, notes, cases }, null, 2) + '\n');
       renameSync(tmp, o.json);
     }
     return 0;

@@ -12,12 +12,14 @@ import { klLoss } from '../src/dec/dec-ops.js';
 import { assign } from '../src/dec/assign.js';
 import { measure, type MeasureOptions } from './measure.js';
 import type { TfjsPeer } from './peer-tfjs.js';
+import type { TorchPeer } from './peer-torch.js';
 
 /**
  * Who computed a case: one of our product kernels by name, 'ours' (whole steps with the runtime's
- * kernel choice), 'robust' (the same with Dawn's robustness checks on), the naive kernel, or the peer.
+ * kernel choice), 'robust' (the same with Dawn's robustness checks on), the naive kernel, or a peer
+ * (tfjs-webgpu on the same adapter; PyTorch on the CPU for the training steps).
  */
-export type Impl = 'ours' | 'blocked' | 'subgroup' | 'tiled' | 'robust' | 'naive' | 'tfjs-webgpu';
+export type Impl = 'ours' | 'blocked' | 'subgroup' | 'tiled' | 'robust' | 'naive' | 'tfjs-webgpu' | 'pytorch-cpu';
 
 export interface Case {
   name: string;
@@ -26,7 +28,17 @@ export interface Case {
   min_ms: number;
   max_ms: number;
   gflops: number | null;
+  /** FLOPs of one operation (null where it is not arithmetic). */
+  flop: number | null;
+  /** Bytes a product or step must move at least (operands read, results written once). */
+  bytes: number | null;
   note?: string;
+}
+
+/** A case's work: FLOPs and the bytes it must move at least (null where it is not arithmetic). */
+interface Work {
+  flop: number | null;
+  bytes: number | null;
 }
 
 interface Ctx {
@@ -36,6 +48,8 @@ interface Ctx {
   /** A second runtime on the same adapter with Dawn's robustness checks on (the robustness suite). */
   robustRt?: () => Promise<Runtime>;
   peer: TfjsPeer | null;
+  /** The PyTorch peer's step timings, or why there are none (the training suite). */
+  torch: () => TorchPeer | string;
   opts: MeasureOptions;
   out: Case[];
   log: (line: string) => void;
@@ -49,14 +63,14 @@ type Op = (reps: number) => Promise<void>;
  * figure is the work, not one submit-and-wait round trip (~0.1–1 ms): reps is chosen so a sample
  * lasts ≥ 20 ms (1 on lavapipe for all but the smallest cases). Reported times are per operation.
  */
-async function record(ctx: Ctx, name: string, impl: Impl, flop: number | null, op: Op, note?: string): Promise<void> {
+async function record(ctx: Ctx, name: string, impl: Impl, { flop, bytes }: Work, op: Op, note?: string): Promise<void> {
   await op(1); // warm-up: pipelines compiled (llvmpipe's JIT), buffers allocated
   const t0 = performance.now();
   await op(1);
   const reps = Math.max(1, Math.min(200, Math.ceil(20 / Math.max(performance.now() - t0, 1e-3))));
   const s = await measure(`${name} ${impl}`, () => op(reps), ctx.opts);
   const t = { medianMs: s.medianMs / reps, minMs: s.minMs / reps, maxMs: s.maxMs / reps };
-  const c: Case = { name, impl, median_ms: t.medianMs, min_ms: t.minMs, max_ms: t.maxMs, gflops: flop ? flop / t.medianMs / 1e6 : null };
+  const c: Case = { name, impl, median_ms: t.medianMs, min_ms: t.minMs, max_ms: t.maxMs, gflops: flop ? flop / t.medianMs / 1e6 : null, flop, bytes };
   if (note) c.note = note;
   ctx.out.push(c);
   ctx.log(`${name.padEnd(34)} ${impl.padEnd(12)} ${t.medianMs.toFixed(2).padStart(9)} ms${c.gflops ? `  ${c.gflops.toFixed(1).padStart(6)} GFLOP/s` : ''}`);
@@ -82,7 +96,7 @@ export async function matmulSuite(ctx: Ctx): Promise<void> {
   }
   products.push({ name: 'matmul 1024x1024x1024', M: 1024, N: 1024, K: 1024, transA: false, transB: false });
   for (const p of products.filter((q) => !ctx.only || q.name.includes(ctx.only))) {
-    const flop = 2 * p.M * p.N * p.K;
+    const work = productWork(p.M, p.N, p.K);
     const a = rt.acquire(p.M * p.K * 4);
     const b = rt.acquire(p.K * p.N * 4);
     const c = rt.acquire(p.M * p.N * 4);
@@ -90,12 +104,12 @@ export async function matmulSuite(ctx: Ctx): Promise<void> {
     rt.write(b, uniform(p.K * p.N, 1, makeRng('b')));
     for (const impl of productKernels(rt)) {
       const note = impl === kernelFor(rt, 'auto', p) ? 'the kernel chosen for this adapter and shape' : undefined;
-      await record(ctx, p.name, impl, flop, async (reps) => {
+      await record(ctx, p.name, impl, work, async (reps) => {
         for (let r = 0; r < reps; r++) matmulInto(rt, a, b, c, p.M, p.N, p.K, { transA: p.transA, transB: p.transB }, impl);
         await rt.sync();
       }, note);
     }
-    if (ctx.peer) await record(ctx, p.name, 'tfjs-webgpu', flop, await ctx.peer.matmul(p.M, p.N, p.K, p.transA, p.transB));
+    if (ctx.peer) await record(ctx, p.name, 'tfjs-webgpu', work, await ctx.peer.matmul(p.M, p.N, p.K, p.transA, p.transB));
     [a, b, c].forEach((x) => rt.release(x));
   }
 }
@@ -105,10 +119,28 @@ function productKernels(rt: Runtime): (MatmulKernel | 'naive')[] {
   return [...availableMatmulKernels(rt.gpu), 'naive'];
 }
 
-/** FLOPs of one training step of a stack of layers: forward, dW, and dX for all but the first. */
-function stepFlop(batch: number, layers: [number, number][]): number {
-  const macs = layers.reduce((s, [i, o]) => s + i * o, 0);
-  return 2 * batch * (3 * macs - layers[0][0] * layers[0][1]);
+/** A product's FLOPs and its least traffic: A and B read once, C written once. */
+function productWork(M: number, N: number, K: number): Work {
+  return { flop: 2 * M * N * K, bytes: 4 * (M * K + K * N + M * N) };
+}
+
+/**
+ * One training step of a stack of layers at `batch`: the products' FLOPs (forward, dW, and dX for
+ * all but the first layer) and their least traffic, plus the optimiser's (parameter, gradient and
+ * momentum read, parameter and momentum written).
+ */
+function stepWork(batch: number, layers: [number, number][]): Work {
+  let flop = 0;
+  let bytes = 0;
+  layers.forEach(([i, o], l) => {
+    const products = l === 0 ? [productWork(batch, o, i), productWork(i, o, batch)] : [productWork(batch, o, i), productWork(i, o, batch), productWork(batch, i, o)];
+    for (const p of products) {
+      flop += p.flop!;
+      bytes += p.bytes!;
+    }
+    bytes += 5 * 4 * (i * o + o);
+  });
+  return { flop, bytes };
 }
 
 /** One autoencoder training step (forward, backward, SGD) on `rt`, timed as `impl`. */
@@ -128,7 +160,7 @@ async function aeStep(ctx: Ctx, rt: Runtime, impl: Impl, name = 'ae-step'): Prom
   const before = rt.stats.dispatches;
   step();
   const dispatches = rt.stats.dispatches - before;
-  await record(ctx, name, impl, stepFlop(256, layers), async (reps) => {
+  await record(ctx, name, impl, stepWork(256, layers), async (reps) => {
     for (let r = 0; r < reps; r++) step();
     await rt.sync();
   }, `forward + backward + SGD, 784-500-500-2000-10 and mirror, batch 256; products: ${describeChoice(rt.products)}; ${dispatches} dispatches per step`);
@@ -159,7 +191,7 @@ export async function trainingSuite(ctx: Ctx): Promise<void> {
   const mu = keep(fromArray(rt, uniform(k * 10, 1, makeRng('mu')), k, 10, true));
   const p = keep(fromArray(rt, new Float32Array(256 * k).fill(1 / k), 256, k));
   const decOpt = new Sgd(rt, [...ae.encoder.flatMap((l) => l.params.map((param) => ({ param }))), { param: mu }], { lr: 0.01, momentum: 0.9 });
-  await record(ctx, 'dec-step', 'ours', stepFlop(256, layers.slice(0, 4)), async (reps) => {
+  await record(ctx, 'dec-step', 'ours', stepWork(256, layers.slice(0, 4)), async (reps) => {
     for (let r = 0; r < reps; r++) {
       tidy(() => {
         klLoss(ae.encode(x), mu, p, 1).backward();
@@ -171,11 +203,26 @@ export async function trainingSuite(ctx: Ctx): Promise<void> {
   }, 'encoder forward + KL gradients + backward + SGD, batch 256');
   decOpt.dispose();
 
+  // The PyTorch peer's same two steps, on the CPU (a separate process, timed the same way).
+  const torch = ctx.torch();
+  if (typeof torch === 'string') ctx.log(torch);
+  else {
+    const work: Record<string, Work> = { 'ae-step': stepWork(256, layers), 'dec-step': stepWork(256, layers.slice(0, 4)) };
+    for (const t of torch.cases.filter((c) => c.name in work)) {
+      const { flop, bytes } = work[t.name];
+      const c: Case = { name: t.name, impl: 'pytorch-cpu', median_ms: t.median_ms, min_ms: t.min_ms, max_ms: t.max_ms, gflops: flop! / t.median_ms / 1e6, flop, bytes, note: `PyTorch ${torch.torch} on the CPU, ${torch.threads} threads (bench/peer_torch.py)` };
+      ctx.out.push(c);
+      ctx.log(`${t.name.padEnd(34)} ${'pytorch-cpu'.padEnd(12)} ${t.median_ms.toFixed(2).padStart(9)} ms  ${c.gflops!.toFixed(1).padStart(6)} GFLOP/s`);
+    }
+  }
+
   const n = 10000;
   const all = ChunkedRows.upload(rt, planRows(rt, n, 784), 784, uniform(n * 784, 1, makeRng('all')).map(Math.abs));
   const target = new ChunkedRows(rt, all.plan, k);
-  const fwdFlop = 2 * n * layers.slice(0, 4).reduce((s, [i, o]) => s + i * o, 0);
-  await record(ctx, 'target-update', 'ours', fwdFlop, async (reps) => {
+  // The encoder's forward products over all n points (the q, p and argmax passes are small beside them).
+  const encoder = layers.slice(0, 4).map(([i, o]) => productWork(n, o, i));
+  const forward: Work = { flop: encoder.reduce((s, w) => s + w.flop!, 0), bytes: encoder.reduce((s, w) => s + w.bytes!, 0) };
+  await record(ctx, 'target-update', 'ours', forward, async (reps) => {
     // The hard assignments come back for the tolerance check.
     for (let r = 0; r < reps; r++) await assign(rt, { ae, mu: mu.buffer, k, alpha: 1 }, all, { target });
   }, 'the assignment pass over 10,000 points: encoder, q, f, p, hard assignments read back');
@@ -202,7 +249,7 @@ export async function robustnessSuite(ctx: Ctx): Promise<void> {
       r.write(a, uniform(M * K, 1, makeRng('a')));
       r.write(b, uniform(K * N, 1, makeRng('b')));
       const note = `${kernelFor(r, 'auto', { M, N, K })} kernel, robustness checks ${r.gpu.robustness ? 'on' : 'off'}`;
-      await record(ctx, `robustness matmul ${M}x${K}x${N}`, impl, 2 * M * N * K, async (reps) => {
+      await record(ctx, `robustness matmul ${M}x${K}x${N}`, impl, productWork(M, N, K), async (reps) => {
         for (let i = 0; i < reps; i++) matmulInto(r, a, b, c, M, N, K);
         await r.sync();
       }, note);
@@ -224,13 +271,13 @@ export async function waitSuite(ctx: Ctx): Promise<void> {
   for (const mode of ['sleep', 'spin'] as const) {
     setWaitMode(mode);
     const note = mode === 'sleep' ? 'waits sleep between event-loop turns (default)' : 'plain await: Dawn spins a core while pending';
-    await record(ctx, `wait matmul 1024^3 (${mode})`, 'ours', 2 * size ** 3, async (reps) => {
+    await record(ctx, `wait matmul 1024^3 (${mode})`, 'ours', productWork(size, size, size), async (reps) => {
       for (let r = 0; r < reps; r++) {
         matmulInto(rt, a, a, c, size, size, size);
         await rt.sync();
       }
     }, note);
-    await record(ctx, `wait readback 1 MB (${mode})`, 'ours', null, async (reps) => {
+    await record(ctx, `wait readback 1 MB (${mode})`, 'ours', { flop: null, bytes: null }, async (reps) => {
       for (let r = 0; r < reps; r++) await rt.read(mb, 1 << 20);
     }, note);
   }

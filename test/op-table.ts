@@ -786,7 +786,34 @@ export const OPS: OpEntry[] = [
     check: optimCase,
     grad: { none: 'update rules' },
   },
+  {
+    name: "the bench's roofline probes: eight FMA chains per invocation, and a copy",
+    kernels: ['roofline.fma_peak', 'roofline.copy'],
+    odd: sizes(13, 255),
+    edge: sizes(1, 63, 65, 257),
+    check: rooflineCase,
+    grad: { none: 'probes of the adapter, not functions of parameters' },
+  },
 ];
+
+/** fma_peak against eight float64 chains x ← x·m + c (|m| < 1, so rounding does not grow), and copy. */
+async function rooflineCase(rt: Runtime, g: Guarded, [n]: number[]): Promise<void> {
+  const iters = 7;
+  const m = randomArray(4 * n, `rm${n}`, -0.9, 0.9);
+  const c = randomArray(4 * n, `rc${n}`);
+  const out = g.output(4 * n);
+  rt.dispatch(kernels.roofline.fma_peak, [params('roofline', { n, iters }), g.input(m), g.input(c), out], grid1d(n));
+  const ref = new Float64Array(4 * n);
+  for (let i = 0; i < 4 * n; i++) {
+    const x = Array.from({ length: 8 }, (_, j) => c[i] + j);
+    for (let t = 0; t < iters; t++) for (let j = 0; j < 8; j++) x[j] = x[j] * m[i] + c[i];
+    ref[i] = x[0] + x[1] + (x[2] + x[3]) + (x[4] + x[5] + (x[6] + x[7]));
+  }
+  await g.expectF32(out, ref, { atol: 1e-5, rtol: 1e-5 }, `fma_peak n=${n}`);
+  const copied = g.output(4 * n);
+  rt.dispatch(kernels.roofline.copy, [params('roofline', { n }), g.input(c), rt.scratch, copied], grid1d(n));
+  await g.expectF32(copied, c, exact, `copy n=${n}`);
+}
 
 /** The entry points an entry can dispatch on this adapter (subgroup kernels only where it has subgroups). */
 export function availableKernels(rt: Runtime, e: OpEntry): EntryName[] {

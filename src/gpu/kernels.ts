@@ -39,6 +39,7 @@ const families = {
   gather: { gather_rows: ew },
   augment: { augment: ew, warp: ew }, // Params, images, rng or T, out
   optim: { sgd: optim, adam: optim },
+  roofline: { fma_peak: ew, copy: ew }, // the bench's peak and bandwidth probes
   dec: {
     soft_assign: ['uniform', 'read', 'read', 'rw', 'rw'],
     target_distribution: ['uniform', 'read', 'read', 'rw', 'rw'],
@@ -83,6 +84,7 @@ const layouts = {
   gather: { rows: 'u32', d: 'u32', offset: 'u32', chunk_start: 'u32', chunk_rows: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
   augment: { rows: 'u32', h: 'u32', w: 'u32', salt: 'u32', rotate: 'f32', shift: 'f32', offset: 'u32', pad: 'u32' },
   optim: { first_block: 'u32', blocks: 'u32', parity: 'u32', pad: 'u32' },
+  roofline: { n: 'u32', iters: 'u32', pad0: 'u32', pad1: 'u32' },
   dec: { n: 'u32', d: 'u32', k: 'u32', alpha: 'f32', scale: 'f32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
   kmeans: { n: 'u32', d: 'u32', k: 'u32', j: 'u32', offset: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
   tsne: { n: 'u32', dx: 'u32', exaggeration: 'f32', lr: 'f32', momentum: 'f32', log_perplexity: 'f32', min_gain: 'f32', k: 'u32' },
