@@ -1,7 +1,7 @@
 // `npm run bench [-- --json FILE] [--suite matmul,training,wait] [--quick]` and `webgpu-dec bench`:
 // runs the suites in one process (ours, the naive kernel and the tfjs peer on the same adapter)
 // and prints a markdown table of medians with ratios; --json writes the figures.
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../src/io/atomic.js';
 import { cpus } from 'node:os';
 import { Runtime } from '../src/gpu/runtime.js';
 import { describeChoice } from '../src/gpu/kernel-choice.js';
@@ -66,21 +66,27 @@ function table(cases: Case[], adapter: string, choice: string, roof: Roofline, n
   return lines.join('\n');
 }
 
-export async function runBench(o: BenchOptions): Promise<number> {
+/** What one bench run measured: the markdown table and the figures (bench/results/*.json). */
+export interface BenchResult {
+  table: string;
+  data: Record<string, unknown>;
+}
+
+/** Runs the suites on one adapter, in one process; `log` gets the progress lines. */
+export async function benchmark(o: BenchOptions, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<BenchResult> {
   const rt = await Runtime.create({ adapter: o.adapter });
-  const products = await chooseProducts(rt);
-  process.stderr.write(`products: ${describeChoice(rt.products)} (${products.how})\n`);
   let peer: TfjsPeer | null = null;
   const notes: string[] = [];
   let torch: ReturnType<typeof runTorchPeer> | undefined;
   try {
+    const products = await chooseProducts(rt);
+    log(`products: ${describeChoice(rt.products)} (${products.how})`);
     if (o.suites.includes('matmul')) {
       const loaded = await loadTfjsPeer(o.adapter);
       if (typeof loaded === 'string') {
-        process.stderr.write(`${loaded}\n`);
+        log(loaded);
         notes.push(loaded);
-      }
-      else peer = loaded;
+      } else peer = loaded;
     }
     const out: Case[] = [];
     const ctx = {
@@ -95,27 +101,33 @@ export async function runBench(o: BenchOptions): Promise<number> {
       },
       out,
       opts: o.quick ? { minSamples: 3, maxTimeS: 0.5 } : { minSamples: 7, maxTimeS: 3 },
-      log: (l: string) => process.stderr.write(l + '\n'),
+      quick: o.quick,
+      log,
     };
     const roof = await measureRoofline(rt, ctx.opts);
-    ctx.log(`roofline: fp32 FMA peak ${roof.peakGflops.toFixed(1)} GFLOP/s, copy bandwidth ${roof.bandwidthGBs.toFixed(1)} GB/s`);
+    log(`roofline: fp32 FMA peak ${roof.peakGflops.toFixed(1)} GFLOP/s, copy bandwidth ${roof.bandwidthGBs.toFixed(1)} GB/s`);
     for (const s of o.suites) await SUITES[s](ctx);
     const choice = `products: ${describeChoice(rt.products)}${rt.gpu.subgroupSize ? `, subgroup size ${rt.gpu.subgroupSize}` : ''}, robustness checks ${rt.gpu.robustness ? 'on' : 'off'}`;
-    console.log(table(out, rt.adapterName, choice, roof, notes));
-    if (o.json) {
-      const tmp = `${o.json}.${process.pid}.tmp`;
-      const cases = out.map(({ name, impl, median_ms, gflops, flop, bytes, min_ms, max_ms, note }) => {
-        const r = rooflineShare(roof, flop, bytes, median_ms);
-        return { name, impl, median_ms, gflops, min_ms, max_ms, flop, bytes, ...(r ? { roofline: { bound: r.bound, share: +r.share.toFixed(4) } } : {}), ...(note ? { note } : {}) };
-      });
-      writeFileSync(tmp, JSON.stringify({ adapter: rt.adapterName, date: new Date().toISOString(), choice, products: rt.products, roofline: roof, notes, cases }, null, 2) + '\n');
-      renameSync(tmp, o.json);
-    }
-    return 0;
+    const cases = out.map(({ name, impl, median_ms, gflops, flop, bytes, min_ms, max_ms, note }) => {
+      const r = rooflineShare(roof, flop, bytes, median_ms);
+      return { name, impl, median_ms, gflops, min_ms, max_ms, flop, bytes, ...(r ? { roofline: { bound: r.bound, share: +r.share.toFixed(4) } } : {}), ...(note ? { note } : {}) };
+    });
+    return {
+      table: table(out, rt.adapterName, choice, roof, notes),
+      data: { adapter: rt.adapterName, date: new Date().toISOString(), choice, products: rt.products, roofline: roof, notes, cases },
+    };
   } finally {
     peer?.dispose();
     rt.destroy();
   }
+}
+
+/** `npm run bench`: the table on stdout, the figures to --json. */
+export async function runBench(o: BenchOptions): Promise<number> {
+  const r = await benchmark(o);
+  console.log(r.table);
+  if (o.json) writeFileAtomic(o.json, JSON.stringify(r.data, null, 2) + '\n');
+  return 0;
 }
 
 // Run directly (npm run bench): node dist/bench/run.js [flags]

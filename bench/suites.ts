@@ -51,6 +51,8 @@ interface Ctx {
   /** The PyTorch peer's step timings, or why there are none (the training suite). */
   torch: () => TorchPeer | string;
   opts: MeasureOptions;
+  /** Smaller cases (a smoke run). */
+  quick?: boolean;
   out: Case[];
   log: (line: string) => void;
 }
@@ -216,7 +218,7 @@ export async function trainingSuite(ctx: Ctx): Promise<void> {
     }
   }
 
-  const n = 10000;
+  const n = ctx.quick ? 2000 : 10000;
   const all = ChunkedRows.upload(rt, planRows(rt, n, 784), 784, uniform(n * 784, 1, makeRng('all')).map(Math.abs));
   const target = new ChunkedRows(rt, all.plan, k);
   // The encoder's forward products over all n points (the q, p and argmax passes are small beside them).
@@ -225,7 +227,7 @@ export async function trainingSuite(ctx: Ctx): Promise<void> {
   await record(ctx, 'target-update', 'ours', forward, async (reps) => {
     // The hard assignments come back for the tolerance check.
     for (let r = 0; r < reps; r++) await assign(rt, { ae, mu: mu.buffer, k, alpha: 1 }, all, { target });
-  }, 'the assignment pass over 10,000 points: encoder, q, f, p, hard assignments read back');
+  }, `the assignment pass over ${n.toLocaleString('en')} points: encoder, q, f, p, hard assignments read back`);
   target.dispose();
   all.dispose();
   [x, mu, p].forEach((t) => t.dispose());
