@@ -122,6 +122,17 @@ describe('bad input: one line, exit 2, nothing written', () => {
   it('a CSV with only a header', () => {
     expectBadInput([['x.csv', 'a,b,c\n']], /x\.csv: has a header row but no data rows; write one point per line below it/);
   });
+  it('a .gz whose header announces more images than the stream holds: refused before inflating', () => {
+    const bomb = gzipSync(idx(0x08, [3_000_000, 28, 28], Buffer.alloc(1024)));
+    expectBadInput([['x.idx.gz', bomb]], /x\.idx\.gz: truncated: the header announces 3000000×28×28 values \(2352000016 bytes\) but the gzip stream holds 1040 bytes; download or compress the file again$/);
+  });
+  it('a .gz whose header (and gzip size field) announce more values than memory holds: refused before inflating', () => {
+    // 3,000,000 × 28 × 28 bytes of zeros, as the size field says; the stream itself is cut short, so
+    // a reader that inflated it would fail otherwise.
+    const head = gzipSync(idx(0x08, [3_000_000, 28, 28], Buffer.alloc(1024)));
+    head.writeUInt32LE((16 + 3_000_000 * 784) % 2 ** 32, head.length - 4);
+    expectBadInput([['x.idx.gz', head]], /x\.idx\.gz: the header announces 3000000×28×28 values, 8\.8 GiB as float32: more than one array can hold here \(4\.0 GiB\); pass at most 1369568 rows \(split the file\)$/);
+  });
   it('NaN in NPY data', () => {
     expectBadInput([['x.npy', npy('<f4', [4, 2], f32(0, 0, 0, 1, 5, NaN, 5, 6))]], /x\.npy: value at row 2, column 1 \(counting from 0\) is NaN; drop or impute/);
   });
@@ -162,9 +173,10 @@ describe('bad input: one line, exit 2, nothing written', () => {
 });
 
 /** A tiny model file (dims 3-2, k 2) as train writes it. */
-function tinyModel(): Buffer {
+function tinyModel(poison?: { tensor: string; at: number; value: number }): Buffer {
   const t = (shape: number[]) => ({ dtype: 'F32' as const, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) });
-  const tensors = { 'encoder.0.weight': t([3, 2]), 'encoder.0.bias': t([2]), 'decoder.0.weight': t([2, 3]), 'decoder.0.bias': t([3]), centers: t([2, 2]) };
+  const tensors: Record<string, ReturnType<typeof t>> = { 'encoder.0.weight': t([3, 2]), 'encoder.0.bias': t([2]), 'decoder.0.weight': t([2, 3]), 'decoder.0.bias': t([3]), centers: t([2, 2]) };
+  if (poison) tensors[poison.tensor].data[poison.at] = poison.value;
   const meta = { format: 'webgpu-dec/2', dims: '[3,2]', d: '3', k: '2', alpha: '1', preprocess: '{"rule":"unit","factor":1}', image: 'null', preset: 'quick', seed: '0', adapter: 'test', version: '0' };
   return Buffer.from(encodeSafetensors(tensors, meta));
 }
@@ -219,6 +231,25 @@ describe('bad input to --out, --resume, predict and embed: one line, exit 2, not
     const sub = mkdtempSync(join(dir, 'p-'));
     writeFileSync(join(sub, 'x.npy'), points);
     expectOneLine(['predict', '--model', join(sub, 'x.npy'), '--data', join(sub, 'x.npy'), '--out', join(sub, 'pred.csv')], /x\.npy: /);
+  });
+  it.each([
+    ['predict', 'encoder.0.weight', NaN],
+    ['embed', 'centers', Infinity],
+  ])('%s with a model whose %s holds %s: refused, naming the tensor', (command, tensor, value) => {
+    const sub = mkdtempSync(join(dir, 'nan-'));
+    writeFileSync(join(sub, 'model.safetensors'), tinyModel({ tensor, at: 3, value }));
+    writeFileSync(join(sub, 'x.npy'), npy('<f4', [2, 3], f32(0, 1, 2, 3, 4, 5)));
+    expectOneLine([command, '--model', join(sub, 'model.safetensors'), '--data', join(sub, 'x.npy'), '--out', join(sub, 'out')],
+      new RegExp(`model\\.safetensors: tensor "${tensor.replace('.', '\\.')}" holds ${value} at element 3 of \\d+; the model is damaged or its training diverged; train it again$`));
+    expect(readdirSync(sub).sort()).toEqual(['model.safetensors', 'x.npy']);
+  });
+  it('--resume from a checkpoint whose weights hold NaN: refused, naming the tensor', () => {
+    const sub = mkdtempSync(join(dir, 'nan-'));
+    const bad = { dtype: 'F32' as const, shape: [2], data: new Float32Array([0, NaN]) };
+    const meta = { format: 'webgpu-dec-checkpoint/1', position: '{}', info: '{}', run: 'x' };
+    writeFileSync(join(sub, 'checkpoint.safetensors'), Buffer.from(encodeSafetensors({ 'ae.encoder.0.bias': bad }, meta)));
+    writeFileSync(join(sub, 'config.json'), JSON.stringify({ format: 'webgpu-dec-config/1' }));
+    expectOneLine(['train', '--resume', sub], /checkpoint\.safetensors: tensor "ae\.encoder\.0\.bias" holds NaN at element 1 of 2; the checkpoint is damaged or its training diverged; train it again$/);
   });
   it('embed without --model', () => {
     expectOneLine(['embed', '--data', 'mnist', '--out', join(dir, 'z.npy')], /^webgpu-dec: embed needs --model; see webgpu-dec embed --help$/);

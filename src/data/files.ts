@@ -2,8 +2,10 @@
 // (numbers, optional header row), IDX (MNIST's format; .gz is decompressed). Bad input raises a
 // DataError: one line naming the file, what is wrong and what to do.
 import { readFileSync, statSync } from 'node:fs';
+import { constants as bufferLimits } from 'node:buffer';
+import { totalmem } from 'node:os';
 import { extname } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { OptionError, type OptionName } from '../io/errors.js';
 
 /**
@@ -54,11 +56,22 @@ function bytesOf(file: string, field: string): Buffer {
   if (!/\.gz$/i.test(file)) {
     // No valid NPY, IDX or CSV starts with these bytes: say what it is rather than "bad magic".
     if (gzipped) throw new DataError(file, `is gzip-compressed but not named .gz; rename it to ${file}.gz or decompress it (gunzip)`);
+    checkAnnounced(file, raw, null);
     return raw;
   }
   if (!gzipped) {
     throw new DataError(file, 'is not gzip-compressed despite its .gz name (bad magic); rename it without .gz if it is not compressed');
   }
+  // The header first, from the stream's first bytes (a few MiB of output at most, whatever the file
+  // inflates to), so that a file announcing more than it holds or than memory allows is refused
+  // before anything is inflated; gzip's trailer gives the inflated size (mod 2^32) to check it by.
+  let head: Buffer | null = null;
+  try {
+    head = gunzipSync(raw.subarray(0, Math.min(4096, raw.length - 8)), { finishFlush: zlibConstants.Z_SYNC_FLUSH }); // without the trailer
+  } catch {
+    // a corrupt stream: the full inflate below says so
+  }
+  if (head) checkAnnounced(file, head, raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : null);
   let out: Buffer;
   try {
     out = gunzipSync(raw);
@@ -71,6 +84,55 @@ function bytesOf(file: string, field: string): Buffer {
   }
   if (!out.length) throw new DataError(file, 'decompresses to nothing (0 bytes); check that the export or download finished, or pass another file');
   return out;
+}
+
+/** The values and bytes an NPY or IDX header announces, from the file's first bytes; null if unreadable. */
+function announced(head: Buffer): { dims: number[]; values: number; bytes: number } | null {
+  if (head.length >= 10 && head.toString('latin1', 0, 6) === '\x93NUMPY') {
+    const headerStart = head[6] === 1 ? 10 : 12;
+    if (head.length < headerStart) return null;
+    const start = headerStart + (head[6] === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8));
+    const header = head.toString('latin1', headerStart, Math.min(start, head.length));
+    const shape = /'shape':\s*\(([^)]*)\)/.exec(header);
+    const size = /'descr':\s*'[<>|=][a-zA-Z](\d+)'/.exec(header);
+    if (!shape || !size) return null;
+    const dims = shape[1].split(',').map((v) => v.trim()).filter(Boolean).map(Number);
+    const values = dims.reduce((a, b) => a * b, 1);
+    return { dims, values, bytes: start + values * Number(size[1]) };
+  }
+  if (head.length >= 4 && head[0] === 0 && head[1] === 0 && head[3] > 0 && head.length >= 4 + 4 * head[3]) {
+    const size = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 }[head[2]];
+    if (!size) return null;
+    const dims = Array.from({ length: head[3] }, (_, i) => head.readUInt32BE(4 + 4 * i));
+    const values = dims.reduce((a, b) => a * b, 1);
+    return { dims, values, bytes: 4 + 4 * dims.length + values * size };
+  }
+  return null;
+}
+
+const GB = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
+/**
+ * Refuses, from the header alone, a file whose data would not fit: more float32 values than one
+ * typed array holds, or more host memory than the machine has (the file inflated plus its values as
+ * float32); and, for .gz (`inflated`: gzip's size field), a header announcing more than the stream
+ * holds.
+ */
+function checkAnnounced(file: string, head: Buffer, inflated: number | null): void {
+  const a = announced(head);
+  if (!a) return; // not NPY or IDX, or a damaged header: the reader says what is wrong
+  const shape = a.dims.join('×');
+  if (inflated !== null && a.bytes < 2 ** 32 && inflated < a.bytes) {
+    throw new DataError(file, `truncated: the header announces ${shape} values (${a.bytes} bytes) but the gzip stream holds ${inflated} bytes; download or compress the file again`);
+  }
+  const floats = 4 * a.values;
+  if (floats > bufferLimits.MAX_LENGTH) {
+    throw new DataError(file, `the header announces ${shape} values, ${GB(floats)} as float32: more than one array can hold here (${GB(bufferLimits.MAX_LENGTH)}); pass at most ${Math.floor(bufferLimits.MAX_LENGTH / 4 / Math.max(1, a.values / a.dims[0]))} rows (split the file)`);
+  }
+  const need = a.bytes + floats;
+  if (need > totalmem()) {
+    throw new DataError(file, `the header announces ${shape} values: reading them takes ${GB(need)} of memory (the file's ${GB(a.bytes)} plus ${GB(floats)} as float32), more than this machine's ${GB(totalmem())}; split the file`);
+  }
 }
 
 /** `field`: the option that named the file, for the message when it is missing. */

@@ -205,3 +205,20 @@ export function readSafetensors(path: string): Safetensors {
   }
   return decodeSafetensors(bytes, path);
 }
+
+/**
+ * Refuses float tensors holding NaN or ±Inf (a damaged file, or a training that diverged before it
+ * was saved): an InputError naming the file, the tensor and the first bad element. A model with
+ * such weights would put every point in one cluster without a word.
+ */
+export function checkFiniteTensors(file: string, tensors: Record<string, StTensor>, what = 'model'): void {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.dtype !== 'F32') continue;
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) {
+        throw new SafetensorsError(file, `tensor "${name}" holds ${d[i]} at element ${i} of ${d.length}; the ${what} is damaged or its training diverged; train it again`);
+      }
+    }
+  }
+}

@@ -6,7 +6,7 @@
 import type { Runtime } from '../gpu/runtime.js';
 import type { Preprocess } from '../data/preprocess.js';
 import { InputError } from '../io/errors.js';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
+import { checkFiniteTensors, decodeSafetensors, encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
 import { packageVersion } from '../io/version.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import { autoencoderTensors, loadAutoencoder } from '../nn/state.js';
@@ -60,8 +60,9 @@ export interface LoadedModel {
 export function readModel(file: string, bytes?: Uint8Array): LoadedModel {
   const { tensors, metadata: m } = bytes ? decodeSafetensors(bytes, file) : readSafetensors(file);
   if (m.format !== MODEL_FORMAT) throw new InputError(`${file}: not a webgpu-dec model (format "${m.format ?? 'none'}", expected ${MODEL_FORMAT}); train one with webgpu-dec train`);
+  let meta: LoadedModel['meta'];
   try {
-    const meta = {
+    meta = {
       dims: JSON.parse(m.dims) as number[],
       k: Number(m.k),
       alpha: Number(m.alpha),
@@ -73,10 +74,11 @@ export function readModel(file: string, bytes?: Uint8Array): LoadedModel {
       version: m.version,
     };
     if (!tensors.centers || tensors.centers.data.length !== meta.k * meta.dims[meta.dims.length - 1]) throw new Error('centers');
-    return { meta, tensors };
   } catch (e) {
     throw new InputError(`${file}: damaged model metadata (${(e as Error).message}); train the model again`);
   }
+  checkFiniteTensors(file, tensors);
+  return { meta, tensors };
 }
 
 /** The model on the GPU: its autoencoder (encoder and decoder) and the centres μ. */

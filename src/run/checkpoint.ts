@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
-import { encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
+import { checkFiniteTensors, encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
 import { NonFiniteError } from '../nn/loop.js';
 import type { Position, TrainState } from '../nn/state.js';
 import { emptyHistory, HISTORY_FILE, type RunHistory } from './history.js';
@@ -191,6 +191,7 @@ export class Checkpoints {
     if (!existsSync(path)) throw new InputError(`${dir}: no ${CHECKPOINT_FILE} to resume from; start the run without --resume`);
     const { tensors, metadata } = readSafetensors(path);
     if (metadata.format !== 'webgpu-dec-checkpoint/1') throw new InputError(`${path}: not a webgpu-dec checkpoint`);
+    checkFiniteTensors(path, tensors, 'checkpoint');
     const history = metadata.history ? (JSON.parse(metadata.history) as RunHistory) : undefined;
     return { position: JSON.parse(metadata.position), tensors, info: JSON.parse(metadata.info), run: metadata.run, history };
   }
