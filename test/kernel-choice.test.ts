@@ -102,13 +102,17 @@ describe('the measured choice on this adapter, and its cache', () => {
     delete process.env.WEBGPU_DEC_MATMUL;
   });
 
-  it('times every available kernel on every class and keeps the fastest', async () => {
+  it("times every available kernel on every class; keeps the rule's kernel unless another is 10 % faster", async () => {
     const c = await measureProducts(rt(), 30_000); // every class, even on a busy machine
     expect(c.source).toBe('measured');
+    const rules = ruleChoice(rt().gpu);
     for (const cls of PRODUCT_CLASSES) {
       const { kernel, ms } = c.classes[cls];
-      expect(Object.keys(ms!)).toEqual(expect.arrayContaining(availableMatmulKernels(rt().gpu)));
-      for (const k of availableMatmulKernels(rt().gpu)) expect(ms![kernel]).toBeLessThanOrEqual(ms![k]);
+      const kernels = availableMatmulKernels(rt().gpu);
+      expect(Object.keys(ms!)).toEqual(expect.arrayContaining(kernels));
+      const fastest = Math.min(...kernels.map((k) => ms![k]));
+      if (kernel === rules.classes[cls].kernel) expect(fastest, cls).toBeGreaterThanOrEqual(0.9 * ms![kernel] * 0.999); // (ms rounded to 4 digits)
+      else expect(ms![kernel], cls).toBe(fastest);
     }
   });
   it('a class not reached within the time budget keeps the rule', async () => {

@@ -1,6 +1,6 @@
 // The product kernel of each class of products, chosen by measurement on the adapter at hand: every
-// kernel the adapter can run is timed at each class's representative shape (CLASS_SHAPES), the
-// fastest kept, and split-K kept where it beats the unsplit product by 10 %. About a second on
+// kernel the adapter can run is timed at each class's representative shape (CLASS_SHAPES), and the
+// fastest replaces the rules' kernel (ruleChoice) where it is at least 10 % faster; split-K likewise. About a second on
 // lavapipe, a fraction of one on a GPU; the result is cached per adapter, driver and package
 // version (src/gpu/kernel-cache.ts), so later runs read it instead.
 import { performance } from 'node:perf_hooks';
@@ -28,8 +28,8 @@ const SAMPLE_MS = 2;
 const SAMPLES = 3;
 /** A kernel this much slower than the best after a round is not timed again. */
 const SLOWER = 1.5;
-/** Split-K is kept only where it is at least this much faster. */
-const SPLIT_GAIN = 0.9;
+/** Another kernel than the rule's, or split-K where the rule has none (or none where it has), must be this much faster. */
+const CLEAR_WIN = 0.9;
 
 /** A deterministic fill in [-1, 1): the values do not matter to the timing, only that they are finite. */
 function fillValues(n: number): Float32Array {
@@ -112,10 +112,17 @@ export async function measureProducts(rt: Runtime, budgetMs = MEASURE_BUDGET_MS)
         }
       }
       for (const [k, c] of contenders) ms[k] = c.ms;
-      const kernel = kernelsHere.reduce((x, y) => (ms[y] < ms[x] ? y : x));
+      // The rule's kernel stays unless another is clearly faster: where two kernels are within the
+      // noise of a shared machine, every machine of a kind then runs the same arithmetic.
+      const fastest = kernelsHere.reduce((x, y) => (ms[y] < ms[x] ? y : x));
+      const rule = rules.classes[cls];
+      const kernel = ms[fastest] < CLEAR_WIN * ms[rule.kernel] ? fastest : rule.kernel;
       const split = ms[`${kernel}+split`];
+      // (Split-K is timed with the kernel leading after the first round; for another, the rule's.)
+      let splitK = kernel === rule.kernel && rule.splitK;
+      if (split !== undefined) splitK = rule.splitK ? !(ms[kernel] < CLEAR_WIN * split) : split < CLEAR_WIN * ms[kernel];
       for (const k in ms) ms[k] = +ms[k].toPrecision(4);
-      classes[cls] = { kernel, splitK: split !== undefined && split < SPLIT_GAIN * ms[kernel], ms };
+      classes[cls] = { kernel, splitK, ms };
     }
   } finally {
     rt.splitK = forced;
