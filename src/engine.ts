@@ -30,7 +30,7 @@ export { Tensor, empty, fill, fromArray, noGrad, needsGrad, record, accumulate, 
 export { matmul, matmulInto, type MatmulOptions, type MatmulFlags, type MatmulImpl } from './tensor/ops/matmul.js';
 export { ruleChoice, productClass, describeChoice, MATMUL_KERNELS, PRODUCT_CLASSES, CLASS_SHAPES, type MatmulKernel, type ProductClass, type ProductShape, type ProductChoice, type ClassChoice, type ChoiceSource } from './gpu/kernel-choice.js';
 export { chooseProducts, measureProducts, type ProductsReport, type ChooseOptions } from './tensor/ops/matmul-choice.js';
-export { cacheFile, readCachedChoice } from './gpu/kernel-cache.js';
+export { cacheFile, readCachedChoice, type CacheLookup } from './gpu/kernel-cache.js';
 export { add, sub, biasAdd, relu, scale } from './tensor/ops/basic.js';
 export { sum, mean, type Axis } from './tensor/ops/reduce.js';
 export { mseLoss } from './tensor/ops/loss.js';

@@ -23,7 +23,7 @@ import { packageVersion } from './io/version.js';
 export const version: string = packageVersion();
 
 // ---- the short way ------------------------------------------------------------------------
-export { openDevice, type DeviceChoice } from './api/device.js';
+export { openDevice, type DeviceChoice, type OpenOptions } from './api/device.js';
 export { cluster, type ClusterOptions, type ClusterResult } from './api/cluster.js';
 export { predict, embed, loadModel, saveModel, modelFromBytes, type DecModel, type Prediction, type PredictOptions, type ApplyOptions } from './api/model.js';
 export { tsne, type TsneCallOptions } from './api/tsne.js';

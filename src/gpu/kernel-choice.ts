@@ -28,6 +28,7 @@ export function availableMatmulKernels(gpu: Pick<GpuDevice, 'subgroupSize'>): Ma
  */
 export type ProductClass = 'wide' | 'narrow' | 'shallow' | 'deep' | 'grad-weight' | 'grad-input';
 
+/** Every class, in the order of the tables. */
 export const PRODUCT_CLASSES: readonly ProductClass[] = ['wide', 'narrow', 'shallow', 'deep', 'grad-weight', 'grad-input'];
 
 /** A product's shape and operand layouts. */

@@ -140,6 +140,7 @@ export interface ProductsReport {
   measureMs?: number;
 }
 
+/** How chooseProducts may decide. */
 export interface ChooseOptions {
   /** A choice recorded by a run (its config), used as it is where this adapter can run it. */
   recorded?: unknown;
