@@ -1,6 +1,6 @@
-// The PyTorch peer of the training steps: bench/peer_torch.py, run with the first Python that has
-// torch (env WEBGPU_DEC_PYTHON, then /usr/bin/python3 — Debian's python3-torch installs there —
-// then python3 on the PATH), on the CPU with every core. Its steps are the ones trainingSuite
+// The PyTorch peer of the training steps: bench/peer_torch.py, run with env WEBGPU_DEC_PYTHON where
+// set, else the first Python that has torch: /usr/bin/python3 (Debian's python3-torch installs
+// there), then python3 on the PATH; on the CPU with every core. Its steps are the ones trainingSuite
 // times: the same shapes, batch and optimiser. Without torch the column is skipped, with a note
 // saying why.
 import { spawnSync } from 'node:child_process';
@@ -21,10 +21,10 @@ export interface TorchPeer {
   cases: TorchCase[];
 }
 
-/** The Pythons to try, in order. */
+/** The Pythons to try, in order: WEBGPU_DEC_PYTHON alone where it is set. */
 function pythons(): string[] {
-  const list = [process.env.WEBGPU_DEC_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p);
-  return [...new Set(list)].filter((p) => !p.startsWith('/') || existsSync(p));
+  if (process.env.WEBGPU_DEC_PYTHON) return [process.env.WEBGPU_DEC_PYTHON];
+  return ['/usr/bin/python3', 'python3'];
 }
 
 /** The peer's timings, or why there are none. */
