@@ -178,10 +178,13 @@ describe('webgpu-dec info', () => {
     const first = info({ WEBGPU_DEC_CACHE_DIR: dir });
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/products: {6}measured now in [\d.]+ s; cached in .*kernels\.json/);
-    for (const c of PRODUCT_CLASSES) expect(first.stdout).toMatch(new RegExp(`^  ${c} +.+ (blocked|subgroup|tiled) +(yes|no) +.*blocked [\\d.]+`, 'm'));
+    // (On a busy machine the first use may leave classes past its two seconds to the rules.)
+    for (const c of PRODUCT_CLASSES) expect(first.stdout).toMatch(new RegExp(`^  ${c} +.+ (blocked|subgroup|tiled) +(yes|no) +(.*blocked [\\d.]+|\\(not measured\\))`, 'm'));
     const second = info({ WEBGPU_DEC_CACHE_DIR: dir });
     expect(second.stdout).toMatch(/products: {6}from the cache .*kernels\.json \(measured /);
-    expect(info({ WEBGPU_DEC_CACHE_DIR: dir }, ['--measure']).stdout).toMatch(/products: {6}measured now/);
+    const again = info({ WEBGPU_DEC_CACHE_DIR: dir }, ['--measure']).stdout;
+    expect(again).toMatch(/products: {6}measured now/);
+    for (const c of PRODUCT_CLASSES) expect(again).toMatch(new RegExp(`^  ${c} +.+ (blocked|subgroup|tiled) +(yes|no) +.*blocked [\\d.]+`, 'm'));
     const forced = info({ WEBGPU_DEC_CACHE_DIR: dir, WEBGPU_DEC_MATMUL: 'tiled' });
     expect(forced.stdout).toMatch(/products: {6}WEBGPU_DEC_MATMUL=tiled/);
     expect(forced.stdout).toMatch(/^ {2}wide +.+ tiled +/m);
