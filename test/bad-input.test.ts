@@ -124,7 +124,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
   });
   it('a .gz whose header announces more images than the stream holds: refused before inflating', () => {
     const bomb = gzipSync(idx(0x08, [3_000_000, 28, 28], Buffer.alloc(1024)));
-    expectBadInput([['x.idx.gz', bomb]], /x\.idx\.gz: truncated: the header announces 3000000×28×28 values \(2352000016 bytes\) but the gzip stream holds 1040 bytes; download or compress the file again$/);
+    expectBadInput([['x.idx.gz', bomb]], /x\.idx\.gz: the header announces 3000000×28×28 values \(2352000016 bytes\) but gzip's size field says 1040 bytes: the file is truncated or damaged; download or compress the file again$/);
   });
   it('a .gz whose header (and gzip size field) announce more values than memory holds: refused before inflating', () => {
     // 3,000,000 × 28 × 28 bytes of zeros, as the size field says; the stream itself is cut short, so

@@ -123,7 +123,7 @@ function checkAnnounced(file: string, head: Buffer, inflated: number | null): vo
   if (!a) return; // not NPY or IDX, or a damaged header: the reader says what is wrong
   const shape = a.dims.join('×');
   if (inflated !== null && a.bytes < 2 ** 32 && inflated < a.bytes) {
-    throw new DataError(file, `truncated: the header announces ${shape} values (${a.bytes} bytes) but the gzip stream holds ${inflated} bytes; download or compress the file again`);
+    throw new DataError(file, `the header announces ${shape} values (${a.bytes} bytes) but gzip's size field says ${inflated} bytes: the file is truncated or damaged; download or compress the file again`);
   }
   const floats = 4 * a.values;
   if (floats > bufferLimits.MAX_LENGTH) {
