@@ -182,7 +182,7 @@ export class Checkpoints {
     });
     writeAtomic(this.dir, CHECKPOINT_FILE, bytes);
     writeAtomic(this.dir, HISTORY_FILE, JSON.stringify(this.history) + '\n');
-    this.log(`checkpoint: ${describe(snap.position)} -> ${join(this.dir, CHECKPOINT_FILE)}`);
+    this.log(`checkpoint: ${describe(snap.position)}${snap.label ? ` (${snap.label})` : ''} -> ${join(this.dir, CHECKPOINT_FILE)}`);
   }
 
   /** The last checkpoint in `dir`; an InputError when there is none. */
