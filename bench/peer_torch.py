@@ -14,6 +14,7 @@ import sys
 import time
 
 import torch
+from torch_stack import stack  # bench/ is on the path: Python puts the script's folder there
 
 QUICK = "--quick" in sys.argv
 torch.set_num_threads(os.cpu_count() or 1)
@@ -23,13 +24,6 @@ DIMS = [784, 500, 500, 2000, 10]
 BATCH = 256
 
 
-def stack(dims):
-    layers = []
-    for i, (a, b) in enumerate(zip(dims, dims[1:])):
-        layers.append(torch.nn.Linear(a, b))
-        if i < len(dims) - 2:
-            layers.append(torch.nn.ReLU())
-    return torch.nn.Sequential(*layers)
 
 
 encoder = stack(DIMS)
