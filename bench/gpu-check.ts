@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../src/gpu/runtime.js';
 import { packageRoot } from '../src/gpu/shaders.js';
-import { CLASS_SHAPES, PRODUCT_CLASSES, type ProductChoice } from '../src/gpu/kernel-choice.js';
+import { CHOICE_COLUMNS, choiceRows, type ProductChoice } from '../src/gpu/kernel-choice.js';
 import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { writeAtomic } from '../src/io/atomic.js';
 import { benchmark } from './run.js';
@@ -81,13 +81,8 @@ function trainRun(flags: readonly string[], adapter: string | undefined): RunRec
 const fmt = (s: Scores | null | undefined) => (s ? `${s.acc.toFixed(3)} / ${s.nmi.toFixed(3)} / ${s.ari.toFixed(3)}` : '–');
 
 function choiceTable(c: ProductChoice): string[] {
-  const lines = ['| class | timed at | kernel | split-K | ms per product |', '| --- | --- | --- | --- | --- |'];
-  for (const cls of PRODUCT_CLASSES) {
-    const e = c.classes[cls];
-    const ms = e.ms ? Object.entries(e.ms).map(([k, v]) => `${k} ${v}`).join(', ') : 'not measured';
-    lines.push(`| ${cls} | ${CLASS_SHAPES[cls].what} | ${e.kernel} | ${e.splitK ? 'yes' : 'no'} | ${ms} |`);
-  }
-  return lines;
+  const row = (r: string[]) => `| ${r.join(' | ')} |`;
+  return [row(CHOICE_COLUMNS), row(CHOICE_COLUMNS.map(() => '---')), ...choiceRows(c).map(row)];
 }
 
 async function main(): Promise<number> {

@@ -1,7 +1,7 @@
 // `webgpu-dec info`: the adapter, its limits and features, and the product kernel each class of
 // products gets on it (measured at first use, then read from the cache).
 import { Runtime } from '../gpu/runtime.js';
-import { CLASS_SHAPES, PRODUCT_CLASSES } from '../gpu/kernel-choice.js';
+import { CHOICE_COLUMNS, choiceRows, type ProductChoice } from '../gpu/kernel-choice.js';
 import { chooseProducts } from '../tensor/ops/matmul-choice.js';
 import { flagHelp, parseFlags, type FlagSpec } from './args.js';
 
@@ -58,15 +58,10 @@ export async function info(opts: { adapter?: string; measure?: boolean }): Promi
   return 0;
 }
 
-/** The choice as a table: class, the shape it was timed at, kernel, split-K, each kernel's time. */
-function productTable(choice: Awaited<ReturnType<typeof chooseProducts>>['choice']): string[] {
-  const rows = PRODUCT_CLASSES.map((c) => {
-    const e = choice.classes[c];
-    const ms = e.ms ? Object.entries(e.ms).map(([k, v]) => `${k} ${v}`).join(', ') : '(not measured)';
-    return [c, CLASS_SHAPES[c].what, e.kernel, e.splitK ? 'yes' : 'no', ms];
-  });
-  const head = ['class', 'timed at', 'kernel', 'split-K', 'ms per product'];
-  const width = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+/** The choice as an aligned plain-text table. */
+function productTable(choice: ProductChoice): string[] {
+  const rows = choiceRows(choice);
+  const width = CHOICE_COLUMNS.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) => '  ' + r.map((v, j) => (j === r.length - 1 ? v : v.padEnd(width[j]))).join('  ');
-  return [line(head), ...rows.map(line)];
+  return [line(CHOICE_COLUMNS), ...rows.map(line)];
 }

@@ -154,3 +154,15 @@ export function choiceRecord(choice: ProductChoice): { classes: Record<ProductCl
 export function describeChoice(choice: ProductChoice): string {
   return PRODUCT_CLASSES.map((c) => `${c} ${choice.classes[c].kernel}${choice.classes[c].splitK ? '+split' : ''}`).join(', ');
 }
+
+/** The choice as table rows: class, the shape it was timed at, kernel, split-K, each kernel's ms. */
+export function choiceRows(choice: ProductChoice): string[][] {
+  return PRODUCT_CLASSES.map((c) => {
+    const e = choice.classes[c];
+    const ms = e.ms ? Object.entries(e.ms).map(([k, v]) => `${k} ${v}`).join(', ') : '(not measured)';
+    return [c, CLASS_SHAPES[c].what, e.kernel, e.splitK ? 'yes' : 'no', ms];
+  });
+}
+
+/** The heading of choiceRows' columns. */
+export const CHOICE_COLUMNS = ['class', 'timed at', 'kernel', 'split-K', 'ms per product'];

@@ -96,7 +96,7 @@ export async function measureProducts(rt: Runtime, budgetMs = MEASURE_BUDGET_MS)
       const splits = splitKFor(s.M, s.N, s.K) > 1;
       const ms: Record<string, number> = {};
       for (let round = 0; round < SAMPLES; round++) {
-        for (const [k, c] of contenders) c.ms = Math.min(c.ms, await c.r.sample());
+        for (const c of contenders.values()) c.ms = Math.min(c.ms, await c.r.sample());
         const best = Math.min(...[...contenders.values()].map((c) => c.ms));
         for (const [k, c] of contenders) {
           if (c.ms > SLOWER * best) {
