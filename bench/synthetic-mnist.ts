@@ -26,7 +26,7 @@ export function syntheticMnist(rows: number): { images: Buffer; labels: Buffer }
     for (let y = 0; y < 28; y++) {
       for (let x = 0; x < 28; x++) {
         const [sx, sy] = [x - dx, y - dy];
-        const v = sx >= 0 && sx < 28 && sy >= 0 && sy < 28 ? digits.x[src * 784 + sy * 28 + sx] : 0;
+        const v = sx >= 0 && sx < 28 && sy >= 0 && sy < 28 ? digits.x![src * 784 + sy * 28 + sx] : 0;
         pixels[r * 784 + y * 28 + x] = Math.round(v * 255);
       }
     }

@@ -119,7 +119,7 @@ describe('the dec-da preset', () => {
 describe('a model trained with augmentation and the reconstruction term', () => {
   it('predicts its own training data (clean) as training assigned it', async () => {
     const ds = stratifiedSubset(loadBundledMnist(), 300, 1);
-    const r = await cluster(ds.x, { d: 784, k: 10, image: [28, 28], augment: true, reconWeight: 0.1, seed: 2, dims: [32, 32, 10], pretrainSteps: 60, maxIter: 60, updateInterval: 20, kmeansRestarts: 2, rawKmeansRestarts: 0, device: rt() });
+    const r = await cluster(ds.x!, { d: 784, k: 10, image: [28, 28], augment: true, reconWeight: 0.1, seed: 2, dims: [32, 32, 10], pretrainSteps: 60, maxIter: 60, updateInterval: 20, kmeansRestarts: 2, rawKmeansRestarts: 0, device: rt() });
     expect(r.config.augment).toEqual({ rotate: 10, shift: 0.1 });
     expect(r.config.dec.reconWeight).toBe(0.1);
     // The history records the augmentation and a few of its warps, for the report.
@@ -129,7 +129,7 @@ describe('a model trained with augmentation and the reconstruction term', () => 
       expect(Math.abs(e.theta)).toBeLessThanOrEqual((10 * Math.PI) / 180);
       expect(Math.max(Math.abs(e.tx), Math.abs(e.ty))).toBeLessThanOrEqual(2.8);
     }
-    const again = await predict(r.model, ds.x, { device: rt() });
+    const again = await predict(r.model, ds.x!, { device: rt() });
     expect(Array.from(again.assignments)).toEqual(Array.from(r.assignments));
   });
 });

@@ -126,12 +126,18 @@ describe('bad input: one line, exit 2, nothing written', () => {
     const bomb = gzipSync(idx(0x08, [3_000_000, 28, 28], Buffer.alloc(1024)));
     expectBadInput([['x.idx.gz', bomb]], /x\.idx\.gz: the header announces 3000000×28×28 values \(2352000016 bytes\) but gzip's size field says 1040 bytes: the file is truncated or damaged; download or compress the file again$/);
   });
-  it('a .gz whose header (and gzip size field) announce more values than memory holds: refused before inflating', () => {
+  it('a .gz whose header (and gzip size field) announce more values than the GPU memory budget: refused before inflating', () => {
     // 3,000,000 × 28 × 28 bytes of zeros, as the size field says; the stream itself is cut short, so
     // a reader that inflated it would fail otherwise.
     const head = gzipSync(idx(0x08, [3_000_000, 28, 28], Buffer.alloc(1024)));
     head.writeUInt32LE((16 + 3_000_000 * 784) % 2 ** 32, head.length - 4);
-    expectBadInput([['x.idx.gz', head]], /x\.idx\.gz: the header announces 3000000×28×28 values, 8\.8 GiB as float32: more than one array can hold here \(4\.0 GiB\); pass at most 1369568 rows \(split the file\)$/);
+    expectBadInput([['x.idx.gz', head]], /x\.idx\.gz: 3000000×784 values take 8\.8 GiB as float32 on the GPU, more than the budget of 4\.0 GiB \(--gpu-memory\); pass a larger --gpu-memory if the GPU has it, or fewer rows \(split the file\)$/, ['--gpu-memory', '4G']);
+  });
+  it('a CSV whose rows exceed the GPU memory budget: refused after the pass that counts them', () => {
+    expectBadInput([['x.csv', '1,2\n3,4\n5,6\n']], /x\.csv: 3×2 values take 0\.0 GiB as float32 on the GPU, more than the budget of 0\.0 GiB \(--gpu-memory\)/, ['--gpu-memory', '16']);
+  });
+  it('a --gpu-memory that is not a size', () => {
+    expectBadInput([['x.npy', points]], /^webgpu-dec: --gpu-memory must be a size such as 40G, 800M or 1\.5GiB; got "lots"$/, ['--gpu-memory', 'lots']);
   });
   it('NaN in NPY data', () => {
     expectBadInput([['x.npy', npy('<f4', [4, 2], f32(0, 0, 0, 1, 5, NaN, 5, 6))]], /x\.npy: value at row 2, column 1 \(counting from 0\) is NaN; drop or impute/);

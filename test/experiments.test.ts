@@ -50,7 +50,7 @@ describe('sampling', () => {
       }
       // x = label, so the rows kept are the rows of their class; index points back into the file.
       let wrong = 0;
-      for (let i = 0; i < sub.n; i++) if (sub.x[i] !== sub.labels![i] || ds.labels![sub.index![i]] !== sub.labels![i]) wrong++;
+      for (let i = 0; i < sub.n; i++) if (sub.x![i] !== sub.labels![i] || ds.labels![sub.index![i]] !== sub.labels![i]) wrong++;
       expect(wrong).toBe(0);
       // Seeded: the same seed gives the same rows, another seed others.
       expect(Array.from(imbalancedSubset(ds, rmin, mode, 7).index!)).toEqual(Array.from(sub.index!));

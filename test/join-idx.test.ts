@@ -19,12 +19,12 @@ const join_ = (args: string[]) => spawnSync(process.execPath, ['scripts/join-idx
 
 describe('scripts/join-idx.mjs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'join-idx-'));
-  it('joins a gzipped and a plain part into one .gz the readers take, rows in order', () => {
+  it('joins a gzipped and a plain part into one .gz the readers take, rows in order', async () => {
     writeFileSync(join(dir, 'a.idx3-ubyte.gz'), gzipSync(idx([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8])));
     writeFileSync(join(dir, 'b.idx3-ubyte'), idx([1, 2, 2], [9, 10, 11, 12]));
     const r = join_([join(dir, 'all.idx3-ubyte.gz'), join(dir, 'a.idx3-ubyte.gz'), join(dir, 'b.idx3-ubyte')]);
     expect(r.status, r.stderr).toBe(0);
-    const m = readMatrix(join(dir, 'all.idx3-ubyte.gz'));
+    const m = await readMatrix(join(dir, 'all.idx3-ubyte.gz'));
     expect({ rows: m.rows, cols: m.cols, image: m.image }).toEqual({ rows: 3, cols: 4, image: [2, 2] });
     expect(Array.from(m.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });

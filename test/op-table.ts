@@ -601,6 +601,27 @@ export const OPS: OpEntry[] = [
     grad: { none: 'a copy of data rows: the inputs of a step, not a function of parameters' },
   },
   {
+    name: 'scatter rows over two chunks',
+    kernels: ['gather.scatter_rows'],
+    odd: sizes(13, 255),
+    edge: sizes(1, 63, 64, 65, 130),
+    check: async (rt, g, [d]) => {
+      // 6 rows of a block go to rows [7, 2, 5, 0, 8, 3] of 9 rows in chunks of 5 and 4; the others stay.
+      const where = [7, 2, 5, 0, 8, 3];
+      const block = randomArray(6 * d, `sx${d}`);
+      const index = g.inputU32(where);
+      const expected = new Float32Array(9 * d).fill(-1);
+      where.forEach((r, i) => expected.set(block.subarray(i * d, (i + 1) * d), r * d));
+      for (const [start, count] of [[0, 5], [5, 4]]) {
+        const chunk = g.output(count * d, new Float32Array(count * d).fill(-1));
+        const u = params('gather', { rows: 6, d, offset: 0, chunk_start: start, chunk_rows: count });
+        rt.dispatch(kernels.gather.scatter_rows, [u, g.input(block), index, chunk], [1, 6]);
+        await g.expectF32(chunk, Array.from(expected.subarray(start * d, (start + count) * d)), exact, `scatter d=${d} chunk ${start}`);
+      }
+    },
+    grad: { none: 'a copy of data rows from a file to their places: no parameters' },
+  },
+  {
     name: 'augmentation: images turned and shifted, bilinear, zero outside (for given warps, and drawn from the counter hash)',
     kernels: ['augment.warp', 'augment.augment'],
     odd: [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { stratifiedSubset } from '../src/data/dataset.js';
-import { upload } from '../src/data/batches.js';
+import { upload } from '../src/data/upload.js';
 import { pretrainEndToEnd, pretrainLayerwise } from '../src/dec/pretrain.js';
 import type { ProgressEvent } from '../src/nn/loop.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
@@ -13,7 +13,7 @@ const sgd = { kind: 'sgd' as const, lr: 0.1, momentum: 0.9, lrStep: 60, momentum
 
 describe('SDAE pretraining on 512 digits (small widths)', () => {
   it('layer-wise (the paper: denoising pairs, then fine-tuning) lowers every stage’s loss', async () => {
-    const x = upload(rt(), stratifiedSubset(loadBundledMnist(), 512, 1));
+    const x = await upload(rt(), stratifiedSubset(loadBundledMnist(), 512, 1));
     const ae = new Autoencoder(rt(), [784, 64, 64, 128, 10], { kind: 'gaussian', std: 0.01 }, makeRng(1));
     const events: ProgressEvent[] = [];
     // Gaussian std 0.01 starts near zero output; lr 0.1 with the per-element MSE scale trains.
@@ -31,7 +31,7 @@ describe('SDAE pretraining on 512 digits (small widths)', () => {
   });
 
   it('end-to-end with SGD lowers the reconstruction loss', async () => {
-    const x = upload(rt(), stratifiedSubset(loadBundledMnist(), 512, 2));
+    const x = await upload(rt(), stratifiedSubset(loadBundledMnist(), 512, 2));
     const ae = new Autoencoder(rt(), [784, 64, 64, 128, 10], { kind: 'uniform-fan-in' }, makeRng(2));
     const losses: number[] = [];
     await pretrainEndToEnd({ rt: rt(), x, seed: 2, hooks: { progress: (e) => losses.push(e.loss!), logEvery: 8 } }, ae, {

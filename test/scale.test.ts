@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { scalingOf } from '../src/run/config.js';
 import { readModel } from '../src/model/model-file.js';
 import { prepareData } from '../src/data/prepare.js';
+import { inMemory } from '../src/data/dataset.js';
 import { meanSquaredNorm } from '../src/data/preprocess.js';
 import { gaussian, makeRng } from '../src/random/rng.js';
 
@@ -28,18 +29,18 @@ describe("--scale paper: the paper's normalisation", () => {
   it.each([
     ['the paper text (target 1)', { scale: 'paper' as const }, 1, 2.98],
     ['the paper preset (target 2.9, the original code)', { preset: 'paper' as const }, 2.9, 5.08],
-  ])('bundled digits, %s: mean (1/d)·‖x‖² within 1 per cent of the target', (_, o, target, factor) => {
-    const p = prepareData(mnist, 0, scalingOf(o), true);
-    expect(Math.abs(meanSquaredNorm(p.ds.x, p.ds.d) / target - 1)).toBeLessThan(0.01);
+  ])('bundled digits, %s: mean (1/d)·‖x‖² within 1 per cent of the target', async (_, o, target, factor) => {
+    const p = await prepareData(mnist, 0, scalingOf(o), true);
+    expect(Math.abs(meanSquaredNorm(p.ds.x!, p.ds.d) / target - 1)).toBeLessThan(0.01);
     expect(p.preprocess).toMatchObject({ rule: 'unit', scale: 'paper', target });
     expect(p.preprocess.factor).toBeCloseTo(factor, 2); // the 2.98 × and 5.1 × of the [0, 1] pixels
     // Applying the stored preprocessing (--resume, predict) gives the very same values.
-    expect(prepareData(mnist, 0, p.preprocess).sha256).toBe(p.sha256);
+    expect((await prepareData(mnist, 0, p.preprocess)).sha256).toBe(p.sha256);
   });
 
-  it('a CSV of other data reaches the target within 1 %', () => {
-    const p = prepareData({ data: otherData(), labels: null, subset: null }, 0, scalingOf({ scale: 'paper', scaleTarget: 1 }), true);
-    expect(Math.abs(meanSquaredNorm(p.ds.x, p.ds.d) - 1)).toBeLessThan(0.01);
+  it('a CSV of other data reaches the target within 1 %', async () => {
+    const p = await prepareData({ data: otherData(), labels: null, subset: null }, 0, scalingOf({ scale: 'paper', scaleTarget: 1 }), true);
+    expect(Math.abs(meanSquaredNorm((await inMemory(p.ds)).x!, p.ds.d) - 1)).toBeLessThan(0.01);
     expect(p.preprocess.factor).toBeLessThan(0.1);
   });
 
@@ -69,14 +70,14 @@ describe("--scale paper: the paper's normalisation", () => {
     const rows = (f: string) => readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','));
     expect(rows(join(dir, 'pred.csv'))).toEqual(rows(join(out, 'assignments.csv')));
   });
-  it('the divisor is decided on the training data and then applied as stored, whatever a later file looks like', () => {
+  it('the divisor is decided on the training data and then applied as stored, whatever a later file looks like', async () => {
     const file = join(dir, 'later.csv');
     writeFileSync(file, '0,300\n12,255\n'); // not 8-bit pixels (300), yet a pixel model divides it by 255
-    const asPixels = prepareData({ data: file, labels: null, subset: null }, 0, { rule: 'unit', factor: 2, divisor: 255 });
-    expect(Array.from(asPixels.ds.x).sort((a, b) => a - b)).toEqual([0, 12, 255, 300].map((v) => Math.fround(Math.fround(v / 255) * 2)));
-    const fresh = prepareData({ data: file, labels: null, subset: null }, 0, { rule: 'unit', factor: 1 });
+    const asPixels = await prepareData({ data: file, labels: null, subset: null }, 0, { rule: 'unit', factor: 2, divisor: 255 });
+    expect(Array.from((await inMemory(asPixels.ds)).x!).sort((a, b) => a - b)).toEqual([0, 12, 255, 300].map((v) => Math.fround(Math.fround(v / 255) * 2)));
+    const fresh = await prepareData({ data: file, labels: null, subset: null }, 0, { rule: 'unit', factor: 1 });
     expect(fresh.preprocess.divisor).toBe(1); // decided on this file: not pixels
-    const bundled = prepareData(mnist, 0, { rule: 'unit', factor: 1 });
+    const bundled = await prepareData(mnist, 0, { rule: 'unit', factor: 1 });
     expect(bundled.preprocess.divisor).toBe(255); // the bundled digits are pixels / 255 already
   });
 });

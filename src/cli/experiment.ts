@@ -68,11 +68,11 @@ function list(name: string, text: string, integer: boolean): number[] {
 }
 
 /** The data every run of the experiment starts from, and the training overrides. */
-function base(f: Flags) {
+async function base(f: Flags) {
   const o = overridesOf(Object.fromEntries(Object.entries(f).filter(([k]) => TRAINING.includes(k))));
   const subset = (f.n as number | undefined) ?? null;
   const spec = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
-  const { ds, sha256, rows, preprocess } = prepareData(spec, 0, scalingOf(o), true);
+  const { ds, sha256, rows, preprocess } = await prepareData(spec, 0, scalingOf(o), true);
   const source: DataSource = { ...spec, rows, d: ds.d, sha256, image: ds.image };
   return { o, ds, source, preprocess };
 }
@@ -92,7 +92,7 @@ export async function experiment(args: string[]): Promise<number> {
     const rmins = list('rmin', (f.rmin as string | undefined) ?? '0.1,0.3,0.5,0.7,0.9', false);
     if (rmins.some((r) => !(r > 0 && r <= 1))) throw new UsageError(`--rmin values must be in (0, 1]; got ${f.rmin}`);
     const seeds = list('seeds', (f.seeds as string | undefined) ?? '0', true);
-    const { o, ds, source, preprocess } = base(f);
+    const { o, ds, source, preprocess } = await base(f);
     if (!ds.labels) throw new InputError(`the imbalance experiment subsamples by class: pass --labels for ${source.data}`);
     const s: ImbalanceSettings = { rmins, mode: ((f.mode as string | undefined) ?? 'paper') as ImbalanceMode, seeds, overrides: o };
     const rt = await openDevice({ adapter: f.adapter as string | undefined });
@@ -112,7 +112,7 @@ export async function experiment(args: string[]): Promise<number> {
   if (ks.some((k) => k < 2)) throw new UsageError(`--k values must be at least 2; got ${f.k}`);
   const valFraction = (f['val-fraction'] as number | undefined) ?? 0.2;
   if (!(valFraction > 0 && valFraction < 1)) throw new UsageError(`--val-fraction must be in (0, 1); got ${valFraction}`);
-  const { o, ds, source, preprocess } = base(f);
+  const { o, ds, source, preprocess } = await base(f);
   const held = Math.round(valFraction * ds.n);
   if (Math.max(...ks) > Math.min(held, ds.n - held)) throw new InputError(`--k up to ${Math.max(...ks)} needs at least that many points in both parts; ${ds.n} points split ${ds.n - held} / ${held}`);
   const s: ClustersSettings = { ks, valFraction, seed: (f.seed as number | undefined) ?? 0, overrides: o };

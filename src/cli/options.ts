@@ -44,6 +44,7 @@ const FLAG_FIELDS: Record<string, string> = {
   perplexity: 'perplexity',
   n: 'n',
   image: 'image',
+  'gpu-memory': 'gpuMemory',
 };
 
 const FIELD_FLAGS = new Map(Object.entries(FLAG_FIELDS).map(([flag, field]) => [field, `--${flag}`]));

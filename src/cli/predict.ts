@@ -33,12 +33,12 @@ export const predictUsage = `usage: webgpu-dec predict --model FILE --data PATH 
 export const embedUsage = `usage: webgpu-dec embed --model FILE --data PATH --out z.npy [--json]\n\n${flagHelp(embedFlags)}`;
 
 /** Flags, model, data and output checked before any GPU work; nothing is written on bad input. */
-function prepare(f: Flags, command: string): { model: LoadedModel; ds: Dataset; out: string } {
+async function prepare(f: Flags, command: string): Promise<{ model: LoadedModel; ds: Dataset; out: string }> {
   for (const name of ['model', 'data', 'out']) if (f[name] === undefined) throw new UsageError(`${command} needs --${name}; see webgpu-dec ${command} --help`);
   const out = f.out as string;
   checkWritableFile(out);
   const model = readModel(f.model as string);
-  const ds = loadData(f.data as string, f.labels as string | undefined, model.meta.preprocess);
+  const ds = await loadData(f.data as string, f.labels as string | undefined, model.meta.preprocess);
   checkModelInput(model, ds, f.data as string, f.model as string);
   return { model, ds, out };
 }
@@ -55,7 +55,7 @@ async function onAdapter<T>(f: Flags, fn: (rt: Runtime) => Promise<T>): Promise<
 
 export async function predict(args: string[]): Promise<number> {
   const f = parseFlags(args, predictFlags);
-  const { model, ds, out } = prepare(f, 'predict');
+  const { model, ds, out } = await prepare(f, 'predict');
   const rep = new Reporter('predict', f.json === true);
   rep.start({ model: f.model, data: f.data, n: ds.n, k: model.meta.k });
   const a = await onAdapter(f, (rt) => predictRows(rt, model, ds, f.model as string));
@@ -78,7 +78,7 @@ export async function predict(args: string[]): Promise<number> {
 
 export async function embed(args: string[]): Promise<number> {
   const f = parseFlags(args, embedFlags);
-  const { model, ds, out } = prepare(f, 'embed');
+  const { model, ds, out } = await prepare(f, 'embed');
   const rep = new Reporter('embed', f.json === true);
   rep.start({ model: f.model, data: f.data, n: ds.n, k: model.meta.k });
   const dz = model.meta.dims[model.meta.dims.length - 1];

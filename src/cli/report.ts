@@ -3,11 +3,11 @@
 // (reloaded through config.json's source here), since the run directory keeps none.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset } from '../data/dataset.js';
+import { rowValues, type Dataset } from '../data/dataset.js';
 import { prepareData } from '../data/prepare.js';
 import { CONFIG_FILE, type RunConfig } from '../run/config.js';
 import { InputError } from '../io/errors.js';
-import { readRunDir, writeReport, type ReportImages } from '../report/index.js';
+import { montageRows, readRunDir, writeReport, type ReportImages } from '../report/index.js';
 import { UsageError } from './args.js';
 
 export const reportUsage = `usage: webgpu-dec report RUN_DIR
@@ -16,19 +16,25 @@ Rebuilds RUN_DIR/report.html (one self-contained page: scores, curves, confusion
 the most and least confident members of each cluster) from the files webgpu-dec train wrote there.
 The montages need the run's data at the path in RUN_DIR/config.json.`;
 
-/** The data's pictures by input-file row, where the data are images (H × W known). */
-export function imagesOf(ds: Dataset): ReportImages | null {
+/**
+ * The pictures of input-file rows `wanted`, where the data are images (H × W known): read from
+ * the data once, up front (a file's rows are not in memory).
+ */
+export async function imagesOf(ds: Dataset, wanted: number[]): Promise<ReportImages | null> {
   if (!ds.image) return null;
   const [height, width] = ds.image;
   const rowOf = new Map<number, number>();
   for (let i = 0; i < ds.n; i++) rowOf.set(ds.index ? ds.index[i] : i, i);
+  const rows = [...new Set(wanted)].filter((index) => rowOf.has(index));
+  const values = await rowValues(ds, rows.map((index) => rowOf.get(index)!));
+  const at = new Map(rows.map((index, i) => [index, i]));
   return {
     height,
     width,
     pixels: (index: number) => {
-      const r = rowOf.get(index);
+      const r = at.get(index);
       if (r === undefined) throw new Error(`no row ${index} in the run's data`);
-      return ds.x.subarray(r * ds.d, (r + 1) * ds.d);
+      return values.subarray(r * ds.d, (r + 1) * ds.d);
     },
   };
 }
@@ -36,7 +42,8 @@ export function imagesOf(ds: Dataset): ReportImages | null {
 /** Reads the run directory, adds the pictures (when given), writes report.html; returns its path. */
 export async function writeRunReport(dir: string, ds: Dataset | null): Promise<string> {
   const input = readRunDir(dir);
-  input.images = ds ? imagesOf(ds) : null;
+  const wanted = [...montageRows(input.assignments, input.metrics.data.k), ...(input.history?.augment?.examples ?? []).map((e) => e.index)];
+  input.images = ds ? await imagesOf(ds, wanted) : null;
   input.date = new Date().toISOString();
   return writeReport(dir, input);
 }
@@ -50,7 +57,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   if (existsSync(cfgFile)) {
     try {
       const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as RunConfig;
-      const data = prepareData(cfg.source, cfg.seed, cfg.preprocess);
+      const data = await prepareData(cfg.source, cfg.seed, cfg.preprocess);
       if (data.sha256 !== cfg.source.sha256) throw new Error(`${cfg.source.data} has changed since the run`);
       ds = data.ds;
     } catch (e) {

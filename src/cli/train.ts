@@ -34,7 +34,7 @@ export const trainFlags: FlagSpec = {
   preset: { kind: 'string', help: 'quick (default) | paper | endtoend | dec-da', choices: ['quick', 'paper', 'endtoend', 'dec-da'] },
   seed: { kind: 'int', help: 'all randomness flows from it (default 0)' },
   out: { kind: 'string', help: 'run folder (default dec-out)' },
-  resume: { kind: 'string', help: 'continue the run in this folder from its checkpoint (takes no other flags but --adapter, --checkpoint-every, --json)' },
+  resume: { kind: 'string', help: 'continue the run in this folder from its checkpoint (takes no other flags but --adapter, --checkpoint-every, --gpu-memory, --json)' },
   'checkpoint-every': { kind: 'string', help: 'checkpoint every N training steps ("500") or minutes ("10m", the default); --resume keeps the run\'s' },
   alpha: { kind: 'number', help: "Student's t degrees of freedom (default 1)" },
   'update-interval': { kind: 'int', help: 'DEC iterations between target updates (default 140)' },
@@ -62,12 +62,23 @@ export const trainFlags: FlagSpec = {
   'recon-weight': { kind: 'number', help: "IDEC: keep the decoder in DEC, loss KL + γ·MSE with this γ (default 0: DEC; IDEC's 0.1)" },
   json: { kind: 'flag', help: 'JSON-lines events on stdout (start, progress, target_update, checkpoint, done; see webgpu-dec help); the summary goes to stderr' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
+  'gpu-memory': { kind: 'string', help: 'the GPU memory the data may take, e.g. 40G or 800M (default: a quarter of host memory)' },
 };
 
 export const trainUsage = `usage: webgpu-dec train [flags]
-       webgpu-dec train --resume DIR [--checkpoint-every N|Mm] [--json]
+       webgpu-dec train --resume DIR [--checkpoint-every N|Mm] [--gpu-memory SIZE] [--json]
 
 ${flagHelp(trainFlags)}`;
+
+/** --gpu-memory in bytes ("40G", "800M", "1.5GiB", or bytes), or undefined for the default. */
+export function gpuMemoryOf(f: Flags): number | undefined {
+  if (f['gpu-memory'] === undefined) return undefined;
+  const text = String(f['gpu-memory']);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  const bytes = m ? Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!(bytes >= 1)) throw new UsageError(`--gpu-memory must be a size such as 40G, 800M or 1.5GiB; got "${text}"`);
+  return Math.floor(bytes);
+}
 
 /** The run settings among the flags, as the library's options (the table: src/cli/options.ts). */
 export function overridesOf(f: Flags): Overrides {
@@ -110,7 +121,7 @@ function imageShape(text: string, d: number, data: string): [number, number] {
 }
 
 /** A new run: flags, data and output folder checked; nothing written yet. */
-function planNew(f: Flags): Plan {
+async function planNew(f: Flags): Promise<Plan> {
   const o = overridesOf(f);
   const out = (f.out as string | undefined) ?? 'dec-out';
   checkWritableDir(out);
@@ -121,7 +132,7 @@ function planNew(f: Flags): Plan {
   const subset = (f.n as number | undefined) ?? null;
   if (subset !== null && subset < 2) throw new UsageError(`--n must be at least 2; got ${subset}`);
   const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
-  const { ds, sha256, rows, preprocess } = prepareData(source, o.seed ?? 0, scalingOf(o), true);
+  const { ds, sha256, rows, preprocess } = await prepareData(source, o.seed ?? 0, scalingOf(o), true, gpuMemoryOf(f));
   if (f.image !== undefined) ds.image = imageShape(String(f.image), ds.d, source.data);
   const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256, image: ds.image }, ds.n, preprocess);
   if (f['checkpoint-every'] !== undefined) cfg.checkpointEvery = f['checkpoint-every'] as string;
@@ -129,8 +140,8 @@ function planNew(f: Flags): Plan {
 }
 
 /** `--resume DIR`: the run's own config, the same data (checked by its fingerprint), the checkpoint. */
-function planResume(f: Flags): Plan {
-  const allowed = new Set(['resume', 'adapter', 'checkpoint-every', 'json']);
+async function planResume(f: Flags): Promise<Plan> {
+  const allowed = new Set(['resume', 'adapter', 'checkpoint-every', 'json', 'gpu-memory']);
   const extra = Object.keys(f).filter((k) => !allowed.has(k));
   if (extra.length) throw new UsageError(`--resume continues the run as configured in its ${CONFIG_FILE}; drop ${extra.map((k) => `--${k}`).join(' ')}`);
   const dir = f.resume as string;
@@ -146,7 +157,7 @@ function planResume(f: Flags): Plan {
   const resume = Checkpoints.load(dir);
   if (resume.run !== runStamp(cfg)) throw new InputError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run than its ${CONFIG_FILE}; start a new run`);
   checkWritableDir(dir, 'resume');
-  const { ds, sha256 } = prepareData(cfg.source, cfg.seed, cfg.preprocess);
+  const { ds, sha256 } = await prepareData(cfg.source, cfg.seed, cfg.preprocess, false, gpuMemoryOf(f));
   if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
   if (cfg.source.image) ds.image = cfg.source.image;
   return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };
@@ -160,7 +171,7 @@ function runStamp(cfg: RunConfig): string {
 
 export async function train(args: string[]): Promise<number> {
   const f = parseFlags(args, trainFlags);
-  const plan = f.resume !== undefined ? planResume(f) : planNew(f);
+  const plan = f.resume !== undefined ? await planResume(f) : await planNew(f);
   const { cfg, ds, out } = plan;
   // The product kernels: the run's recorded choice on resume (the same kernels, the same result),
   // else this adapter's (cached, or measured now), recorded in the config.

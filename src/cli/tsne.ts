@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDevice } from '../api/device.js';
 import { loadData } from '../data/load.js';
-import { stratifiedSubset, type Dataset } from '../data/dataset.js';
+import { rowValues, stratifiedSubset, type Dataset } from '../data/dataset.js';
 import { readModel } from '../model/model-file.js';
 import { checkModelInput, embedRows, predictRows } from '../model/trained-model.js';
 import { checkWritableDir, writeAtomic } from '../io/atomic.js';
@@ -56,7 +56,7 @@ export async function tsneCommand(args: string[]): Promise<number> {
   if (f.iterations !== undefined && (f.iterations as number) < 1) throw new UsageError(`--iterations must be at least 1; got ${f.iterations}`);
   if (f.perplexity !== undefined && !((f.perplexity as number) > 0)) throw new UsageError(`--perplexity must be positive; got ${f.perplexity}`);
   const model = f.model ? readModel(f.model as string) : null;
-  const all = loadData(f.data as string, f.labels as string | undefined, model?.meta.preprocess);
+  const all = await loadData(f.data as string, f.labels as string | undefined, model?.meta.preprocess);
   if (model) checkModelInput(model, all, f.data as string, f.model as string);
   const seed = (f.seed as number | undefined) ?? 0;
   const checkPerplexity = (m: number) => {
@@ -73,7 +73,7 @@ export async function tsneCommand(args: string[]): Promise<number> {
     checkPerplexity(m);
     if (m > maxTsnePoints(rt)) throw new UsageError(`--n ${m} exceeds what this adapter holds in one binding (at most ${maxTsnePoints(rt)} points); pass a smaller --n`);
     const ds: Dataset = stratifiedSubset(all, m, seed);
-    let x = ds.x;
+    let x = await rowValues(ds, Uint32Array.from({ length: m }, (_, i) => i));
     let d = ds.d;
     let cluster: Uint32Array | null = null;
     if (model) {

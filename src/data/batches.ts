@@ -1,20 +1,11 @@
-// Minibatches on the GPU: the data set is uploaded once (in chunks of rows where it exceeds one
-// binding); a batch is either a contiguous row range (copied) or rows gathered through the epoch's
-// permutation (one upload per epoch).
+// Minibatches on the GPU: the data set is uploaded once (upload.ts, in chunks of rows where it
+// exceeds one binding); a batch is either a contiguous row range (copied) or rows gathered through
+// the epoch's permutation (one upload per epoch).
 import { kernels, params } from '../gpu/kernels.js';
 import type { Runtime } from '../gpu/runtime.js';
-import { ChunkedRows, empty, planRows, type Tensor } from '../tensor/index.js';
-import type { Dataset } from './dataset.js';
+import { type ChunkedRows, empty, type Tensor } from '../tensor/index.js';
 
 const GATHER = kernels.gather.gather_rows;
-
-/**
- * The data set's rows on the GPU, chunked to the binding limit. The per-point matrices of a run
- * (z, q, p) share the row layout, so it is planned for the widest: `widest` floats a row.
- */
-export function upload(rt: Runtime, ds: Dataset, widest = ds.d): ChunkedRows {
-  return ChunkedRows.upload(rt, planRows(rt, ds.n, Math.max(ds.d, widest)), ds.d, ds.x);
-}
 
 /** Shuffled minibatches: batch b of the epoch holds rows perm[b·size … ]. */
 export class ShuffledBatches {

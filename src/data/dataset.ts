@@ -1,11 +1,18 @@
-// An in-memory data set: N rows of d features (f32), optional integer labels.
+// A data set: n rows of d features, optional integer labels. The values are either in memory
+// (an array, the bundled digits) or left in their file and read block by block where they are
+// needed (uploaded to the GPU: upload.ts); shuffles and subsets then only reorder row numbers.
 import { permutation } from '../random/rng.js';
-import type { Preprocess } from './preprocess.js';
+import type { RowFile } from './files.js';
+import { blockBytes } from './load.js';
+import { convertInPlace, type Preprocess } from './preprocess.js';
 
-/** An in-memory data set: n points of d features (f32, row-major) and, optionally, integer labels. */
+/** A data set: n points of d features and, optionally, integer labels. */
 export interface Dataset {
   name: string;
-  x: Float32Array; // [n, d] row-major
+  /** [n, d] row-major with the preprocessing applied; null where the rows stay in `file`. */
+  x: Float32Array | null;
+  /** Where `x` is null: the file whose row `index[i]` is row i, read with `preprocess` applied. */
+  file?: RowFile;
   n: number;
   d: number;
   labels: Int32Array | null; // [n], or null when unlabelled
@@ -17,13 +24,48 @@ export interface Dataset {
   preprocess?: Preprocess;
 }
 
-/** The rows `index` of ds, in that order. */
+/** The rows `index` of ds, in that order (copied where they are in memory). */
 export function takeRows(ds: Dataset, index: ArrayLike<number>): Dataset {
-  const x = new Float32Array(index.length * ds.d);
-  for (let i = 0; i < index.length; i++) x.set(ds.x.subarray(index[i] * ds.d, (index[i] + 1) * ds.d), i * ds.d);
+  let x: Float32Array | null = null;
+  if (ds.x) {
+    x = new Float32Array(index.length * ds.d);
+    for (let i = 0; i < index.length; i++) x.set(ds.x.subarray(index[i] * ds.d, (index[i] + 1) * ds.d), i * ds.d);
+  }
   const labels = ds.labels ? Int32Array.from(index, (i) => ds.labels![i]) : null;
   const source = Uint32Array.from(index, (i) => (ds.index ? ds.index[i] : i));
-  return { name: ds.name, x, n: index.length, d: ds.d, labels, index: source, image: ds.image, preprocess: ds.preprocess };
+  return { name: ds.name, x, file: ds.file, n: index.length, d: ds.d, labels, index: source, image: ds.image, preprocess: ds.preprocess };
+}
+
+/**
+ * Rows `rows` of ds (positions in ds, any order) as values in memory, [rows.length, d]: copied where
+ * ds is in memory, else picked up in one pass over its file (for the few rows a report shows).
+ */
+export async function rowValues(ds: Dataset, rows: ArrayLike<number>): Promise<Float32Array> {
+  const out = new Float32Array(rows.length * ds.d);
+  if (ds.x) {
+    for (let i = 0; i < rows.length; i++) out.set(ds.x.subarray(rows[i] * ds.d, (rows[i] + 1) * ds.d), i * ds.d);
+    return out;
+  }
+  const file = ds.file!;
+  const wanted = new Map<number, number[]>(); // file row → positions in `out`
+  for (let i = 0; i < rows.length; i++) {
+    const r = ds.index ? ds.index[rows[i]] : rows[i];
+    wanted.set(r, [...(wanted.get(r) ?? []), i]);
+  }
+  const { divisor = 1, factor } = ds.preprocess!;
+  await file.pass(blockBytes(), (start, x, count) => {
+    for (let r = 0; r < count; r++) {
+      for (const i of wanted.get(start + r) ?? []) out.set(x.subarray(r * ds.d, (r + 1) * ds.d), i * ds.d);
+    }
+  });
+  convertInPlace(out, divisor, factor);
+  return out;
+}
+
+/** All of ds in memory, in its order (for the library and tests: a file's whole data). */
+export async function inMemory(ds: Dataset): Promise<Dataset> {
+  if (ds.x) return ds;
+  return { ...ds, x: await rowValues(ds, Uint32Array.from({ length: ds.n }, (_, i) => i)), file: undefined, index: ds.index };
 }
 
 /** Shuffles the rows with the seed (the bundled digits come sorted by class). */

@@ -1,11 +1,13 @@
 // Readers for the user's own data: NPY (float32/float64/uint8/int… , C order, 1-D or 2-D), CSV
-// (numbers, optional header row), IDX (MNIST's format; .gz is decompressed). Bad input raises a
-// DataError: one line naming the file, what is wrong and what to do.
-import { readFileSync, statSync } from 'node:fs';
-import { constants as bufferLimits } from 'node:buffer';
-import { totalmem } from 'node:os';
+// (numbers, optional header row), IDX (MNIST's format), each optionally .gz. A file is opened from
+// its first bytes (the header, checked before anything else is read or inflated) and then read in
+// passes of row blocks: uncompressed NPY and IDX from the data's offset, .gz inflated as a stream,
+// CSV parsed block by block. So host memory holds one block, whatever the file's size. Bad input
+// raises a DataError: one line naming the file, what is wrong and what to do.
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { StringDecoder } from 'node:string_decoder';
+import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { OptionError, type OptionName } from '../io/errors.js';
 
 /**
@@ -19,7 +21,7 @@ export class DataError extends OptionError {
   }
 }
 
-/** A numeric file as read: rows × cols values (f32, row-major). */
+/** A numeric file read whole: rows × cols values (f32, row-major). For labels and small files. */
 export interface Matrix {
   data: Float32Array;
   rows: number;
@@ -30,7 +32,36 @@ export interface Matrix {
   image?: [number, number];
 }
 
+/**
+ * One block of a pass: rows [start, start + rows) of the file as float32 (`x` holds `rows · cols`
+ * values; it is reused by the next block); `lines`: CSV only, the line (from 1) of each row.
+ */
+export type BlockVisitor = (start: number, x: Float32Array, rows: number, lines?: Int32Array) => void | Promise<void>;
+
+/** A data file, opened: what its header says, and passes over its rows. */
+export interface RowFile {
+  file: string;
+  format: 'npy' | 'idx' | 'csv';
+  /** Rows the header announces (NPY, IDX); CSV: null until a pass has counted them. */
+  rows: number | null;
+  /** Values per row (NPY, IDX); CSV: null until a pass has read the first line (set before its first block). */
+  cols: number | null;
+  /** IDX with 3 dimensions: each row is an image of height × width. */
+  image?: [number, number];
+  /**
+   * Reads every row in file order, in blocks of `blockBytes` of float32 (at least one row), awaiting
+   * `visit` between blocks; resolves to the rows read.
+   */
+  pass(blockBytes: number, visit: BlockVisitor): Promise<number>;
+}
+
 const formats = '.npy, .csv or .idx file (optionally .gz)';
+/** Bytes read from the start of a file to find its header. */
+const HEAD_BYTES = 1 << 16;
+/** Compressed bytes a .gz's header is inflated from: 4 MiB of output at most (deflate's ratio is below 1:1032). */
+const GZ_HEAD_BYTES = 1 << 12;
+/** Bytes per read of a pass. */
+const READ_BYTES = 1 << 20;
 
 /** Why a path cannot be read, from Node's error code; `field` is the option that named the file. */
 function fsProblem(e: unknown, field: string): string | ((name: OptionName) => string) {
@@ -43,47 +74,98 @@ function fsProblem(e: unknown, field: string): string | ((name: OptionName) => s
   return `cannot read it (${(e as Error).message}); check the path`;
 }
 
-function bytesOf(file: string, field: string): Buffer {
-  let raw: Buffer;
+/** The message for a gzip stream that fails to inflate. */
+function gzipProblem(e: unknown): string {
+  const msg = (e as Error).message;
+  const what = /unexpected end of file/i.test(msg) ? 'the gzip stream is truncated or corrupt (unexpected end of file)' : `the gzip stream is corrupt (${msg})`;
+  return `${what}; download or compress the file again`;
+}
+
+/** `length` bytes from `position` of a file (fewer where it ends). */
+function readAt(file: string, position: number, length: number): Buffer {
+  const fd = openSync(file, 'r');
   try {
-    raw = readFileSync(file);
-  } catch (e) {
-    throw new DataError(file, fsProblem(e, field));
+    const buf = Buffer.alloc(length);
+    return buf.subarray(0, readSync(fd, buf, 0, length, position));
+  } finally {
+    closeSync(fd);
   }
-  const empty = 'the file is empty (0 bytes); check that the export or download finished, or pass another file';
-  if (!raw.length) throw new DataError(file, empty);
-  const gzipped = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+}
+
+/** Where a file's bytes come from: the file itself, or the stream it inflates to. */
+interface Bytes {
+  file: string;
+  gz: boolean;
+  /** The first bytes of the (inflated) content: enough for any header. */
+  head: Buffer;
+  /** Bytes of the file on disk. */
+  size: number;
+}
+
+/** The (inflated) bytes from offset `from` on, in pieces; a .gz that fails to inflate raises a DataError. */
+async function* stream(src: Bytes, from: number): AsyncGenerator<Buffer> {
+  if (!src.gz) {
+    if (from < src.size) yield* createReadStream(src.file, { start: from, highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>;
+    return;
+  }
+  const raw = createReadStream(src.file, { highWaterMark: READ_BYTES });
+  const inflated = raw.pipe(createGunzip({ chunkSize: READ_BYTES }));
+  let skip = from;
+  let total = 0;
+  try {
+    for await (const piece of inflated as AsyncIterable<Buffer>) {
+      total += piece.length;
+      if (skip >= piece.length) {
+        skip -= piece.length;
+        continue;
+      }
+      yield piece.subarray(skip);
+      skip = 0;
+    }
+  } catch (e) {
+    throw new DataError(src.file, gzipProblem(e));
+  } finally {
+    // also where the reader stops early (it has all the rows it needs)
+    inflated.destroy();
+    raw.destroy();
+  }
+  if (total === 0) throw new DataError(src.file, 'decompresses to nothing (0 bytes); check that the export or download finished, or pass another file');
+}
+
+/** The file's first bytes (inflated where it is .gz), checked for the mistakes a name or a download makes. */
+function openBytes(file: string, field: string): Bytes {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw new DataError(file, `is a directory; pass a ${formats}`);
+    size = st.size;
+    readAt(file, 0, 0); // permission
+  } catch (e) {
+    throw e instanceof DataError ? e : new DataError(file, fsProblem(e, field));
+  }
+  if (!size) throw new DataError(file, 'the file is empty (0 bytes); check that the export or download finished, or pass another file');
+  const first = readAt(file, 0, HEAD_BYTES);
+  const gzipped = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
   if (!/\.gz$/i.test(file)) {
     // No valid NPY, IDX or CSV starts with these bytes: say what it is rather than "bad magic".
     if (gzipped) throw new DataError(file, `is gzip-compressed but not named .gz; rename it to ${file}.gz or decompress it (gunzip)`);
-    checkAnnounced(file, raw, null);
-    return raw;
+    return { file, gz: false, head: first, size };
   }
-  if (!gzipped) {
-    throw new DataError(file, 'is not gzip-compressed despite its .gz name (bad magic); rename it without .gz if it is not compressed');
-  }
-  // The header first, from the stream's first bytes (a few MiB of output at most, whatever the file
-  // inflates to), so that a file announcing more than it holds or than memory allows is refused
-  // before anything is inflated; gzip's trailer gives the inflated size (mod 2^32) to check it by.
-  let head: Buffer | null = null;
+  if (!gzipped) throw new DataError(file, 'is not gzip-compressed despite its .gz name (bad magic); rename it without .gz if it is not compressed');
+  // The header from the stream's first bytes (4 MiB of output at most, whatever the file
+  // inflates to), so that a file announcing more than it holds, or more than the GPU memory budget
+  // allows, is refused before anything is inflated; gzip's trailer gives the inflated size (mod
+  // 2^32) to check it by. A damaged stream further on is found by the pass that reads it.
+  let head: Buffer;
   try {
-    head = gunzipSync(raw.subarray(0, Math.min(4096, raw.length - 8)), { finishFlush: zlibConstants.Z_SYNC_FLUSH }); // without the trailer
-  } catch {
-    // a corrupt stream: the full inflate below says so
-  }
-  if (head) checkAnnounced(file, head, raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : null);
-  let out: Buffer;
-  try {
-    out = gunzipSync(raw);
+    const body = first.subarray(0, Math.max(0, Math.min(GZ_HEAD_BYTES, size - 8))); // without the trailer: checked below, not here
+    head = gunzipSync(body, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
   } catch (e) {
-    const msg = (e as Error).message;
-    const what = /unexpected end of file/i.test(msg)
-      ? 'the gzip stream is truncated or corrupt (unexpected end of file)'
-      : `the gzip stream is corrupt (${msg})`;
-    throw new DataError(file, `${what}; download or compress the file again`);
+    throw new DataError(file, gzipProblem(e));
   }
-  if (!out.length) throw new DataError(file, 'decompresses to nothing (0 bytes); check that the export or download finished, or pass another file');
-  return out;
+  if (!head.length) throw new DataError(file, 'decompresses to nothing (0 bytes); check that the export or download finished, or pass another file');
+  checkAnnounced(file, head, size >= 18 ? readAt(file, size - 4, 4).readUInt32LE(0) : null);
+  return { file, gz: true, head, size };
 }
 
 /** The values and bytes an NPY or IDX header announces, from the file's first bytes; null if unreadable. */
@@ -110,46 +192,144 @@ function announced(head: Buffer): { dims: number[]; values: number; bytes: numbe
   return null;
 }
 
-const GB = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-
 /**
- * Refuses, from the header alone, a file whose data would not fit: more float32 values than one
- * typed array holds, or more host memory than the machine has (the file inflated plus its values as
- * float32); and, for .gz (`inflated`: gzip's size field), a header announcing more than the stream
- * holds.
+ * Refuses, from the header alone, a .gz whose size field (`inflated`, mod 2^32) is smaller than the
+ * header and the values it announces: truncated or damaged, found before anything is inflated. (An
+ * uncompressed file's size is checked by its reader, which says how much is missing.)
  */
 function checkAnnounced(file: string, head: Buffer, inflated: number | null): void {
   const a = announced(head);
   if (!a) return; // not NPY or IDX, or a damaged header: the reader says what is wrong
-  const shape = a.dims.join('×');
   if (inflated !== null && a.bytes < 2 ** 32 && inflated < a.bytes) {
+    const shape = a.dims.join('×');
     throw new DataError(file, `the header announces ${shape} values (${a.bytes} bytes) but gzip's size field says ${inflated} bytes: the file is truncated or damaged; download or compress the file again`);
-  }
-  const floats = 4 * a.values;
-  if (floats > bufferLimits.MAX_LENGTH) {
-    throw new DataError(file, `the header announces ${shape} values, ${GB(floats)} as float32: more than one array can hold here (${GB(bufferLimits.MAX_LENGTH)}); pass at most ${Math.floor(bufferLimits.MAX_LENGTH / 4 / Math.max(1, a.values / a.dims[0]))} rows (split the file)`);
-  }
-  const need = a.bytes + floats;
-  if (need > totalmem()) {
-    throw new DataError(file, `the header announces ${shape} values: reading them takes ${GB(need)} of memory (the file's ${GB(a.bytes)} plus ${GB(floats)} as float32), more than this machine's ${GB(totalmem())}; split the file`);
   }
 }
 
-/** `field`: the option that named the file, for the message when it is missing. */
-export function readMatrix(file: string, field = 'data'): Matrix {
-  // Missing files and directories first: that is the likelier mistake than the extension.
-  try {
-    if (statSync(file).isDirectory()) throw new DataError(file, `is a directory; pass a ${formats}`);
-  } catch (e) {
-    throw e instanceof DataError ? e : new DataError(file, fsProblem(e, field));
-  }
+/** Opens a data file from its first bytes; `field`: the option that named the file. */
+export function openRows(file: string, field = 'data'): RowFile {
   const name = file.replace(/\.gz$/i, '').toLowerCase();
-  if (name.endsWith('.npy')) return readNpy(file, bytesOf(file, field));
-  if (name.endsWith('.csv')) return readCsv(file, bytesOf(file, field).toString('utf8'));
-  if (/\.idx\d?(-ubyte)?$|-ubyte$/.test(name)) return readIdx(file, bytesOf(file, field));
-  const ext = extname(name);
-  const what = ext ? `unknown file type "${ext}"` : 'no file type in the name';
-  throw new DataError(file, `${what}; convert the data to a ${formats} and name it so`);
+  const kind = name.endsWith('.npy') ? 'npy' : name.endsWith('.csv') ? 'csv' : /\.idx\d?(-ubyte)?$|-ubyte$/.test(name) ? 'idx' : null;
+  // A missing file first: that is the likelier mistake than the extension.
+  try {
+    statSync(file);
+  } catch (e) {
+    throw new DataError(file, fsProblem(e, field));
+  }
+  if (!kind) {
+    const ext = extname(name);
+    const what = ext ? `unknown file type "${ext}"` : 'no file type in the name';
+    throw new DataError(file, `${what}; convert the data to a ${formats} and name it so`);
+  }
+  const src = openBytes(file, field);
+  if (kind === 'npy') return openNpy(src);
+  if (kind === 'idx') return openIdx(src);
+  return openCsv(src);
+}
+
+/** A whole file in memory (labels, small files): one pass into one array. */
+export async function readMatrix(file: string, field = 'data'): Promise<Matrix> {
+  const f = openRows(file, field);
+  const parts: Float32Array[] = [];
+  const lines: number[] = [];
+  const rows = await f.pass(1 << 22, (_, x, n, l) => {
+    parts.push(x.slice(0, n * f.cols!));
+    if (l) lines.push(...l.subarray(0, n));
+  });
+  const data = new Float32Array(rows * (f.cols ?? 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return { data, rows, cols: f.cols ?? 0, image: f.image, ...(f.format === 'csv' ? { lines } : {}) };
+}
+
+// ---- NPY and IDX: fixed-width values after a header --------------------------------------------
+
+/** How a fixed-width file's values are laid out: `decode` turns `count` values of `bytes` into floats. */
+interface Fixed {
+  src: Bytes;
+  format: 'npy' | 'idx';
+  rows: number;
+  cols: number;
+  image?: [number, number];
+  /** Where the values start in the (inflated) content. */
+  start: number;
+  size: number;
+  /** What the truncation message names the layout by, and what it tells to do. */
+  layout: string;
+  again: string;
+  decode(bytes: Buffer, count: number, out: Float32Array, firstValue: number): void;
+}
+
+/** A fixed-width file as a RowFile: its data read block by block, from its offset. */
+function fixedRows(f: Fixed): RowFile {
+  const need = f.rows * f.cols * f.size;
+  const truncated = (got: number) =>
+    new DataError(f.src.file, `truncated: the header says ${f.layout} (${need} bytes of data) but only ${got} follow it; ${f.again}`);
+  if (!f.src.gz && f.src.size < f.start + need) throw truncated(f.src.size - f.start);
+  return {
+    file: f.src.file,
+    format: f.format,
+    rows: f.rows,
+    cols: f.cols,
+    image: f.image,
+    async pass(blockBytes, visit) {
+      const rowBytes = f.cols * f.size;
+      const per = Math.max(1, Math.min(Math.floor(blockBytes / (4 * f.cols)), f.rows));
+      const block = Buffer.alloc(per * rowBytes);
+      const out = new Float32Array(per * f.cols);
+      let fill = 0;
+      let row = 0;
+      const emit = async (rows: number) => {
+        f.decode(block, rows * f.cols, out, row * f.cols);
+        await visit(row, out, rows);
+        row += rows;
+        fill = 0;
+      };
+      let got = 0;
+      if (need > 0) {
+        for await (const piece of stream(f.src, f.start)) {
+          for (let at = 0; at < piece.length && got < need; ) {
+            const take = Math.min(piece.length - at, block.length - fill, need - got);
+            piece.copy(block, fill, at, at + take);
+            [fill, at, got] = [fill + take, at + take, got + take];
+            if (fill === block.length || got === need) await emit(fill / rowBytes);
+          }
+          if (got === need) break;
+        }
+      }
+      if (got < need) throw truncated(got);
+      return f.rows;
+    },
+  };
+}
+
+/** float64 beyond float32's range would show up later as an Infinity that is not in the file. */
+function checkRange(file: string, v: number, stored: number, i: number, cols: number): void {
+  if (!Number.isFinite(stored) && Number.isFinite(v)) {
+    const at = `row ${Math.floor(i / cols)}, column ${i % cols} (counting from 0)`;
+    throw new DataError(file, `value at ${at} is ${v}, beyond float32's range; rescale the data`);
+  }
+}
+
+/** A decoder from a per-value reader (`read(view, byteOffset)`), with the float32 range check. */
+function decoder(file: string, size: number, cols: number, read: (b: DataView, o: number) => number): Fixed['decode'] {
+  if (size === 1) {
+    return (bytes, count, out) => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, count);
+      for (let i = 0; i < count; i++) out[i] = read(view, i);
+    };
+  }
+  return (bytes, count, out, first) => {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, count * size);
+    for (let i = 0; i < count; i++) {
+      const v = read(view, i * size);
+      out[i] = v;
+      checkRange(file, v, out[i], first + i, cols);
+    }
+  };
 }
 
 const npyTypes: Record<string, (b: DataView, o: number, le: boolean) => number> = {
@@ -175,7 +355,8 @@ function npyTypeName(kind: string, size: number): string {
   return other[kind] ?? 'raw bytes';
 }
 
-function readNpy(file: string, buf: Buffer): Matrix {
+function openNpy(src: Bytes): RowFile {
+  const { file, head: buf } = src;
   if (buf.toString('latin1', 0, 6) !== '\x93NUMPY') {
     throw new DataError(file, 'not an NPY file (bad magic); save the array with numpy.save');
   }
@@ -185,7 +366,10 @@ function readNpy(file: string, buf: Buffer): Matrix {
   if (buf.length < headerStart) throw new DataError(file, `truncated: the file ends inside the NPY header; ${saveAgain}`);
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const start = headerStart + headerLen;
-  if (buf.length < start) throw new DataError(file, `truncated: the file ends inside the NPY header; ${saveAgain}`);
+  if (buf.length < start) {
+    const what = buf.length < HEAD_BYTES ? 'truncated: the file ends inside the NPY header' : `an NPY header of ${headerLen} bytes is more than this reader takes (${HEAD_BYTES - headerStart})`;
+    throw new DataError(file, `${what}; ${saveAgain}`);
+  }
   const header = buf.toString(major >= 3 ? 'utf8' : 'latin1', headerStart, start);
   const descrField = /'descr':\s*(?:'([^']*)'|(\[))/.exec(header);
   const shape = /'shape':\s*\(([^)]*)\)/.exec(header);
@@ -213,67 +397,16 @@ function readNpy(file: string, buf: Buffer): Matrix {
   }
   const [rows, cols = 1] = dims;
   const size = Number(dt[3]);
-  const need = rows * cols * size;
-  if (buf.length < start + need) {
-    const sizes = `${rows}×${cols} ${descr} (${need} bytes of data) but only ${buf.length - start} follow it`;
-    throw new DataError(file, `truncated: the header says ${sizes}; ${saveAgain}`);
-  }
-  const view = new DataView(buf.buffer, buf.byteOffset + start, need);
   const le = dt[1] !== '>';
-  const data = new Float32Array(rows * cols);
-  for (let i = 0; i < data.length; i++) {
-    const v = read(view, i * size, le);
-    data[i] = v;
-    // float64 beyond float32's range would show up later as an Infinity that is not in the file.
-    if (!Number.isFinite(data[i]) && Number.isFinite(v)) {
-      const at = `row ${Math.floor(i / cols)}, column ${i % cols} (counting from 0)`;
-      throw new DataError(file, `value at ${at} is ${v}, beyond float32's range; rescale the data`);
-    }
-  }
-  return { data, rows, cols };
-}
-
-/** NaN, inf, infinity (any case, signed): numbers to Number() or not, missing values to the user. */
-const nonFinite = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
-
-function readCsv(file: string, text: string): Matrix {
-  const lines = text
-    .split(/\r?\n/)
-    .map((t, i) => ({ n: i + 1, t }))
-    .filter((l) => l.t.trim() !== '');
-  if (!lines.length) throw new DataError(file, 'has only blank lines; write one point per line, values separated by commas');
-  const first = lines[0].t.split(',');
-  const header = first.some((c) => c.trim() !== '' && Number.isNaN(Number(c)) && !nonFinite.test(c));
-  const body = header ? lines.slice(1) : lines;
-  if (!body.length) {
-    throw new DataError(file, 'has a header row but no data rows; write one point per line below it, values separated by commas');
-  }
-  const cols = first.length;
-  const data = new Float32Array(body.length * cols);
-  body.forEach(({ n, t }, r) => {
-    const cells = t.split(',');
-    if (cells.length !== cols) {
-      const what = `line ${n} has ${cells.length} fields, expected ${cols} (as on line ${lines[0].n})`;
-      throw new DataError(file, `${what}; every row needs the same number of comma-separated values`);
-    }
-    cells.forEach((c, j) => {
-      const v = Number(c);
-      if (c.trim() !== '' && Number.isFinite(v)) {
-        data[r * cols + j] = v;
-        return;
-      }
-      const cell = (c.length > 40 ? `${c.slice(0, 40)}…` : c).replace(/\t/g, '\\t'); // the message stays one plain line
-      const fix =
-        c.trim() === '' || nonFinite.test(c) ? 'drop or impute missing values first'
-        : /[;\t]/.test(c) ? 'separate the values with commas'
-        : 'every cell below the header must be a number';
-      throw new DataError(file, `line ${n}, column ${j + 1}: "${cell}" is not a finite number; ${fix}`);
-    });
+  return fixedRows({
+    src, format: 'npy', rows, cols, start, size,
+    layout: `${rows}×${cols} ${descr}`, again: saveAgain,
+    decode: decoder(file, size, cols, (b, o) => read(b, o, le)),
   });
-  return { data, rows: body.length, cols, lines: body.map((l) => l.n) };
 }
 
-function readIdx(file: string, buf: Buffer): Matrix {
+function openIdx(src: Bytes): RowFile {
+  const { file, head: buf } = src;
   if (buf[0] !== 0 || buf[1] !== 0) {
     const fix = 'pass MNIST-style files such as train-images-idx3-ubyte(.gz)';
     throw new DataError(file, `not an IDX file (bad magic: it must start with two zero bytes); ${fix}`);
@@ -286,27 +419,101 @@ function readIdx(file: string, buf: Buffer): Matrix {
   const start = 4 + 4 * ndim;
   if (buf.length < start) throw new DataError(file, `truncated: the file ends inside the IDX header; ${again}`);
   const dims = Array.from({ length: ndim }, (_, i) => buf.readUInt32BE(4 + 4 * i));
-  const rows = dims[0];
-  const cols = dims.slice(1).reduce((a, b) => a * b, 1);
-  const readers: Record<number, [number, (o: number) => number]> = {
-    0x08: [1, (o) => buf.readUInt8(o)],
-    0x09: [1, (o) => buf.readInt8(o)],
-    0x0b: [2, (o) => buf.readInt16BE(o)],
-    0x0c: [4, (o) => buf.readInt32BE(o)],
-    0x0d: [4, (o) => buf.readFloatBE(o)],
-    0x0e: [8, (o) => buf.readDoubleBE(o)],
+  const readers: Record<number, [number, (b: DataView, o: number) => number]> = {
+    0x08: [1, (b, o) => b.getUint8(o)],
+    0x09: [1, (b, o) => b.getInt8(o)],
+    0x0b: [2, (b, o) => b.getInt16(o)],
+    0x0c: [4, (b, o) => b.getInt32(o)],
+    0x0d: [4, (b, o) => b.getFloat32(o)],
+    0x0e: [8, (b, o) => b.getFloat64(o)],
   };
   const r = readers[type];
   if (!r) {
     const hex = `0x${type.toString(16).padStart(2, '0')}`;
     throw new DataError(file, `IDX data type ${hex} is not supported (known: 0x08, 0x09, 0x0b-0x0e); convert the data to .npy`);
   }
-  const need = rows * cols * r[0];
-  if (buf.length < start + need) {
-    const sizes = `${dims.join('×')} (${need} bytes of data) but only ${buf.length - start} follow it`;
-    throw new DataError(file, `truncated: the header says ${sizes}; ${again}`);
-  }
-  const data = new Float32Array(rows * cols);
-  for (let i = 0; i < data.length; i++) data[i] = r[1](start + i * r[0]);
-  return { data, rows, cols, image: dims.length === 3 ? [dims[1], dims[2]] : undefined };
+  const cols = dims.slice(1).reduce((a, b) => a * b, 1);
+  return fixedRows({
+    src, format: 'idx', rows: dims[0], cols, start, size: r[0],
+    image: dims.length === 3 ? [dims[1], dims[2]] : undefined,
+    layout: dims.join('×'), again,
+    decode: decoder(file, r[0], cols, r[1]),
+  });
+}
+
+// ---- CSV: lines of comma-separated numbers, an optional header row -------------------------------
+
+/** NaN, inf, infinity (any case, signed): numbers to Number() or not, missing values to the user. */
+const nonFinite = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
+
+function openCsv(src: Bytes): RowFile {
+  const { file } = src;
+  const f: RowFile = {
+    file,
+    format: 'csv',
+    rows: null,
+    cols: null,
+    async pass(blockBytes, visit) {
+      let cols = 0;
+      let firstLine = 0; // the line (from 1) that set the column count; 0 before it
+      let x = new Float32Array(0);
+      let lines = new Int32Array(0);
+      let fill = 0;
+      let rows = 0;
+      let lineNo = 0;
+      const row = async (t: string) => {
+        lineNo++;
+        if (t.endsWith('\r')) t = t.slice(0, -1);
+        if (t.trim() === '') return;
+        const cells = t.split(',');
+        if (!firstLine) {
+          firstLine = lineNo;
+          cols = f.cols = cells.length;
+          const per = Math.max(1, Math.floor(blockBytes / (4 * cols)));
+          [x, lines] = [new Float32Array(per * cols), new Int32Array(per)];
+          if (cells.some((c) => c.trim() !== '' && Number.isNaN(Number(c)) && !nonFinite.test(c))) return; // a header row
+        }
+        if (cells.length !== cols) {
+          const what = `line ${lineNo} has ${cells.length} fields, expected ${cols} (as on line ${firstLine})`;
+          throw new DataError(file, `${what}; every row needs the same number of comma-separated values`);
+        }
+        for (let j = 0; j < cols; j++) {
+          const c = cells[j];
+          const v = Number(c);
+          if (c.trim() !== '' && Number.isFinite(v)) {
+            x[fill * cols + j] = v;
+            continue;
+          }
+          const cell = (c.length > 40 ? `${c.slice(0, 40)}…` : c).replace(/\t/g, '\\t'); // the message stays one plain line
+          const fix =
+            c.trim() === '' || nonFinite.test(c) ? 'drop or impute missing values first'
+            : /[;\t]/.test(c) ? 'separate the values with commas'
+            : 'every cell below the header must be a number';
+          throw new DataError(file, `line ${lineNo}, column ${j + 1}: "${cell}" is not a finite number; ${fix}`);
+        }
+        lines[fill++] = lineNo;
+        if (fill === lines.length) {
+          await visit(rows, x, fill, lines);
+          [rows, fill] = [rows + fill, 0];
+        }
+      };
+      const text = new StringDecoder('utf8');
+      let rest = '';
+      for await (const piece of stream(src, 0)) {
+        const parts = (rest + text.write(piece)).split('\n');
+        rest = parts.pop()!;
+        for (const t of parts) await row(t);
+      }
+      await row(rest + text.end());
+      if (!firstLine) throw new DataError(file, 'has only blank lines; write one point per line, values separated by commas');
+      if (fill) await visit(rows, x, fill, lines);
+      rows += fill;
+      if (!rows) {
+        throw new DataError(file, 'has a header row but no data rows; write one point per line below it, values separated by commas');
+      }
+      f.rows = rows;
+      return rows;
+    },
+  };
+  return f;
 }

@@ -1,56 +1,129 @@
-// The data and its labels: the bundled digits or the user's files, as a Dataset.
+// The data and its labels: the bundled digits (in memory) or the user's file, checked in one pass
+// over its rows (finite values, the row count, whether it is 8-bit pixels, the mean squared norm for
+// the paper's factor, the fingerprint) and left in the file: its rows are read again, block by
+// block, where they go to the GPU.
+import { createHash } from 'node:crypto';
+import { totalmem } from 'node:os';
 import { basename } from 'node:path';
 import type { Dataset } from './dataset.js';
-import { DataError, readMatrix, type Matrix } from './files.js';
+import { DataError, openRows, readMatrix, type Matrix, type RowFile } from './files.js';
 import { loadBundledMnist } from './mnist.js';
-import { applyPreprocess, defaultPreprocess, type Preprocess } from './preprocess.js';
+import { applyPreprocess, defaultPreprocess, divisorFor, type Preprocess } from './preprocess.js';
 
-/** Where element i of a file is, as its user would look for it: a CSV line and column, else indices from 0 as in numpy. */
-function where(m: Matrix, i: number): string {
-  const r = Math.floor(i / m.cols);
-  const c = i % m.cols;
-  if (m.lines) return m.cols > 1 ? `line ${m.lines[r]}, column ${c + 1}` : `line ${m.lines[r]}`;
-  return m.cols > 1 ? `row ${r}, column ${c} (counting from 0)` : `row ${r} (counting from 0)`;
+/**
+ * Bytes of float32 a pass over a file holds at a time: 16 MiB, or WEBGPU_DEC_BLOCK_BYTES (tests
+ * lower it so that small files span many blocks).
+ */
+export function blockBytes(): number {
+  const env = Number(process.env.WEBGPU_DEC_BLOCK_BYTES);
+  return Number.isFinite(env) && env > 0 ? env : 1 << 24;
 }
 
 /**
- * The bundled digits ('mnist') or a data file with optional labels, checked, with the preprocessing
- * applied (by default the 'unit' rule: 8-bit pixel data divided by 255, as the bundled digits are);
- * `ds.preprocess` says what was applied.
+ * The GPU memory the data may take when no budget is given: a quarter of host memory (on a CPU
+ * adapter such as lavapipe, GPU buffers are host memory, shared with everything else).
  */
-export function loadData(data: string, labelsFile?: string, preprocess: Preprocess = defaultPreprocess): Dataset {
+export function defaultGpuMemory(): number {
+  return Math.floor(totalmem() / 4);
+}
+
+const GiB = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
+/** Refuses data whose float32 values would take more GPU memory than the budget allows. */
+function checkBudget(file: string, rows: number, cols: number, budget: number): void {
+  const bytes = rows * cols * 4;
+  if (bytes <= budget) return;
+  throw new DataError(file, (name) => `${rows}×${cols} values take ${GiB(bytes)} as float32 on the GPU, more than the budget of ${GiB(budget)} (${name('gpuMemory')}); pass a larger ${name('gpuMemory')} if the GPU has it, or fewer rows (split the file)`);
+}
+
+/** Where element i of a file is, as its user would look for it: indices from 0 as in numpy. */
+function where(cols: number, i: number): string {
+  const [r, c] = [Math.floor(i / cols), i % cols];
+  return cols > 1 ? `row ${r}, column ${c} (counting from 0)` : `row ${r} (counting from 0)`;
+}
+
+/** Where element i of a whole-file matrix is: a CSV line and column, else indices from 0. */
+function whereIn(m: Matrix, i: number): string {
+  const [r, c] = [Math.floor(i / m.cols), i % m.cols];
+  if (m.lines) return m.cols > 1 ? `line ${m.lines[r]}, column ${c + 1}` : `line ${m.lines[r]}`;
+  return where(m.cols, i);
+}
+
+/** A data file as a pass over it found it. */
+export interface ScannedFile {
+  ds: Dataset;
+  /** SHA-256 of the values as read (float32, in file order) and the labels. */
+  sha256: string;
+  /** The mean over points of (1/d)·‖x_i‖², of the values divided by the divisor (the paper's factor is chosen by it). */
+  meanSq: number;
+}
+
+/** Labels for `rows` points: one integer column. */
+async function readLabels(labelsFile: string, data: string, rows: number): Promise<Int32Array> {
+  const l = await readMatrix(labelsFile, 'labels');
+  if (l.cols !== 1) {
+    throw new DataError(labelsFile, `labels must be one column (one class id per point); got ${l.cols}: pass a 1-D array or a one-column file`);
+  }
+  if (l.rows !== rows) {
+    const fix = 'pass the labels of that file, one per point in the same order';
+    throw new DataError(labelsFile, `${l.rows} labels for ${rows} points in ${data}; ${fix}`);
+  }
+  for (let i = 0; i < l.rows; i++) {
+    if (!Number.isInteger(l.data[i])) {
+      throw new DataError(labelsFile, (name) => `label at ${whereIn(l, i)} is ${l.data[i]}; labels must be integer class ids (leave ${name('labels')} out if some points have none)`);
+    }
+  }
+  return Int32Array.from(l.data);
+}
+
+/**
+ * A data file and its labels, checked in one pass, with the preprocessing's divisor decided on it
+ * (the 'unit' rule: 8-bit pixel data divided by 255) where `preprocess` has none; `gpuMemory`:
+ * the budget its float32 values must fit, checked from an NPY or IDX header before any value is read.
+ */
+export async function scanFile(data: string, labelsFile: string | null, preprocess: Preprocess, gpuMemory = defaultGpuMemory()): Promise<ScannedFile> {
+  const f: RowFile = openRows(data);
+  if (f.rows !== null && f.cols !== null) checkBudget(data, f.rows, f.cols, gpuMemory);
+  const hash = createHash('sha256');
+  let [pixels, max] = [true, 0];
+  let [sq1, sq255] = [0, 0]; // Σ x², with x as read and with x / 255 (float32, as the data will be)
+  const rows = await f.pass(blockBytes(), (start, x, count) => {
+    const cols = f.cols!;
+    const n = count * cols;
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      if (!Number.isFinite(v)) throw new DataError(data, `value at ${where(cols, start * cols + i)} is ${v}; drop or impute non-finite values first (e.g. numpy.nan_to_num)`);
+      if (pixels) {
+        if (!Number.isInteger(v) || v < 0) pixels = false;
+        else if (v > max) max = v;
+      }
+      sq1 += v * v;
+      const p = Math.fround(v / 255);
+      sq255 += p * p;
+    }
+    hash.update(Buffer.from(x.buffer, x.byteOffset, n * 4));
+  });
+  const cols = f.cols!;
+  if (rows === 0 || cols === 0) throw new DataError(data, `holds no data (${rows} rows × ${cols} columns); pass a file with one point per row`);
+  if (rows < 2) throw new DataError(data, (name) => `only ${rows} point; clustering needs at least as many points as clusters (${name('k')})`);
+  checkBudget(data, rows, cols, gpuMemory);
+  const labels = labelsFile ? await readLabels(labelsFile, data, rows) : null;
+  if (labels) hash.update(Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength));
+  const divisor = divisorFor(preprocess, pixels && max > 1 && max <= 255);
+  const ds: Dataset = { name: basename(data), x: null, file: f, n: rows, d: cols, labels, image: f.image, preprocess: { ...preprocess, divisor } };
+  return { ds, sha256: hash.digest('hex'), meanSq: (divisor === 255 ? sq255 : sq1) / rows / cols };
+}
+
+/**
+ * The bundled digits ('mnist', in memory) or a data file with optional labels (left in the file),
+ * checked, with the preprocessing decided (by default the 'unit' rule: 8-bit pixel data divided by
+ * 255, as the bundled digits are); `ds.preprocess` says what applies.
+ */
+export async function loadData(data: string, labelsFile?: string, preprocess: Preprocess = defaultPreprocess, gpuMemory?: number): Promise<Dataset> {
   if (data === 'mnist') {
     if (labelsFile) throw new DataError(labelsFile, (name) => `${name('labels')} applies to your own ${name('data')} file; the bundled digits carry theirs`);
     const ds = loadBundledMnist();
-    return { ...ds, preprocess: applyPreprocess(ds.x, preprocess, 255) };
+    return { ...ds, preprocess: applyPreprocess(ds.x!, preprocess, 255) };
   }
-  const m = readMatrix(data);
-  if (m.rows === 0 || m.cols === 0) {
-    throw new DataError(data, `holds no data (${m.rows} rows × ${m.cols} columns); pass a file with one point per row`);
-  }
-  if (m.rows < 2) throw new DataError(data, (name) => `only ${m.rows} point; clustering needs at least as many points as clusters (${name('k')})`);
-  for (let i = 0; i < m.data.length; i++) {
-    if (!Number.isFinite(m.data[i])) {
-      throw new DataError(data, `value at ${where(m, i)} is ${m.data[i]}; drop or impute non-finite values first (e.g. numpy.nan_to_num)`);
-    }
-  }
-  let labels: Int32Array | null = null;
-  if (labelsFile) {
-    const l = readMatrix(labelsFile, 'labels');
-    if (l.cols !== 1) {
-      throw new DataError(labelsFile, `labels must be one column (one class id per point); got ${l.cols}: pass a 1-D array or a one-column file`);
-    }
-    if (l.rows !== m.rows) {
-      const fix = 'pass the labels of that file, one per point in the same order';
-      throw new DataError(labelsFile, `${l.rows} labels for ${m.rows} points in ${data}; ${fix}`);
-    }
-    for (let i = 0; i < l.rows; i++) {
-      if (!Number.isInteger(l.data[i])) {
-        throw new DataError(labelsFile, (name) => `label at ${where(l, i)} is ${l.data[i]}; labels must be integer class ids (leave ${name('labels')} out if some points have none)`);
-      }
-    }
-    labels = Int32Array.from(l.data);
-  }
-  const applied = applyPreprocess(m.data, preprocess);
-  return { name: basename(data), x: m.data, n: m.rows, d: m.cols, labels, image: m.image, preprocess: applied };
+  return (await scanFile(data, labelsFile ?? null, preprocess, gpuMemory)).ds;
 }

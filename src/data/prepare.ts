@@ -1,9 +1,10 @@
 // The load phase of a run: the data file (or the bundled digits) read and checked, preprocessed,
-// fingerprinted, and put in the run's order (a seeded shuffle, or a stratified subset).
+// fingerprinted, and put in the run's order (a seeded shuffle, or a stratified subset). A file's
+// values stay in the file: the run's order is a list of its row numbers.
 import { createHash } from 'node:crypto';
 import { stratifiedSubset, shuffle, type Dataset } from './dataset.js';
-import { loadData } from './load.js';
-import { paperFactor, scaleInPlace, type Preprocess } from './preprocess.js';
+import { loadData, scanFile } from './load.js';
+import { factorFor, paperFactor, scaleInPlace, type Preprocess } from './preprocess.js';
 
 /** Which data a run trains on: the bundled digits or a file, its labels, and a subset size. */
 export interface DataSpec {
@@ -16,7 +17,10 @@ export interface DataSpec {
 /** The data of a run, ready to train on, with what identifies it. */
 export interface PreparedData {
   ds: Dataset;
-  /** SHA-256 of the values the run trains on (all rows of the file, after preprocessing) and the labels. */
+  /**
+   * SHA-256 of all rows of the data and the labels: of a file's values as read, of an array's or
+   * the bundled digits' values after preprocessing.
+   */
   sha256: string;
   /** Rows in the file. */
   rows: number;
@@ -26,25 +30,35 @@ export interface PreparedData {
 
 /**
  * `fit`: choose the 'paper' factor on this data (a new run); otherwise apply `p` as stored (a
- * resumed run, `predict`), which gives the very same values.
+ * resumed run, `predict`), which gives the very same values. `gpuMemory`: the budget a file's
+ * values must fit on the GPU (load.ts).
  */
-export function prepareData(spec: DataSpec, seed: number, p: Preprocess, fit = false): PreparedData {
-  return prepareDataset(loadData(spec.data, spec.labels ?? undefined, p), spec.subset, seed, p, fit);
+export async function prepareData(spec: DataSpec, seed: number, p: Preprocess, fit = false, gpuMemory?: number): Promise<PreparedData> {
+  if (spec.data === 'mnist') return prepareDataset(await loadData(spec.data, spec.labels ?? undefined, p), spec.subset, seed, p, fit);
+  const { ds: all, sha256, meanSq } = await scanFile(spec.data, spec.labels, p, gpuMemory);
+  const preprocess = { ...all.preprocess! };
+  if (fit && p.scale === 'paper') preprocess.factor = factorFor(meanSq, p.target!);
+  return { ds: inRunOrder({ ...all, preprocess }, spec.subset, seed), sha256, rows: all.n, preprocess };
+}
+
+/** The run's order: a stratified subset of `subset` rows, or all rows shuffled. */
+function inRunOrder(all: Dataset, subset: number | null, seed: number): Dataset {
+  return subset !== null ? stratifiedSubset(all, subset, seed) : shuffle(all, seed);
 }
 
 /**
- * The same for data however it was loaded (loadData, datasetFromArray): `all` holds every row with
+ * The same for data in memory (the bundled digits, datasetFromArray): `all` holds every row with
  * `p` applied; `all.x` may be rescaled in place (the 'paper' factor, where `fit`).
  */
 export function prepareDataset(all: Dataset, subset: number | null, seed: number, p: Preprocess, fit = false): PreparedData {
+  const x = all.x!;
   const preprocess = { ...all.preprocess! };
   if (fit && p.scale === 'paper') {
-    preprocess.factor = paperFactor(all.x, all.d, p.target!);
-    scaleInPlace(all.x, preprocess.factor);
+    preprocess.factor = paperFactor(x, all.d, p.target!);
+    scaleInPlace(x, preprocess.factor);
   }
-  const hash = createHash('sha256').update(Buffer.from(all.x.buffer, all.x.byteOffset, all.x.byteLength));
+  const hash = createHash('sha256').update(Buffer.from(x.buffer, x.byteOffset, x.byteLength));
   if (all.labels) hash.update(Buffer.from(all.labels.buffer, all.labels.byteOffset, all.labels.byteLength));
   const sha256 = hash.digest('hex');
-  const ds = subset !== null ? stratifiedSubset(all, subset, seed) : shuffle(all, seed);
-  return { ds, sha256, rows: all.n, preprocess };
+  return { ds: inRunOrder({ ...all, preprocess }, subset, seed), sha256, rows: all.n, preprocess };
 }

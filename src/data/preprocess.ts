@@ -47,16 +47,30 @@ export function scaleInPlace(x: Float32Array, factor: number): void {
 }
 
 /**
- * Applies `p` to x in place and returns it with the divisor decided (where `p` has none yet).
- * `stored`: what x is already divided by (255 for the bundled digits, which come as pixels / 255).
+ * x_used = factor · x / divisor, in place: the one place the preprocessing's arithmetic is written
+ * (a file's blocks at upload and an array in memory get the very same values). `stored`: what x is
+ * already divided by.
  */
-export function applyPreprocess(x: Float32Array, p: Preprocess, stored = 1): Preprocess {
-  const divisor = p.divisor ?? (p.rule === 'unit' && (stored === 255 || looksLikePixels(x)) ? 255 : 1);
+export function convertInPlace(x: Float32Array, divisor: number, factor: number, stored = 1): void {
   if (divisor !== stored) {
     const [num, den] = [stored, divisor];
     for (let i = 0; i < x.length; i++) x[i] = num === 1 ? x[i] / den : (x[i] * num) / den;
   }
-  scaleInPlace(x, p.factor);
+  scaleInPlace(x, factor);
+}
+
+/** The divisor `p` gives data that does (or does not) look like 8-bit pixels: its own where it has one. */
+export function divisorFor(p: Preprocess, pixels: boolean): number {
+  return p.divisor ?? (p.rule === 'unit' && pixels ? 255 : 1);
+}
+
+/**
+ * Applies `p` to x in place and returns it with the divisor decided (where `p` has none yet).
+ * `stored`: what x is already divided by (255 for the bundled digits, which come as pixels / 255).
+ */
+export function applyPreprocess(x: Float32Array, p: Preprocess, stored = 1): Preprocess {
+  const divisor = divisorFor(p, stored === 255 || looksLikePixels(x));
+  convertInPlace(x, divisor, p.factor, stored);
   return { ...p, divisor };
 }
 
@@ -69,7 +83,11 @@ export function meanSquaredNorm(x: Float32Array, d: number): number {
 
 /** The factor that brings the mean of (1/d)·‖x_i‖² to `target`. */
 export function paperFactor(x: Float32Array, d: number, target: number): number {
-  const m = meanSquaredNorm(x, d);
-  if (!(m > 0)) throw new OptionError((name) => `${name('scale')} paper: the data is all zeros, so no factor reaches the target; use ${name('scale')} unit or none`);
-  return Math.sqrt(target / m);
+  return factorFor(meanSquaredNorm(x, d), target);
+}
+
+/** The same from the mean (1/d)·‖x_i‖² itself (a pass over a file measures it). */
+export function factorFor(meanSq: number, target: number): number {
+  if (!(meanSq > 0)) throw new OptionError((name) => `${name('scale')} paper: the data is all zeros, so no factor reaches the target; use ${name('scale')} unit or none`);
+  return Math.sqrt(target / meanSq);
 }

@@ -11,7 +11,7 @@ import type { Runtime } from '../gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Preprocess } from '../data/preprocess.js';
 import { assign, type AssignModel } from '../dec/assign.js';
-import { upload } from '../data/batches.js';
+import { upload } from '../data/upload.js';
 import { resolveConfig, type DataSource, type Overrides } from '../run/config.js';
 import { autoencoderTensors, loadAutoencoder } from '../nn/state.js';
 import { decPhase, kmeansPhase, newAutoencoder, pretrainPhase } from '../run/phases.js';
@@ -86,8 +86,8 @@ export async function clustersExperiment(
   const cfg0 = cfgFor(s.ks[0]);
   const dz = cfg0.dims[cfg0.dims.length - 1];
   const widest = Math.max(dz, ...s.ks);
-  const xTrain = upload(rt, train, widest);
-  const xVal = upload(rt, validation, widest);
+  const xTrain = await upload(rt, train, widest);
+  const xVal = await upload(rt, validation, widest);
   const ae = newAutoencoder(rt, cfg0);
   try {
     const file = join(dir, PRETRAINED_FILE);

@@ -36,7 +36,7 @@ const families = {
   matmul: { matmul: mm, matmul_vec4: mm, splitk_reduce: mm, matmul_naive: mm },
   matmul_subgroup: { matmul_subgroup: mm, matmul_subgroup_vec4: mm }, // needs the `subgroups` feature
   matmul_tiled: { matmul_tiled: mm, matmul_tiled_vec4: mm },
-  gather: { gather_rows: ew },
+  gather: { gather_rows: ew, scatter_rows: ew },
   augment: { augment: ew, warp: ew }, // Params, images, rng or T, out
   optim: { sgd: optim, adam: optim },
   roofline: { fma_peak: ew, copy: ew }, // the bench's peak and bandwidth probes

@@ -5,7 +5,7 @@ import type { Dataset } from '../data/dataset.js';
 import { InputError } from '../io/errors.js';
 import type { ChunkedRows } from '../tensor/index.js';
 import { assign, encodeAll, type AssignModel, type Assignment } from '../dec/assign.js';
-import { upload } from '../data/batches.js';
+import { upload } from '../data/upload.js';
 import { modelOnGpu, type LoadedModel } from './model-file.js';
 
 /** Checks that the rows of `ds` are what the model takes (`data`, `model`: names for the message). */
@@ -18,7 +18,7 @@ export function checkModelInput(model: LoadedModel, ds: Dataset, data: string, f
 /** Puts the model and the rows of `ds` on the device, runs `fn`, and frees them. */
 export async function withModelOnGpu<T>(rt: Runtime, model: LoadedModel, ds: Dataset, fn: (m: AssignModel, x: ChunkedRows) => Promise<T>, file = 'model'): Promise<T> {
   const { ae, mu } = modelOnGpu(rt, model, file);
-  const x = upload(rt, ds, Math.max(model.meta.k, model.meta.dims[model.meta.dims.length - 1]));
+  const x = await upload(rt, ds, Math.max(model.meta.k, model.meta.dims[model.meta.dims.length - 1]));
   try {
     return await fn({ ae, mu: mu.buffer, k: model.meta.k, alpha: model.meta.alpha }, x);
   } finally {

@@ -57,26 +57,34 @@ export function stripPng(images: ReportImages, rows: number[]): string {
   return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
 }
 
-/** Per cluster 0..k-1: the PER_STRIP most and least confident members' pictures. */
-export function clusterMontages(a: Assignments, images: ReportImages, k: number): ClusterMontage[] {
+/** Per cluster 0..k-1: its size and its PER_STRIP most and least confident members (positions in `a`). */
+function strips(a: Assignments, k: number): { size: number; most: number[]; least: number[] }[] {
   const members: number[][] = Array.from({ length: k }, () => []);
   a.cluster.forEach((c, i) => {
     while (members.length <= c) members.push([]);
     members[c].push(i);
   });
-  return members.map((m, cluster) => {
+  return members.map((m) => {
     m.sort((i, j) => a.confidence[j] - a.confidence[i] || a.index[i] - a.index[j]);
-    const most = m.slice(0, PER_STRIP);
-    const least = m.slice(-PER_STRIP).reverse();
-    return {
-      cluster,
-      size: m.length,
-      most: m.length ? stripPng(images, most.map((i) => a.index[i])) : null,
-      least: m.length ? stripPng(images, least.map((i) => a.index[i])) : null,
-      mostConfidence: most.map((i) => a.confidence[i]),
-      leastConfidence: least.map((i) => a.confidence[i]),
-    };
+    return { size: m.length, most: m.slice(0, PER_STRIP), least: m.slice(-PER_STRIP).reverse() };
   });
+}
+
+/** The input rows whose pictures the cluster montages show (so that a caller can read just those). */
+export function montageRows(a: Assignments, k: number): number[] {
+  return strips(a, k).flatMap((s) => [...s.most, ...s.least].map((i) => a.index[i]));
+}
+
+/** Per cluster 0..k-1: the PER_STRIP most and least confident members' pictures. */
+export function clusterMontages(a: Assignments, images: ReportImages, k: number): ClusterMontage[] {
+  return strips(a, k).map(({ size, most, least }, cluster) => ({
+    cluster,
+    size,
+    most: size ? stripPng(images, most.map((i) => a.index[i])) : null,
+    least: size ? stripPng(images, least.map((i) => a.index[i])) : null,
+    mostConfidence: most.map((i) => a.confidence[i]),
+    leastConfidence: least.map((i) => a.confidence[i]),
+  }));
 }
 
 /** One picture turned by theta (radians) and moved by (tx, ty) pixels, bilinear, zero outside: the map augment.wgsl applies. */

@@ -9,7 +9,7 @@ import { Autoencoder } from '../nn/autoencoder.js';
 import type { LoopHooks, ProgressSink } from '../nn/loop.js';
 import { autoencoderTensors, loadAutoencoder, type Position } from '../nn/state.js';
 import { makeRng } from '../random/rng.js';
-import { upload } from '../data/batches.js';
+import { upload } from '../data/upload.js';
 import type { Dataset } from '../data/dataset.js';
 import { scores, type Scores } from '../metrics/clustering.js';
 import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from '../kmeans/kmeans.js';
@@ -164,7 +164,7 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
   };
   const h: PhaseHooks = { ...hooks, progress, checkpoints: ck, history };
   const dz = cfg.dims[cfg.dims.length - 1];
-  const x = upload(rt, ds, Math.max(cfg.k, dz));
+  const x = await upload(rt, ds, Math.max(cfg.k, dz));
   const ae = newAutoencoder(rt, cfg);
   try {
     if (!r) await boundary('pretrain', 'at the start'); // a good checkpoint before anything runs
