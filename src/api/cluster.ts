@@ -93,7 +93,7 @@ export async function cluster(x: ArrayLike<number>, options: ClusterOptions): Pr
     let model: DecModel;
     try {
       if (out) {
-        await writeRunOutputs(out, ds, r, config, { image: ds.image ?? null, adapter: rt.adapterName, gpuBytes: rt.pool.bytes });
+        await writeRunOutputs(out, ds, r, config, { image: ds.image ?? null, adapter: rt.adapterName, gpuBytes: rt.pool.peak });
         model = loadModel(join(out, MODEL_FILE));
       } else model = modelFromBytes(await modelBytes(r.ae, r.centers, modelMetaOf(config, ds.image ?? null, rt.adapterName)));
     } finally {

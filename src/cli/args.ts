@@ -9,8 +9,8 @@ export class UsageError extends InputError {
   }
 }
 
-/** 'flag': a switch that takes no value (`--json`), true when given. */
-export type FlagSpec = Record<string, { kind: 'string' | 'int' | 'number' | 'flag'; help: string; choices?: readonly string[] }>;
+/** 'flag': a switch that takes no value (`--json`), true when given; 'size': bytes, written `40G`, `800M`, `1.5GiB` or a number. */
+export type FlagSpec = Record<string, { kind: 'string' | 'int' | 'number' | 'size' | 'flag'; help: string; choices?: readonly string[] }>;
 export type Flags = Record<string, string | number | boolean | undefined>;
 
 export function parseFlags(args: string[], spec: FlagSpec): Flags {
@@ -32,6 +32,8 @@ export function parseFlags(args: string[], spec: FlagSpec): Flags {
     if (s.kind === 'string') {
       if (s.choices && !s.choices.includes(raw)) throw new UsageError(`--${name} must be one of ${s.choices.join(', ')}; got "${raw}"`);
       out[name] = raw;
+    } else if (s.kind === 'size') {
+      out[name] = parseSize(name, raw);
     } else {
       const v = Number(raw);
       if (!Number.isFinite(v) || (s.kind === 'int' && !Number.isInteger(v))) {
@@ -41,6 +43,14 @@ export function parseFlags(args: string[], spec: FlagSpec): Flags {
     }
   }
   return out;
+}
+
+/** A size in bytes: a number with an optional unit k, M, G or T (powers of 1024; B and iB may follow). */
+function parseSize(name: string, raw: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(raw);
+  const bytes = m ? Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!(bytes >= 1)) throw new UsageError(`--${name} must be a size such as 40G, 800M or 1.5GiB; got "${raw}"`);
+  return Math.floor(bytes);
 }
 
 export function flagHelp(spec: FlagSpec): string {

@@ -34,6 +34,9 @@ export const OVERRIDE_FLAGS = {
   'recon-weight': 'reconWeight',
 } as const satisfies Record<string, keyof Overrides>;
 
+/** --gpu-memory, taken by every command that reads a data file. */
+export const GPU_MEMORY_FLAG = { kind: 'size', help: "the GPU memory the data's float32 values may take, e.g. 40G or 800M (default: a quarter of host memory)" } as const;
+
 /** Every flag whose value reaches a library option, and the field that option has there. */
 const FLAG_FIELDS: Record<string, string> = {
   ...OVERRIDE_FLAGS,

@@ -14,6 +14,7 @@ import { checkWritableFile, writeFileAtomic } from '../io/atomic.js';
 import { npyBytes } from '../io/npy.js';
 import { scores } from '../metrics/clustering.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
+import { GPU_MEMORY_FLAG } from './options.js';
 import { Reporter } from './reporter.js';
 
 const common: FlagSpec = {
@@ -21,6 +22,7 @@ const common: FlagSpec = {
   data: { kind: 'string', help: 'mnist or a file: .npy, .csv, .idx (.gz too) with the model\'s number of columns (required)' },
   json: { kind: 'flag', help: 'JSON-lines events on stdout: start, done (see webgpu-dec help)' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
+  'gpu-memory': GPU_MEMORY_FLAG,
 };
 export const predictFlags: FlagSpec = {
   ...common,
@@ -38,7 +40,7 @@ async function prepare(f: Flags, command: string): Promise<{ model: LoadedModel;
   const out = f.out as string;
   checkWritableFile(out);
   const model = readModel(f.model as string);
-  const ds = await loadData(f.data as string, f.labels as string | undefined, model.meta.preprocess);
+  const ds = await loadData(f.data as string, f.labels as string | undefined, model.meta.preprocess, f['gpu-memory'] as number | undefined);
   checkModelInput(model, ds, f.data as string, f.model as string);
   return { model, ds, out };
 }

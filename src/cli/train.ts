@@ -22,7 +22,7 @@ import type { ProgressEvent } from '../nn/loop.js';
 import { TSNE_CSV, TSNE_JSON, tsnePhase } from '../run/maps.js';
 import { writeRunReport } from './report.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { OVERRIDE_FLAGS } from './options.js';
+import { GPU_MEMORY_FLAG, OVERRIDE_FLAGS } from './options.js';
 import { Reporter } from './reporter.js';
 import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
 
@@ -62,23 +62,13 @@ export const trainFlags: FlagSpec = {
   'recon-weight': { kind: 'number', help: "IDEC: keep the decoder in DEC, loss KL + γ·MSE with this γ (default 0: DEC; IDEC's 0.1)" },
   json: { kind: 'flag', help: 'JSON-lines events on stdout (start, progress, target_update, checkpoint, done; see webgpu-dec help); the summary goes to stderr' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
-  'gpu-memory': { kind: 'string', help: 'the GPU memory the data may take, e.g. 40G or 800M (default: a quarter of host memory)' },
+  'gpu-memory': GPU_MEMORY_FLAG,
 };
 
 export const trainUsage = `usage: webgpu-dec train [flags]
        webgpu-dec train --resume DIR [--checkpoint-every N|Mm] [--gpu-memory SIZE] [--json]
 
 ${flagHelp(trainFlags)}`;
-
-/** --gpu-memory in bytes ("40G", "800M", "1.5GiB", or bytes), or undefined for the default. */
-export function gpuMemoryOf(f: Flags): number | undefined {
-  if (f['gpu-memory'] === undefined) return undefined;
-  const text = String(f['gpu-memory']);
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
-  const bytes = m ? Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
-  if (!(bytes >= 1)) throw new UsageError(`--gpu-memory must be a size such as 40G, 800M or 1.5GiB; got "${text}"`);
-  return Math.floor(bytes);
-}
 
 /** The run settings among the flags, as the library's options (the table: src/cli/options.ts). */
 export function overridesOf(f: Flags): Overrides {
@@ -132,7 +122,7 @@ async function planNew(f: Flags): Promise<Plan> {
   const subset = (f.n as number | undefined) ?? null;
   if (subset !== null && subset < 2) throw new UsageError(`--n must be at least 2; got ${subset}`);
   const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
-  const { ds, sha256, rows, preprocess } = await prepareData(source, o.seed ?? 0, scalingOf(o), true, gpuMemoryOf(f));
+  const { ds, sha256, rows, preprocess } = await prepareData(source, o.seed ?? 0, scalingOf(o), true, f['gpu-memory'] as number | undefined);
   if (f.image !== undefined) ds.image = imageShape(String(f.image), ds.d, source.data);
   const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256, image: ds.image }, ds.n, preprocess);
   if (f['checkpoint-every'] !== undefined) cfg.checkpointEvery = f['checkpoint-every'] as string;
@@ -157,7 +147,7 @@ async function planResume(f: Flags): Promise<Plan> {
   const resume = Checkpoints.load(dir);
   if (resume.run !== runStamp(cfg)) throw new InputError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run than its ${CONFIG_FILE}; start a new run`);
   checkWritableDir(dir, 'resume');
-  const { ds, sha256 } = await prepareData(cfg.source, cfg.seed, cfg.preprocess, false, gpuMemoryOf(f));
+  const { ds, sha256 } = await prepareData(cfg.source, cfg.seed, cfg.preprocess, false, f['gpu-memory'] as number | undefined);
   if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
   if (cfg.source.image) ds.image = cfg.source.image;
   return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };
@@ -206,7 +196,7 @@ export async function train(args: string[]): Promise<number> {
     const r = await runDec(rt, ds, cfg, { progress, checkpoints, resume: plan.resume });
     updates.flush();
     rep.endPhase();
-    const metrics = await writeRunOutputs(out, ds, r, cfg, { image: ds.image ?? null, adapter: rt.adapterName, gpuBytes: rt.pool.bytes });
+    const metrics = await writeRunOutputs(out, ds, r, cfg, { image: ds.image ?? null, adapter: rt.adapterName, gpuBytes: rt.pool.peak });
     r.ae.dispose();
     if (r.maps.length) {
       rep.say(`t-SNE maps of ${r.maps[0].cluster.length} points' embedding, after pretraining and after DEC (--tsne-points to change)`);

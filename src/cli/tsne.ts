@@ -15,6 +15,7 @@ import { renderSvg } from '../report/render.js';
 import { defaultTsnePoints, maxTsnePoints, tsne, type TsneResult } from '../tsne/tsne.js';
 import { fmtTime } from '../run/progress.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec } from './args.js';
+import { GPU_MEMORY_FLAG } from './options.js';
 import { Reporter } from './reporter.js';
 
 export const tsneFlags: FlagSpec = {
@@ -29,6 +30,7 @@ export const tsneFlags: FlagSpec = {
   out: { kind: 'string', help: 'the folder to write tsne.csv, tsne.json and tsne.svg into (required)' },
   json: { kind: 'flag', help: 'JSON-lines events on stdout: start, progress, done (see webgpu-dec help)' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
+  'gpu-memory': GPU_MEMORY_FLAG,
 };
 
 export const tsneUsage = `usage: webgpu-dec tsne --data PATH [--labels PATH] [--model FILE] [--n N] [--perplexity P] [--iterations I] --out DIR [--json]\n\n${flagHelp(tsneFlags)}`;
@@ -56,7 +58,7 @@ export async function tsneCommand(args: string[]): Promise<number> {
   if (f.iterations !== undefined && (f.iterations as number) < 1) throw new UsageError(`--iterations must be at least 1; got ${f.iterations}`);
   if (f.perplexity !== undefined && !((f.perplexity as number) > 0)) throw new UsageError(`--perplexity must be positive; got ${f.perplexity}`);
   const model = f.model ? readModel(f.model as string) : null;
-  const all = await loadData(f.data as string, f.labels as string | undefined, model?.meta.preprocess);
+  const all = await loadData(f.data as string, f.labels as string | undefined, model?.meta.preprocess, f['gpu-memory'] as number | undefined);
   if (model) checkModelInput(model, all, f.data as string, f.model as string);
   const seed = (f.seed as number | undefined) ?? 0;
   const checkPerplexity = (m: number) => {

@@ -11,12 +11,12 @@ import { loadBundledMnist } from './mnist.js';
 import { applyPreprocess, defaultPreprocess, divisorFor, type Preprocess } from './preprocess.js';
 
 /**
- * Bytes of float32 a pass over a file holds at a time: 16 MiB, or WEBGPU_DEC_BLOCK_BYTES (tests
+ * Bytes of float32 a pass over a file holds at a time: 4 MiB, or WEBGPU_DEC_BLOCK_BYTES (tests
  * lower it so that small files span many blocks).
  */
 export function blockBytes(): number {
   const env = Number(process.env.WEBGPU_DEC_BLOCK_BYTES);
-  return Number.isFinite(env) && env > 0 ? env : 1 << 24;
+  return Number.isFinite(env) && env > 0 ? env : 1 << 22;
 }
 
 /**

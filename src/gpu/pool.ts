@@ -23,11 +23,14 @@ export function roundSize(bytes: number): number {
 export class BufferPool {
   private free = new Map<string, GPUBuffer[]>();
   private pending: GPUBuffer[] = [];
-  private meta = new WeakMap<GPUBuffer, { key: string; id: number }>();
+  private doomed: GPUBuffer[] = [];
+  private meta = new WeakMap<GPUBuffer, { key: string; id: number; size: number }>();
   /** Number of buffers ever created: the "pool stays flat" test watches this. */
   created = 0;
-  /** Their bytes: buffers are kept for reuse, never freed, so this is also the pool's peak. */
+  /** Bytes of the buffers the pool holds now (kept for reuse; only `discard` gives any back). */
   bytes = 0;
+  /** The most bytes it held at once. */
+  peak = 0;
 
   constructor(private device: GPUDevice) {}
 
@@ -40,8 +43,17 @@ export class BufferPool {
     const buffer = this.device.createBuffer({ size, usage, label });
     this.created++;
     this.bytes += size;
-    this.meta.set(buffer, { key, id: this.created });
+    this.peak = Math.max(this.peak, this.bytes);
+    this.meta.set(buffer, { key, id: this.created, size });
     return buffer;
+  }
+
+  /**
+   * Gives a buffer up for good (a data set's rows once a run is done with them): destroyed after
+   * the next submit, so that commands recorded before still run, and its memory goes back.
+   */
+  discard(buffer: GPUBuffer): void {
+    this.doomed.push(buffer);
   }
 
   /** Returns a buffer; it is handed out again only after the next submit. */
@@ -51,6 +63,11 @@ export class BufferPool {
 
   /** Called by the recorder right after each queue.submit(). */
   afterSubmit(): void {
+    for (const b of this.doomed) {
+      this.bytes -= this.meta.get(b)!.size;
+      b.destroy();
+    }
+    this.doomed = [];
     const touched = new Set<GPUBuffer[]>();
     for (const b of this.pending) {
       const { key } = this.meta.get(b)!;

@@ -401,6 +401,11 @@ export class Runtime {
     if (!this.views.release(buffer)) this.pool.release(buffer);
   }
 
+  /** Gives a pooled buffer up for good (destroyed after the next submit): for large buffers used once, such as a data set's rows. */
+  discard(buffer: GPUBuffer): void {
+    if (!this.views.release(buffer)) this.pool.discard(buffer);
+  }
+
   /** Copies host data into a buffer (queue order: before the next submit). */
   write(buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
     const to = this.views.resolve(buffer, offset, data.byteLength);

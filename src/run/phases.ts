@@ -199,6 +199,6 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
     ae.dispose();
     throw e;
   } finally {
-    x.dispose();
+    x.dispose(true); // the largest buffers of the run: their memory goes back before the maps and the report
   }
 }

@@ -149,9 +149,12 @@ export class ChunkedRows {
     return out;
   }
 
-  /** Returns every chunk to the pool. */
-  dispose(): void {
-    for (const b of this.chunks) this.rt.release(b);
+  /**
+   * Returns every chunk to the pool, or with `discard` gives them up (their memory goes back: for
+   * the data's rows once a run is done with them).
+   */
+  dispose(discard = false): void {
+    for (const b of this.chunks) (discard ? this.rt.discard(b) : this.rt.release(b));
     this.chunks.length = 0;
   }
 }
