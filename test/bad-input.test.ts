@@ -134,7 +134,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
     expectBadInput([['x.idx.gz', head]], /x\.idx\.gz: 3000000×784 values take 8\.8 GiB as float32 on the GPU, more than the budget of 4\.0 GiB \(--gpu-memory\); pass a larger --gpu-memory if the GPU has it, or fewer rows \(split the file\)$/, ['--gpu-memory', '4G']);
   });
   it('a CSV whose rows exceed the GPU memory budget: refused after the pass that counts them', () => {
-    expectBadInput([['x.csv', '1,2\n3,4\n5,6\n']], /x\.csv: 3×2 values take 0\.0 GiB as float32 on the GPU, more than the budget of 0\.0 GiB \(--gpu-memory\)/, ['--gpu-memory', '16']);
+    expectBadInput([['x.csv', '1,2\n3,4\n5,6\n']], /x\.csv: 3×2 values take 24 bytes as float32 on the GPU, more than the budget of 16 bytes \(--gpu-memory\)/, ['--gpu-memory', '16']);
   });
   it('a --gpu-memory that is not a size', () => {
     expectBadInput([['x.npy', points]], /^webgpu-dec: --gpu-memory must be a size such as 40G, 800M or 1\.5GiB; got "lots"$/, ['--gpu-memory', 'lots']);
@@ -231,6 +231,14 @@ describe('bad input to --out, --resume, predict and embed: one line, exit 2, not
     writeFileSync(join(sub, 'x.npy'), points); // 2 columns, the model takes 3
     expectOneLine(['predict', '--model', join(sub, 'model.safetensors'), '--data', join(sub, 'x.npy'), '--out', join(sub, 'pred.csv')],
       /x\.npy: 2 columns, but the model .*model\.safetensors takes 3 inputs; pass data of the kind it was trained on$/);
+    expect(readdirSync(sub).sort()).toEqual(['model.safetensors', 'x.npy']);
+  });
+  it('predict with data over the GPU memory budget: refused from the header', () => {
+    const sub = mkdtempSync(join(dir, 'p-'));
+    writeFileSync(join(sub, 'model.safetensors'), tinyModel());
+    writeFileSync(join(sub, 'x.npy'), npy('<f4', [4, 3], f32(...Array.from({ length: 12 }, (_, i) => i))));
+    expectOneLine(['predict', '--model', join(sub, 'model.safetensors'), '--data', join(sub, 'x.npy'), '--out', join(sub, 'pred.csv'), '--gpu-memory', '32'],
+      /x\.npy: 4×3 values take 48 bytes as float32 on the GPU, more than the budget of 32 bytes \(--gpu-memory\)/);
     expect(readdirSync(sub).sort()).toEqual(['model.safetensors', 'x.npy']);
   });
   it('predict with a file that is not a model', () => {

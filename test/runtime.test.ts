@@ -26,6 +26,27 @@ describe('the GPU runtime', () => {
     expect(message).toMatch(/GPU error.*matmul/);
   });
 
+  it('a discarded buffer still serves the commands recorded before it, then its memory goes back to the pool', async () => {
+    const rt = await Runtime.create();
+    try {
+      const [src, dst] = [rt.acquire(1 << 20), rt.acquire(1 << 20)];
+      rt.write(src, new Float32Array(1 << 18).fill(3));
+      rt.copy(src, dst, 1 << 20);
+      const before = rt.pool.bytes;
+      rt.discard(src); // before the copy is submitted
+      expect(rt.pool.bytes).toBe(before);
+      expect(Array.from(await rt.readF32(dst, 4))).toEqual([3, 3, 3, 3]); // the read submits: src is destroyed after
+      expect(before - rt.pool.bytes).toBe((1 << 20) - 256); // less the read's 256-byte staging buffer
+      expect(rt.pool.peak).toBeGreaterThanOrEqual(before);
+      const again = rt.acquire(1 << 20); // a new buffer, not the destroyed one
+      expect(again).not.toBe(src);
+      rt.write(again, new Float32Array([5]));
+      expect((await rt.readF32(again, 1))[0]).toBe(5);
+    } finally {
+      rt.destroy();
+    }
+  });
+
   it('a lost device rejects pending waits instead of hanging', async () => {
     const rt = await Runtime.create();
     const buf = rt.acquire(1024);

@@ -2,8 +2,11 @@
 // and that option's field. overridesOf reads the run's flags through it, and a library error that
 // names an option field (OptionError: "lr must be positive") is rendered with the flag instead
 // ("--lr must be positive").
+import type { ReadOptions } from '../data/load.js';
 import type { OptionName } from '../io/errors.js';
 import type { Overrides } from '../run/config.js';
+import type { Flags } from './args.js';
+import { say } from './reporter.js';
 
 /** The flags of `train` (and the experiments) that are run settings: flag → Overrides field. */
 export const OVERRIDE_FLAGS = {
@@ -36,6 +39,14 @@ export const OVERRIDE_FLAGS = {
 
 /** --gpu-memory, taken by every command that reads a data file. */
 export const GPU_MEMORY_FLAG = { kind: 'size', help: "the GPU memory the data's float32 values may take, e.g. 40G or 800M (default: a quarter of host memory)" } as const;
+
+/** How a command reads its data file: --gpu-memory, and a line on stderr every few seconds of a long pass. */
+export function readOptionsOf(f: Flags, file: string): ReadOptions {
+  return {
+    gpuMemory: f['gpu-memory'] as number | undefined,
+    onProgress: (rows, seconds) => say(`reading ${file}: ${rows.toLocaleString('en-US')} rows checked in ${seconds.toFixed(0)} s`),
+  };
+}
 
 /** Every flag whose value reaches a library option, and the field that option has there. */
 const FLAG_FIELDS: Record<string, string> = {

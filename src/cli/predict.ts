@@ -14,7 +14,7 @@ import { checkWritableFile, writeFileAtomic } from '../io/atomic.js';
 import { npyBytes } from '../io/npy.js';
 import { scores } from '../metrics/clustering.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { GPU_MEMORY_FLAG } from './options.js';
+import { GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 
 const common: FlagSpec = {
@@ -40,7 +40,7 @@ async function prepare(f: Flags, command: string): Promise<{ model: LoadedModel;
   const out = f.out as string;
   checkWritableFile(out);
   const model = readModel(f.model as string);
-  const ds = await loadData(f.data as string, f.labels as string | undefined, model.meta.preprocess, f['gpu-memory'] as number | undefined);
+  const ds = await loadData(f.data as string, f.labels as string | undefined, model.meta.preprocess, readOptionsOf(f, f.data as string));
   checkModelInput(model, ds, f.data as string, f.model as string);
   return { model, ds, out };
 }

@@ -17,6 +17,11 @@ export function tsneLine(label: string, e: TsneProgress): string {
 
 /** '<phase> r/R': restart r of R of the phase whose bar is up (k-means). */
 const restartOf = /^(.*) (\d+)\/(\d+)$/;
+/** A line for people on stderr, as every command writes them. */
+export function say(message: string): void {
+  process.stderr.write(`webgpu-dec: ${message}\n`);
+}
+
 /** A k-means phase opens with one event that counts restarts (kmeansWithProgress, src/run/phases.ts). */
 const opensRestarts = /k-means$/;
 
@@ -73,7 +78,7 @@ export class Reporter {
 
   /** A message on stderr ("webgpu-dec: " is added), above the bar if one is up. */
   say(message: string): void {
-    process.stderr.write(`webgpu-dec: ${message}\n`);
+    say(message);
   }
 
   /** The result for people: stdout, or stderr when stdout carries the JSON events. */

@@ -22,7 +22,7 @@ import type { ProgressEvent } from '../nn/loop.js';
 import { TSNE_CSV, TSNE_JSON, tsnePhase } from '../run/maps.js';
 import { writeRunReport } from './report.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { GPU_MEMORY_FLAG, OVERRIDE_FLAGS } from './options.js';
+import { GPU_MEMORY_FLAG, OVERRIDE_FLAGS, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
 
@@ -122,7 +122,7 @@ async function planNew(f: Flags): Promise<Plan> {
   const subset = (f.n as number | undefined) ?? null;
   if (subset !== null && subset < 2) throw new UsageError(`--n must be at least 2; got ${subset}`);
   const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
-  const { ds, sha256, rows, preprocess } = await prepareData(source, o.seed ?? 0, scalingOf(o), true, f['gpu-memory'] as number | undefined);
+  const { ds, sha256, rows, preprocess } = await prepareData(source, o.seed ?? 0, scalingOf(o), true, readOptionsOf(f, source.data));
   if (f.image !== undefined) ds.image = imageShape(String(f.image), ds.d, source.data);
   const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256, image: ds.image }, ds.n, preprocess);
   if (f['checkpoint-every'] !== undefined) cfg.checkpointEvery = f['checkpoint-every'] as string;
@@ -147,7 +147,7 @@ async function planResume(f: Flags): Promise<Plan> {
   const resume = Checkpoints.load(dir);
   if (resume.run !== runStamp(cfg)) throw new InputError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run than its ${CONFIG_FILE}; start a new run`);
   checkWritableDir(dir, 'resume');
-  const { ds, sha256 } = await prepareData(cfg.source, cfg.seed, cfg.preprocess, false, f['gpu-memory'] as number | undefined);
+  const { ds, sha256 } = await prepareData(cfg.source, cfg.seed, cfg.preprocess, false, readOptionsOf(f, cfg.source.data));
   if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
   if (cfg.source.image) ds.image = cfg.source.image;
   return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };

@@ -15,7 +15,7 @@ import { renderSvg } from '../report/render.js';
 import { defaultTsnePoints, maxTsnePoints, tsne, type TsneResult } from '../tsne/tsne.js';
 import { fmtTime } from '../run/progress.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec } from './args.js';
-import { GPU_MEMORY_FLAG } from './options.js';
+import { GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 
 export const tsneFlags: FlagSpec = {
@@ -58,7 +58,7 @@ export async function tsneCommand(args: string[]): Promise<number> {
   if (f.iterations !== undefined && (f.iterations as number) < 1) throw new UsageError(`--iterations must be at least 1; got ${f.iterations}`);
   if (f.perplexity !== undefined && !((f.perplexity as number) > 0)) throw new UsageError(`--perplexity must be positive; got ${f.perplexity}`);
   const model = f.model ? readModel(f.model as string) : null;
-  const all = await loadData(f.data as string, f.labels as string | undefined, model?.meta.preprocess, f['gpu-memory'] as number | undefined);
+  const all = await loadData(f.data as string, f.labels as string | undefined, model?.meta.preprocess, readOptionsOf(f, f.data as string));
   if (model) checkModelInput(model, all, f.data as string, f.model as string);
   const seed = (f.seed as number | undefined) ?? 0;
   const checkPerplexity = (m: number) => {

@@ -234,7 +234,7 @@ export async function readMatrix(file: string, field = 'data'): Promise<Matrix> 
   const lines: number[] = [];
   const rows = await f.pass(1 << 22, (_, x, n, l) => {
     parts.push(x.slice(0, n * f.cols!));
-    if (l) lines.push(...l.subarray(0, n));
+    if (l) for (let i = 0; i < n; i++) lines.push(l[i]);
   });
   const data = new Float32Array(rows * (f.cols ?? 0));
   let at = 0;

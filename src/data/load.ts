@@ -27,13 +27,18 @@ export function defaultGpuMemory(): number {
   return Math.floor(totalmem() / 4);
 }
 
-const GiB = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+/** A size as people read it: GiB, MiB or bytes. */
+function size(b: number): string {
+  if (b >= 2 ** 30) return `${(b / 2 ** 30).toFixed(1)} GiB`;
+  if (b >= 2 ** 20) return `${(b / 2 ** 20).toFixed(1)} MiB`;
+  return `${b} bytes`;
+}
 
 /** Refuses data whose float32 values would take more GPU memory than the budget allows. */
 function checkBudget(file: string, rows: number, cols: number, budget: number): void {
   const bytes = rows * cols * 4;
   if (bytes <= budget) return;
-  throw new DataError(file, (name) => `${rows}×${cols} values take ${GiB(bytes)} as float32 on the GPU, more than the budget of ${GiB(budget)} (${name('gpuMemory')}); pass a larger ${name('gpuMemory')} if the GPU has it, or fewer rows (split the file)`);
+  throw new DataError(file, (name) => `${rows}×${cols} values take ${size(bytes)} as float32 on the GPU, more than the budget of ${size(budget)} (${name('gpuMemory')}); pass a larger ${name('gpuMemory')} if the GPU has it, or fewer rows (split the file)`);
 }
 
 /** Where element i of a file is, as its user would look for it: indices from 0 as in numpy. */
@@ -48,6 +53,17 @@ function whereIn(m: Matrix, i: number): string {
   if (m.lines) return m.cols > 1 ? `line ${m.lines[r]}, column ${c + 1}` : `line ${m.lines[r]}`;
   return where(m.cols, i);
 }
+
+/** How a data file is read: the GPU memory budget its values must fit, and progress on a long pass. */
+export interface ReadOptions {
+  /** Bytes the data's float32 values may take on the GPU (default: defaultGpuMemory()). */
+  gpuMemory?: number;
+  /** Called every few seconds of a pass over the file with the rows read so far. */
+  onProgress?: (rows: number, seconds: number) => void;
+}
+
+/** Seconds between progress calls of a pass. */
+const PROGRESS_EVERY_S = 5;
 
 /** A data file as a pass over it found it. */
 export interface ScannedFile {
@@ -78,10 +94,13 @@ async function readLabels(labelsFile: string, data: string, rows: number): Promi
 
 /**
  * A data file and its labels, checked in one pass, with the preprocessing's divisor decided on it
- * (the 'unit' rule: 8-bit pixel data divided by 255) where `preprocess` has none; `gpuMemory`:
- * the budget its float32 values must fit, checked from an NPY or IDX header before any value is read.
+ * (the 'unit' rule: 8-bit pixel data divided by 255) where `preprocess` has none. The budget
+ * (`read.gpuMemory`) is checked from an NPY or IDX header before any value is read.
  */
-export async function scanFile(data: string, labelsFile: string | null, preprocess: Preprocess, gpuMemory = defaultGpuMemory()): Promise<ScannedFile> {
+export async function scanFile(data: string, labelsFile: string | null, preprocess: Preprocess, read: ReadOptions = {}): Promise<ScannedFile> {
+  const { gpuMemory = defaultGpuMemory(), onProgress } = read;
+  const t0 = performance.now();
+  let told = t0;
   const f: RowFile = openRows(data);
   if (f.rows !== null && f.cols !== null) checkBudget(data, f.rows, f.cols, gpuMemory);
   const hash = createHash('sha256');
@@ -102,6 +121,11 @@ export async function scanFile(data: string, labelsFile: string | null, preproce
       sq255 += p * p;
     }
     hash.update(Buffer.from(x.buffer, x.byteOffset, n * 4));
+    const now = performance.now();
+    if (onProgress && now - told >= PROGRESS_EVERY_S * 1000) {
+      told = now;
+      onProgress(start + count, (now - t0) / 1000);
+    }
   });
   const cols = f.cols!;
   if (rows === 0 || cols === 0) throw new DataError(data, `holds no data (${rows} rows × ${cols} columns); pass a file with one point per row`);
@@ -119,11 +143,11 @@ export async function scanFile(data: string, labelsFile: string | null, preproce
  * checked, with the preprocessing decided (by default the 'unit' rule: 8-bit pixel data divided by
  * 255, as the bundled digits are); `ds.preprocess` says what applies.
  */
-export async function loadData(data: string, labelsFile?: string, preprocess: Preprocess = defaultPreprocess, gpuMemory?: number): Promise<Dataset> {
+export async function loadData(data: string, labelsFile?: string, preprocess: Preprocess = defaultPreprocess, read: ReadOptions = {}): Promise<Dataset> {
   if (data === 'mnist') {
     if (labelsFile) throw new DataError(labelsFile, (name) => `${name('labels')} applies to your own ${name('data')} file; the bundled digits carry theirs`);
     const ds = loadBundledMnist();
     return { ...ds, preprocess: applyPreprocess(ds.x!, preprocess, 255) };
   }
-  return (await scanFile(data, labelsFile ?? null, preprocess, gpuMemory)).ds;
+  return (await scanFile(data, labelsFile ?? null, preprocess, read)).ds;
 }

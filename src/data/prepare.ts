@@ -3,7 +3,7 @@
 // values stay in the file: the run's order is a list of its row numbers.
 import { createHash } from 'node:crypto';
 import { stratifiedSubset, shuffle, type Dataset } from './dataset.js';
-import { loadData, scanFile } from './load.js';
+import { loadData, scanFile, type ReadOptions } from './load.js';
 import { factorFor, paperFactor, scaleInPlace, type Preprocess } from './preprocess.js';
 
 /** Which data a run trains on: the bundled digits or a file, its labels, and a subset size. */
@@ -30,12 +30,12 @@ export interface PreparedData {
 
 /**
  * `fit`: choose the 'paper' factor on this data (a new run); otherwise apply `p` as stored (a
- * resumed run, `predict`), which gives the very same values. `gpuMemory`: the budget a file's
- * values must fit on the GPU (load.ts).
+ * resumed run, `predict`), which gives the very same values. `read`: a file's GPU memory budget
+ * and progress (load.ts).
  */
-export async function prepareData(spec: DataSpec, seed: number, p: Preprocess, fit = false, gpuMemory?: number): Promise<PreparedData> {
+export async function prepareData(spec: DataSpec, seed: number, p: Preprocess, fit = false, read: ReadOptions = {}): Promise<PreparedData> {
   if (spec.data === 'mnist') return prepareDataset(await loadData(spec.data, spec.labels ?? undefined, p), spec.subset, seed, p, fit);
-  const { ds: all, sha256, meanSq } = await scanFile(spec.data, spec.labels, p, gpuMemory);
+  const { ds: all, sha256, meanSq } = await scanFile(spec.data, spec.labels, p, read);
   const preprocess = { ...all.preprocess! };
   if (fit && p.scale === 'paper') preprocess.factor = factorFor(meanSq, p.target!);
   return { ds: inRunOrder({ ...all, preprocess }, spec.subset, seed), sha256, rows: all.n, preprocess };
