@@ -34,7 +34,7 @@ export { datasetFromArray, type ArrayShape } from './data/from-array.js';
 export { loadData } from './data/load.js';
 export { readMatrix, DataError, type Matrix } from './data/files.js';
 export { prepareData, prepareDataset, type DataSpec, type PreparedData } from './data/prepare.js';
-export { shuffle, stratifiedSubset, takeRows, type Dataset } from './data/dataset.js';
+export { inMemory, rowValues, shuffle, stratifiedSubset, takeRows, type Dataset } from './data/dataset.js';
 export { applyPreprocess, defaultPreprocess, type Preprocess, type ScaleMode, type ScaleRule } from './data/preprocess.js';
 
 // ---- the pipeline's phases ----------------------------------------------------------------

@@ -147,6 +147,24 @@ describe('bad input: one line, exit 2, nothing written', () => {
     [0, 1, Infinity, 3].forEach((v, i) => data.writeFloatBE(v, 4 * i));
     expectBadInput([['x-idx2-ubyte', idx(0x0d, [2, 2], data)]], /x-idx2-ubyte: value at row 1, column 0 \(counting from 0\) is Infinity; drop or impute/);
   });
+  it('a CSV value beyond float32', () => {
+    expectBadInput([['x.csv', 'a,b\n1,2\n1e39,3\n']], /x\.csv: value at line 3, column 1 is beyond float32's range \(it reads as Infinity\); rescale the data$/);
+  });
+  it('a directory whose name has no file type', () => {
+    const sub = mkdtempSync(join(dir, 'd-'));
+    mkdirSync(join(sub, 'points'));
+    const r = cli(['train', '--data', join(sub, 'points'), '--k', '2', '--out', join(sub, 'out')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([`webgpu-dec: ${join(sub, 'points')}: is a directory; pass a .npy, .csv or .idx file (optionally .gz)`]);
+  });
+  it('a .gz cut inside its first bytes', () => {
+    expectBadInput([['x.npy.gz', gzipSync(points).subarray(0, 20)]], /x\.npy\.gz: the gzip stream is truncated or corrupt \(unexpected end of file\); download or compress/);
+  });
+  it('a .gz whose checksum is wrong: found at the end of the stream', () => {
+    const gz = gzipSync(points);
+    gz[gz.length - 8] ^= 0xff; // the CRC-32 of the trailer
+    expectBadInput([['x.npy.gz', gz]], /x\.npy\.gz: the gzip stream is corrupt \(incorrect data check\); download or compress the file again$/);
+  });
   it('NaN in a CSV', () => {
     expectBadInput([['x.csv', '1,2\n3,4\n5,nan\n']], /x\.csv: line 3, column 2: "nan" is not a finite number; drop or impute missing values first/);
   });

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { shuffle, type Dataset } from '../src/data/dataset.js';
+import { shuffle, takeRows, type Dataset } from '../src/data/dataset.js';
 import { datasetFromArray } from '../src/data/from-array.js';
 import { prepareData } from '../src/data/prepare.js';
 import { assign } from '../src/dec/assign.js';
@@ -117,6 +117,21 @@ describe('the pipeline in phases', () => {
       const expected = Float32Array.from({ length: want.length * w }, (_, i) => memory.x![want[Math.floor(i / w)] * w + (i % w)]);
       expect(Array.from(await readBack(await upload(rt(), read.ds)))).toEqual(Array.from(expected));
     }
+    // A row taken twice (takeRows is public) is placed twice.
+    const read = await prepareData({ data: path, labels: null, subset: null }, 5, { rule: 'unit', factor: 1 });
+    const twice = takeRows(read.ds, [4, 4, 0, 300]);
+    const rowsOf = (i: number) => Array.from(memory.x!.subarray(twice.index![i] * w, (twice.index![i] + 1) * w));
+    expect(Array.from(await readBack(await upload(rt(), twice)))).toEqual([0, 1, 2, 3].flatMap(rowsOf));
+  });
+
+  it('a file that changes between the check and the upload is refused, not misread', async () => {
+    const path = join(dir, 'moving.csv');
+    writeFileSync(path, '1,2\n3,4\n5,6\n');
+    const read = await prepareData({ data: path, labels: null, subset: null }, 0, { rule: 'none', factor: 1 });
+    writeFileSync(path, '1,2\n3,4\n5,6\n7,8\n');
+    await expect(upload(rt(), read.ds)).rejects.toThrow(/moving\.csv: 4 rows where there were 3 since it was checked: it changed while being read/);
+    writeFileSync(path, '1,2,0\n3,4,0\n5,6,0\n');
+    await expect(upload(rt(), read.ds)).rejects.toThrow(/moving\.csv: 3 columns where there were 2 since it was checked/);
   });
 
   it('the saved model applied to the file’s rows in their own order reproduces training’s clusters', async () => {

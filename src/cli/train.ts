@@ -148,7 +148,7 @@ async function planResume(f: Flags): Promise<Plan> {
   if (resume.run !== runStamp(cfg)) throw new InputError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run than its ${CONFIG_FILE}; start a new run`);
   checkWritableDir(dir, 'resume');
   const { ds, sha256 } = await prepareData(cfg.source, cfg.seed, cfg.preprocess, false, readOptionsOf(f, cfg.source.data));
-  if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ); start a new run`);
+  if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ; a run started by a version that fingerprinted the scaled values cannot be resumed either); start a new run`);
   if (cfg.source.image) ds.image = cfg.source.image;
   return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };
 }

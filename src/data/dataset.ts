@@ -2,7 +2,7 @@
 // (an array, the bundled digits) or left in their file and read block by block where they are
 // needed (uploaded to the GPU: upload.ts); shuffles and subsets then only reorder row numbers.
 import { permutation } from '../random/rng.js';
-import type { RowFile } from './files.js';
+import { DataError, type RowFile } from './files.js';
 import { blockBytes } from './load.js';
 import { convertInPlace, type Preprocess } from './preprocess.js';
 
@@ -53,11 +53,13 @@ export async function rowValues(ds: Dataset, rows: ArrayLike<number>): Promise<F
     wanted.set(r, [...(wanted.get(r) ?? []), i]);
   }
   const { divisor = 1, factor } = ds.preprocess!;
-  await file.pass(blockBytes(), (start, x, count) => {
+  const checked = file.rows;
+  const read = await file.pass(blockBytes(), (start, x, count) => {
     for (let r = 0; r < count; r++) {
       for (const i of wanted.get(start + r) ?? []) out.set(x.subarray(r * ds.d, (r + 1) * ds.d), i * ds.d);
     }
   });
+  if (read !== checked || file.cols !== ds.d) throw new DataError(file.file, 'it changed since it was checked (other rows or columns); run again on a file that stays put');
   convertInPlace(out, divisor, factor);
   return out;
 }

@@ -110,6 +110,7 @@ async function* stream(src: Bytes, from: number): AsyncGenerator<Buffer> {
   }
   const raw = createReadStream(src.file, { highWaterMark: READ_BYTES });
   const inflated = raw.pipe(createGunzip({ chunkSize: READ_BYTES }));
+  raw.on('error', (e) => inflated.destroy(e)); // pipe() does not pass a read error on
   let skip = from;
   let total = 0;
   try {
@@ -156,12 +157,29 @@ function openBytes(file: string, field: string): Bytes {
   // inflates to), so that a file announcing more than it holds, or more than the GPU memory budget
   // allows, is refused before anything is inflated; gzip's trailer gives the inflated size (mod
   // 2^32) to check it by. A damaged stream further on is found by the pass that reads it.
+  const partial = () => gunzipSync(first.subarray(0, Math.max(0, Math.min(GZ_HEAD_BYTES, size - 8))), { finishFlush: zlibConstants.Z_SYNC_FLUSH }); // without the trailer
   let head: Buffer;
-  try {
-    const body = first.subarray(0, Math.max(0, Math.min(GZ_HEAD_BYTES, size - 8))); // without the trailer: checked below, not here
-    head = gunzipSync(body, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-  } catch (e) {
-    throw new DataError(file, gzipProblem(e));
+  if (size > GZ_HEAD_BYTES + 8) {
+    try {
+      head = partial();
+    } catch (e) {
+      throw new DataError(file, gzipProblem(e));
+    }
+  } else {
+    // A small file whole (4 MiB of output at most): a stream cut short is found here. Where it fails,
+    // a complete NPY or IDX header from its first bytes still gets its checks (which say more).
+    try {
+      head = gunzipSync(first);
+    } catch (e) {
+      let start: Buffer | null = null;
+      try {
+        start = partial();
+      } catch {
+        // the same damage: the first error says it
+      }
+      if (!start || !announced(start)) throw new DataError(file, gzipProblem(e));
+      head = start;
+    }
   }
   if (!head.length) throw new DataError(file, 'decompresses to nothing (0 bytes); check that the export or download finished, or pass another file');
   checkAnnounced(file, head, size >= 18 ? readAt(file, size - 4, 4).readUInt32LE(0) : null);
@@ -210,12 +228,14 @@ function checkAnnounced(file: string, head: Buffer, inflated: number | null): vo
 export function openRows(file: string, field = 'data'): RowFile {
   const name = file.replace(/\.gz$/i, '').toLowerCase();
   const kind = name.endsWith('.npy') ? 'npy' : name.endsWith('.csv') ? 'csv' : /\.idx\d?(-ubyte)?$|-ubyte$/.test(name) ? 'idx' : null;
-  // A missing file first: that is the likelier mistake than the extension.
+  // A missing file or a directory first: likelier mistakes than the extension.
+  let isDir: boolean;
   try {
-    statSync(file);
+    isDir = statSync(file).isDirectory();
   } catch (e) {
     throw new DataError(file, fsProblem(e, field));
   }
+  if (isDir) throw new DataError(file, `is a directory; pass a ${formats}`);
   if (!kind) {
     const ext = extname(name);
     const what = ext ? `unknown file type "${ext}"` : 'no file type in the name';
@@ -297,7 +317,7 @@ function fixedRows(f: Fixed): RowFile {
             [fill, at, got] = [fill + take, at + take, got + take];
             if (fill === block.length || got === need) await emit(fill / rowBytes);
           }
-          if (got === need) break;
+          if (got === need && !f.src.gz) break; // a .gz is read to its end: gunzip checks its CRC and size there
         }
       }
       if (got < need) throw truncated(got);

@@ -106,12 +106,16 @@ export async function scanFile(data: string, labelsFile: string | null, preproce
   const hash = createHash('sha256');
   let [pixels, max] = [true, 0];
   let [sq1, sq255] = [0, 0]; // Σ x², with x as read and with x / 255 (float32, as the data will be)
-  const rows = await f.pass(blockBytes(), (start, x, count) => {
+  const rows = await f.pass(blockBytes(), (start, x, count, lines) => {
     const cols = f.cols!;
     const n = count * cols;
     for (let i = 0; i < n; i++) {
       const v = x[i];
-      if (!Number.isFinite(v)) throw new DataError(data, `value at ${where(cols, start * cols + i)} is ${v}; drop or impute non-finite values first (e.g. numpy.nan_to_num)`);
+      if (!Number.isFinite(v)) {
+        // a CSV's non-numbers are refused by its reader: here only a value beyond float32's range
+        if (lines) throw new DataError(data, `value at line ${lines[Math.floor(i / cols)]}, column ${(i % cols) + 1} is beyond float32's range (it reads as ${v}); rescale the data`);
+        throw new DataError(data, `value at ${where(cols, start * cols + i)} is ${v}; drop or impute non-finite values first (e.g. numpy.nan_to_num)`);
+      }
       if (pixels) {
         if (!Number.isInteger(v) || v < 0) pixels = false;
         else if (v > max) max = v;

@@ -87,7 +87,10 @@ export async function clustersExperiment(
   const dz = cfg0.dims[cfg0.dims.length - 1];
   const widest = Math.max(dz, ...s.ks);
   const xTrain = await upload(rt, train, widest);
-  const xVal = await upload(rt, validation, widest);
+  const xVal = await upload(rt, validation, widest).catch((e) => {
+    xTrain.dispose();
+    throw e;
+  });
   const ae = newAutoencoder(rt, cfg0);
   try {
     const file = join(dir, PRETRAINED_FILE);

@@ -17,8 +17,8 @@ export function checkModelInput(model: LoadedModel, ds: Dataset, data: string, f
 
 /** Puts the model and the rows of `ds` on the device, runs `fn`, and frees them. */
 export async function withModelOnGpu<T>(rt: Runtime, model: LoadedModel, ds: Dataset, fn: (m: AssignModel, x: ChunkedRows) => Promise<T>, file = 'model'): Promise<T> {
-  const { ae, mu } = modelOnGpu(rt, model, file);
   const x = await upload(rt, ds, Math.max(model.meta.k, model.meta.dims[model.meta.dims.length - 1]));
+  const { ae, mu } = modelOnGpu(rt, model, file);
   try {
     return await fn({ ae, mu: mu.buffer, k: model.meta.k, alpha: model.meta.alpha }, x);
   } finally {

@@ -33,7 +33,7 @@ export function parseCsv(file: string, text: string): CsvTable {
   const [from, to] = [Uint32Array.from(starts.slice(1)), Uint32Array.from(ends.slice(1))];
   for (let i = 0; i < from.length; i++) {
     let fields = 1;
-    for (let c = text.indexOf(',', from[i]); c >= 0 && c < to[i]; c = text.indexOf(',', c + 1)) fields++;
+    for (let c = from[i]; c < to[i]; c++) if (text.charCodeAt(c) === 44 /* , */) fields++;
     if (fields !== header.length) throw new InputError(`${file}: line ${i + 2} has ${fields} fields, the header ${header.length}`);
   }
   return {
