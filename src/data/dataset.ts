@@ -67,7 +67,7 @@ export async function rowValues(ds: Dataset, rows: ArrayLike<number>): Promise<F
 /** All of ds in memory, in its order (for the library and tests: a file's whole data). */
 export async function inMemory(ds: Dataset): Promise<Dataset> {
   if (ds.x) return ds;
-  return { ...ds, x: await rowValues(ds, Uint32Array.from({ length: ds.n }, (_, i) => i)), file: undefined, index: ds.index };
+  return { ...ds, x: await rowValues(ds, Uint32Array.from({ length: ds.n }, (_, i) => i)), file: undefined };
 }
 
 /** Shuffles the rows with the seed (the bundled digits come sorted by class). */

@@ -133,16 +133,15 @@ async function* stream(src: Bytes, from: number): AsyncGenerator<Buffer> {
   if (total === 0) throw new DataError(src.file, 'decompresses to nothing (0 bytes); check that the export or download finished, or pass another file');
 }
 
-/** The file's first bytes (inflated where it is .gz), checked for the mistakes a name or a download makes. */
-function openBytes(file: string, field: string): Bytes {
-  let size: number;
+/**
+ * The first bytes of a file of `size` bytes (inflated where it is .gz), checked for the mistakes a
+ * name or a download makes.
+ */
+function openBytes(file: string, field: string, size: number): Bytes {
   try {
-    const st = statSync(file);
-    if (st.isDirectory()) throw new DataError(file, `is a directory; pass a ${formats}`);
-    size = st.size;
     readAt(file, 0, 0); // permission
   } catch (e) {
-    throw e instanceof DataError ? e : new DataError(file, fsProblem(e, field));
+    throw new DataError(file, fsProblem(e, field));
   }
   if (!size) throw new DataError(file, 'the file is empty (0 bytes); check that the export or download finished, or pass another file');
   const first = readAt(file, 0, HEAD_BYTES);
@@ -229,19 +228,19 @@ export function openRows(file: string, field = 'data'): RowFile {
   const name = file.replace(/\.gz$/i, '').toLowerCase();
   const kind = name.endsWith('.npy') ? 'npy' : name.endsWith('.csv') ? 'csv' : /\.idx\d?(-ubyte)?$|-ubyte$/.test(name) ? 'idx' : null;
   // A missing file or a directory first: likelier mistakes than the extension.
-  let isDir: boolean;
+  let st: ReturnType<typeof statSync>;
   try {
-    isDir = statSync(file).isDirectory();
+    st = statSync(file);
   } catch (e) {
     throw new DataError(file, fsProblem(e, field));
   }
-  if (isDir) throw new DataError(file, `is a directory; pass a ${formats}`);
+  if (st.isDirectory()) throw new DataError(file, `is a directory; pass a ${formats}`);
   if (!kind) {
     const ext = extname(name);
     const what = ext ? `unknown file type "${ext}"` : 'no file type in the name';
     throw new DataError(file, `${what}; convert the data to a ${formats} and name it so`);
   }
-  const src = openBytes(file, field);
+  const src = openBytes(file, field, Number(st.size));
   if (kind === 'npy') return openNpy(src);
   if (kind === 'idx') return openIdx(src);
   return openCsv(src);
