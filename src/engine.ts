@@ -35,7 +35,7 @@ export { add, sub, biasAdd, relu, scale } from './tensor/ops/basic.js';
 export { sum, mean, type Axis } from './tensor/ops/reduce.js';
 export { mseLoss } from './tensor/ops/loss.js';
 export { dropout, DropoutRng } from './tensor/ops/dropout.js';
-export { ChunkedRows, planRows, bindingLimit, BLOCK_ROWS, type RowPlan, type Block } from './tensor/chunked.js';
+export { ChunkedRows, RowSource, planRows, bindingLimit, BLOCK_ROWS, type RowPlan, type Block } from './tensor/chunked.js';
 
 // ---- layers and optimisers ---------------------------------------------------------------
 export { Linear, type Init } from './nn/linear.js';

@@ -131,10 +131,10 @@ describe('bad input: one line, exit 2, nothing written', () => {
     // a reader that inflated it would fail otherwise.
     const head = gzipSync(idx(0x08, [3_000_000, 28, 28], Buffer.alloc(1024)));
     head.writeUInt32LE((16 + 3_000_000 * 784) % 2 ** 32, head.length - 4);
-    expectBadInput([['x.idx.gz', head]], /x\.idx\.gz: 3000000×784 values take 8\.8 GiB as float32 on the GPU, more than the budget of 4\.0 GiB \(--gpu-memory\); pass a larger --gpu-memory if the GPU has it, or fewer rows \(split the file\)$/, ['--gpu-memory', '4G']);
+    expectBadInput([['x.idx.gz', head]], /x\.idx\.gz: 3000000×784 values take 8\.8 GiB as float32 on the GPU, more than the budget of 4\.0 GiB \(--gpu-memory\); data over the budget are read at row offsets, which a \.gz has not: decompress it \(gunzip\), or pass a larger --gpu-memory if the GPU has it$/, ['--gpu-memory', '4G']);
   });
-  it('a CSV whose rows exceed the GPU memory budget: refused after the pass that counts them', () => {
-    expectBadInput([['x.csv', '1,2\n3,4\n5,6\n']], /x\.csv: 3×2 values take 24 bytes as float32 on the GPU, more than the budget of 16 bytes \(--gpu-memory\)/, ['--gpu-memory', '16']);
+  it('a CSV whose rows exceed the GPU memory budget: refused after the pass that counts them (out-of-core reads need row offsets)', () => {
+    expectBadInput([['x.csv', '1,2\n3,4\n5,6\n']], /x\.csv: 3×2 values take 24 bytes as float32 on the GPU, more than the budget of 16 bytes \(--gpu-memory\); data over the budget are read at row offsets, which a CSV has not: convert it to \.npy \(numpy\.save\), or pass a larger --gpu-memory if the GPU has it$/, ['--gpu-memory', '16']);
   });
   it('a --gpu-memory that is not a size', () => {
     expectBadInput([['x.npy', points]], /^webgpu-dec: --gpu-memory must be a size such as 40G, 800M or 1\.5GiB; got "lots"$/, ['--gpu-memory', 'lots']);
@@ -251,13 +251,13 @@ describe('bad input to --out, --resume, predict and embed: one line, exit 2, not
       /x\.npy: 2 columns, but the model .*model\.safetensors takes 3 inputs; pass data of the kind it was trained on$/);
     expect(readdirSync(sub).sort()).toEqual(['model.safetensors', 'x.npy']);
   });
-  it('predict with data over the GPU memory budget: refused from the header', () => {
+  it('predict with a .gz over the GPU memory budget: refused from the header', () => {
     const sub = mkdtempSync(join(dir, 'p-'));
     writeFileSync(join(sub, 'model.safetensors'), tinyModel());
-    writeFileSync(join(sub, 'x.npy'), npy('<f4', [4, 3], f32(...Array.from({ length: 12 }, (_, i) => i))));
-    expectOneLine(['predict', '--model', join(sub, 'model.safetensors'), '--data', join(sub, 'x.npy'), '--out', join(sub, 'pred.csv'), '--gpu-memory', '32'],
-      /x\.npy: 4×3 values take 48 bytes as float32 on the GPU, more than the budget of 32 bytes \(--gpu-memory\)/);
-    expect(readdirSync(sub).sort()).toEqual(['model.safetensors', 'x.npy']);
+    writeFileSync(join(sub, 'x.npy.gz'), gzipSync(npy('<f4', [4, 3], f32(...Array.from({ length: 12 }, (_, i) => i)))));
+    expectOneLine(['predict', '--model', join(sub, 'model.safetensors'), '--data', join(sub, 'x.npy.gz'), '--out', join(sub, 'pred.csv'), '--gpu-memory', '32'],
+      /x\.npy\.gz: 4×3 values take 48 bytes as float32 on the GPU, more than the budget of 32 bytes \(--gpu-memory\); data over the budget are read at row offsets, which a \.gz has not/);
+    expect(readdirSync(sub).sort()).toEqual(['model.safetensors', 'x.npy.gz']);
   });
   it('predict with a file that is not a model', () => {
     const sub = mkdtempSync(join(dir, 'p-'));

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { Runtime } from '../src/gpu/runtime.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { resolveConfig, type Overrides, type RunConfig } from '../src/run/config.js';
+import { gaussian, makeRng } from '../src/random/rng.js';
 export { matmulRef } from './reference.js';
 
 /** Opens one device for the file and destroys it afterwards. */
@@ -63,4 +64,20 @@ export function handBuiltModel(tensors: [string, number[], Float32Array][], meta
   let at = 8 + header.length;
   for (const [, , data] of tensors) for (const v of data) at = out.writeFloatLE(v, at);
   return out;
+}
+
+/** k Gaussian blobs in d dimensions, m points each, in class order (as a file might hold them). */
+export function blobs(k: number, d: number, m: number, seed: number): Dataset {
+  const rng = makeRng(seed);
+  const x = new Float32Array(k * m * d);
+  const labels = new Int32Array(k * m);
+  for (let j = 0; j < k; j++) {
+    const centre = Array.from({ length: d }, () => 4 * rng() - 2);
+    const noise = gaussian(m * d, 0.4, rng);
+    for (let i = 0; i < m; i++) {
+      for (let t = 0; t < d; t++) x[(j * m + i) * d + t] = centre[t] + noise[i * d + t];
+      labels[j * m + i] = j;
+    }
+  }
+  return { name: 'blobs', x, n: k * m, d, labels };
 }

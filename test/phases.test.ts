@@ -10,28 +10,13 @@ import { datasetFromArray } from '../src/data/from-array.js';
 import { prepareData } from '../src/data/prepare.js';
 import { assign } from '../src/dec/assign.js';
 import { upload } from '../src/data/upload.js';
+import type { ChunkedRows } from '../src/tensor/index.js';
 import { modelBytes, modelOnGpu, readModel } from '../src/model/model-file.js';
 import { runDec } from '../src/run/phases.js';
 import { gaussian, makeRng } from '../src/random/rng.js';
-import { configFor, useRuntime } from './helpers.js';
+import { blobs, configFor, useRuntime } from './helpers.js';
 
 const rt = useRuntime();
-
-/** k Gaussian blobs in d dimensions, m points each, in class order (as a file might hold them). */
-function blobs(k: number, d: number, m: number, seed: number): Dataset {
-  const rng = makeRng(seed);
-  const x = new Float32Array(k * m * d);
-  const labels = new Int32Array(k * m);
-  for (let j = 0; j < k; j++) {
-    const centre = Array.from({ length: d }, () => 4 * rng() - 2);
-    const noise = gaussian(m * d, 0.4, rng);
-    for (let i = 0; i < m; i++) {
-      for (let t = 0; t < d; t++) x[(j * m + i) * d + t] = centre[t] + noise[i * d + t];
-      labels[j * m + i] = j;
-    }
-  }
-  return { name: 'blobs', x, n: k * m, d, labels };
-}
 
 const [k, d] = [4, 20];
 const file = blobs(k, d, 650, 7); // 2,600 points
@@ -61,7 +46,7 @@ function npyFile(name: string, x: Float32Array | Uint8Array, rows: number, cols:
 
 /** The rows of a ChunkedRows on the host, and frees it. */
 async function readBack(x: Awaited<ReturnType<typeof upload>>): Promise<Float32Array> {
-  const out = await x.read();
+  const out = await (x as ChunkedRows).read();
   x.dispose();
   return out;
 }
@@ -71,7 +56,7 @@ describe('the pipeline in phases', () => {
     const whole = await run();
     // 1,024 rows of 20 floats a binding: x (and z, q, p) span 3 chunks.
     process.env.WEBGPU_DEC_MAX_BINDING = String(1024 * d * 4);
-    const probe = await upload(rt(), ds);
+    const probe = (await upload(rt(), ds)) as ChunkedRows;
     expect(probe.chunks).toHaveLength(3);
     probe.dispose();
     const chunked = await run();

@@ -3,10 +3,12 @@
 // run with exit 1, naming the phase and step, and keeps the last good checkpoint. Through the
 // command line, as a user meets it.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadBundledMnist } from '../src/data/mnist.js';
+import { npyBytes } from '../src/io/npy.js';
 import { Checkpoints } from '../src/run/checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dec-resume-'));
@@ -78,6 +80,38 @@ describe('checkpoints and --resume', () => {
     const resumed = runSync(['train', '--resume', dir]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(outputs(dir)).toEqual(outputs(straight));
+  });
+
+  it('out-of-core (the rows over --gpu-memory, read from the file a window at a time): killed in DEC, resumed, the same as one run', async () => {
+    // 600 digits (every 16th: all classes) as float32 NPY files; 1.9 MB of rows against an 800 KiB
+    // budget: windows of 128 rows.
+    const digits = loadBundledMnist();
+    const rows = Uint32Array.from({ length: 600 }, (_, i) => i * 16);
+    const x = new Float32Array(600 * 784);
+    rows.forEach((r, i) => x.set(digits.x!.subarray(r * 784, (r + 1) * 784), i * 784));
+    const [data, labels] = [join(root, 'digits.npy'), join(root, 'labels.npy')];
+    writeFileSync(data, npyBytes(x, [600, 784]));
+    writeFileSync(labels, npyBytes(Float32Array.from(rows, (r) => digits.labels![r]), [600]));
+    const ooc = [...small.filter((a, i) => a !== '--n' && small[i - 1] !== '--n'), '--data', data, '--labels', labels, '--gpu-memory', '800K', '--tsne-points', '0'];
+    const straight = join(root, 'ooc-straight');
+    const r = runSync([...ooc, '--out', straight]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/data: out-of-core \(over --gpu-memory\): read from digits\.npy in windows of 128 rows \(0\.4 MiB\) for every pass/);
+    expect(JSON.parse(readFileSync(join(straight, 'metrics.json'), 'utf8')).data_mode).toEqual({ mode: 'out-of-core', window_rows: 128, block_rows: 8 });
+    const dir = join(root, 'ooc-killed');
+    await killWhen([...ooc, '--checkpoint-every', '10', '--out', dir], /checkpoint: dec at step [1-9]\d/);
+    const resumed = runSync(['train', '--resume', dir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/data: out-of-core/);
+    expect(outputs(dir)).toEqual(outputs(straight));
+    // predict out-of-core gives what it gives with the rows resident.
+    const model = join(straight, 'model.safetensors');
+    const [tight, roomy] = [join(root, 'ooc-pred.csv'), join(root, 'pred.csv')];
+    const p = runSync(['predict', '--model', model, '--data', data, '--gpu-memory', '800K', '--out', tight]);
+    expect(p.status, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/data: out-of-core/);
+    expect(runSync(['predict', '--model', model, '--data', data, '--out', roomy]).status).toBe(0);
+    expect(readFileSync(tight, 'utf8')).toEqual(readFileSync(roomy, 'utf8'));
   });
 
   it('Ctrl-C (SIGINT) finishes the step, writes a checkpoint and exits 130; --resume then finishes', async () => {

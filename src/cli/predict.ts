@@ -14,7 +14,7 @@ import { checkWritableFile, writeFileAtomic } from '../io/atomic.js';
 import { npyBytes } from '../io/npy.js';
 import { scores } from '../metrics/clustering.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
+import { dataMode, GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 
 const common: FlagSpec = {
@@ -60,6 +60,7 @@ export async function predict(args: string[]): Promise<number> {
   const { model, ds, out } = await prepare(f, 'predict');
   const rep = new Reporter('predict', f.json === true);
   rep.start({ model: f.model, data: f.data, n: ds.n, k: model.meta.k });
+  if (ds.stream) rep.say(`data: ${dataMode(ds)}`);
   const a = await onAdapter(f, (rt) => predictRows(rt, model, ds, f.model as string));
   writeFileAtomic(out, assignmentsCsv(undefined, a.hard, a.confidence, ds.labels));
   const sizes = Array.from({ length: model.meta.k }, (_, j) => a.hard.filter((c) => c === j).length);
@@ -83,6 +84,7 @@ export async function embed(args: string[]): Promise<number> {
   const { model, ds, out } = await prepare(f, 'embed');
   const rep = new Reporter('embed', f.json === true);
   rep.start({ model: f.model, data: f.data, n: ds.n, k: model.meta.k });
+  if (ds.stream) rep.say(`data: ${dataMode(ds)}`);
   const dz = model.meta.dims[model.meta.dims.length - 1];
   const values = await onAdapter(f, (rt) => embedRows(rt, model, ds, f.model as string));
   writeFileAtomic(out, npyBytes(values, [ds.n, dz]));

@@ -22,7 +22,7 @@ import type { ProgressEvent } from '../nn/loop.js';
 import { TSNE_CSV, TSNE_JSON, tsnePhase } from '../run/maps.js';
 import { writeRunReport } from './report.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { GPU_MEMORY_FLAG, OVERRIDE_FLAGS, readOptionsOf } from './options.js';
+import { dataMode, GPU_MEMORY_FLAG, OVERRIDE_FLAGS, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
 
@@ -124,14 +124,14 @@ async function planNew(f: Flags): Promise<Plan> {
   const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
   const { ds, sha256, rows, preprocess } = await prepareData(source, o.seed ?? 0, scalingOf(o), true, readOptionsOf(f, source.data));
   if (f.image !== undefined) ds.image = imageShape(String(f.image), ds.d, source.data);
-  const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256, image: ds.image }, ds.n, preprocess);
+  const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256, image: ds.image, stream: ds.stream }, ds.n, preprocess);
   if (f['checkpoint-every'] !== undefined) cfg.checkpointEvery = f['checkpoint-every'] as string;
   return { cfg, ds, out, policy };
 }
 
 /** `--resume DIR`: the run's own config, the same data (checked by its fingerprint), the checkpoint. */
 async function planResume(f: Flags): Promise<Plan> {
-  const allowed = new Set(['resume', 'adapter', 'checkpoint-every', 'json', 'gpu-memory']);
+  const allowed = new Set(['resume', 'adapter', 'checkpoint-every', 'json']);
   const extra = Object.keys(f).filter((k) => !allowed.has(k));
   if (extra.length) throw new UsageError(`--resume continues the run as configured in its ${CONFIG_FILE}; drop ${extra.map((k) => `--${k}`).join(' ')}`);
   const dir = f.resume as string;
@@ -147,7 +147,8 @@ async function planResume(f: Flags): Promise<Plan> {
   const resume = Checkpoints.load(dir);
   if (resume.run !== runStamp(cfg)) throw new InputError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run than its ${CONFIG_FILE}; start a new run`);
   checkWritableDir(dir, 'resume');
-  const { ds, sha256 } = await prepareData(cfg.source, cfg.seed, cfg.preprocess, false, readOptionsOf(f, cfg.source.data));
+  // The rows are held as the run started (resident or out-of-core, in the same order), whatever the budget now.
+  const { ds, sha256 } = await prepareData(cfg.source, cfg.seed, cfg.preprocess, false, { ...readOptionsOf(f, cfg.source.data), stream: cfg.source.stream ?? null });
   if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ; a run started by a version that fingerprinted the scaled values cannot be resumed either); start a new run`);
   if (cfg.source.image) ds.image = cfg.source.image;
   return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };
@@ -180,6 +181,7 @@ export async function train(args: string[]): Promise<number> {
     const at = plan.resume?.position;
     const what = at ? `resuming ${out} at ${at.phase} step ${at.step}` : `${ds.name}`;
     rep.say(`${what}: ${ds.n} points × ${ds.d}, k = ${cfg.k}, preset ${cfg.preset}, seed ${cfg.seed}, adapter ${rt.adapterName}`);
+    rep.say(`data: ${dataMode(ds)}`);
     rep.say(`product kernels: ${describeChoice(rt.products)} (${rt.products.how})`);
     rep.start({ out, data: ds.name, n: ds.n, d: ds.d, k: cfg.k, preset: cfg.preset, seed: cfg.seed, adapter: rt.adapterName, resume: at ? { ...at } : null });
     const updates = new TargetUpdates(() => checkpoints.history, rep, plan.resume?.history);

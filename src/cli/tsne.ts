@@ -79,9 +79,10 @@ export async function tsneCommand(args: string[]): Promise<number> {
     let d = ds.d;
     let cluster: Uint32Array | null = null;
     if (model) {
-      x = await embedRows(rt, model, ds, f.model as string);
+      const rows = { ...ds, x }; // the subset's values, read above: the model takes them from memory
+      x = await embedRows(rt, model, rows, f.model as string);
       d = model.meta.dims[model.meta.dims.length - 1];
-      cluster = (await predictRows(rt, model, ds, f.model as string)).hard;
+      cluster = (await predictRows(rt, model, rows, f.model as string)).hard;
     }
     const what = model ? `the ${d}-dimensional embedding of ` : '';
     rep.say(`t-SNE of ${what}${m} of ${all.n} points of ${all.name} (${m < all.n ? 'a seeded random subset; --n to change' : 'all'}), on ${rt.adapterName}`);

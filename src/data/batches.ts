@@ -1,36 +1,57 @@
 // Minibatches on the GPU: the data set is uploaded once (upload.ts, in chunks of rows where it
-// exceeds one binding); a batch is either a contiguous row range (copied) or rows gathered through
-// the epoch's permutation (one upload per epoch).
+// exceeds one binding) or read a window at a time (streamed.ts); a batch is either a contiguous row
+// range (copied) or a range of the epoch's shuffled order: gathered through the permutation (one
+// upload per epoch) from resident rows, copied window by window from out-of-core ones.
 import { kernels, params } from '../gpu/kernels.js';
 import type { Runtime } from '../gpu/runtime.js';
-import { type ChunkedRows, empty, type Tensor } from '../tensor/index.js';
+import { permutation } from '../random/rng.js';
+import { ChunkedRows, empty, type RowSource, type Tensor } from '../tensor/index.js';
+import { StreamedRows } from './streamed.js';
 
 const GATHER = kernels.gather.gather_rows;
 
-/** Shuffled minibatches: batch b of the epoch holds rows perm[b·size … ]. */
+/** Shuffled minibatches: batch b of the epoch holds rows order[b·size … ]. */
 export class ShuffledBatches {
-  private index: GPUBuffer;
+  private index: GPUBuffer | null = null;
+  private order: Uint32Array | null = null;
   constructor(
     private rt: Runtime,
-    private x: ChunkedRows,
+    private x: RowSource,
   ) {
-    this.index = rt.acquire(x.rows * 4);
+    if (x instanceof ChunkedRows) this.index = rt.acquire(x.rows * 4);
   }
-  /** Uploads the next epoch's permutation (flushes first: earlier batches keep theirs). */
-  setPermutation(perm: Uint32Array): void {
+  /**
+   * The next epoch's order, seeded by `key`: a permutation of all rows, or for out-of-core rows a
+   * windowed one (streamed.ts), which reads each window once an epoch.
+   */
+  setEpoch(key: string): void {
+    this.setPermutation(this.x instanceof StreamedRows ? this.x.epochOrder(key) : permutation(this.x.rows, key));
+  }
+  /** Batches from now on follow `order` (uploaded where the rows are resident; flushes first, so earlier batches keep theirs). */
+  setPermutation(order: Uint32Array): void {
+    if (!this.index) {
+      this.order = order;
+      return;
+    }
     this.rt.flush();
-    this.rt.write(this.index, perm);
+    this.rt.write(this.index, order);
   }
-  /** One gather per chunk, each copying the batch rows that live in it. */
   batch(start: number, rows: number): Tensor {
     const out = empty(this.rt, rows, this.x.cols);
-    this.x.chunks.forEach((chunk, c) => {
-      const u = params('gather', { rows, d: this.x.cols, offset: start, chunk_start: c * this.x.plan.rowsPerChunk, chunk_rows: this.x.chunkRows(c) });
-      this.rt.dispatch(GATHER, [u, chunk, this.index, out.buffer], [1, rows]);
+    const x = this.x;
+    if (x instanceof StreamedRows) {
+      x.copyOrdered(this.order, start, rows, out.buffer, 0);
+      return out;
+    }
+    // One gather per chunk, each copying the batch rows that live in it.
+    const chunked = x as ChunkedRows;
+    chunked.chunks.forEach((chunk, c) => {
+      const u = params('gather', { rows, d: x.cols, offset: start, chunk_start: c * x.plan.rowsPerChunk, chunk_rows: chunked.chunkRows(c) });
+      this.rt.dispatch(GATHER, [u, chunk, this.index!, out.buffer], [1, rows]);
     });
     return out;
   }
   dispose(): void {
-    this.rt.release(this.index);
+    if (this.index) this.rt.release(this.index);
   }
 }

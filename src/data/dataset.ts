@@ -5,6 +5,7 @@ import { permutation } from '../random/rng.js';
 import { DataError, type RowFile } from './files.js';
 import { blockBytes } from './load.js';
 import { convertInPlace, type Preprocess } from './preprocess.js';
+import type { StreamLayout } from './streamed.js';
 
 /** A data set: n points of d features and, optionally, integer labels. */
 export interface Dataset {
@@ -22,6 +23,8 @@ export interface Dataset {
   image?: [number, number];
   /** How the values were scaled from the file's (see preprocess.ts). */
   preprocess?: Preprocess;
+  /** Where the rows exceed the GPU memory budget: read from `file` a window at a time (streamed.ts). */
+  stream?: StreamLayout;
 }
 
 /** The rows `index` of ds, in that order (copied where they are in memory). */
@@ -33,7 +36,7 @@ export function takeRows(ds: Dataset, index: ArrayLike<number>): Dataset {
   }
   const labels = ds.labels ? Int32Array.from(index, (i) => ds.labels![i]) : null;
   const source = Uint32Array.from(index, (i) => (ds.index ? ds.index[i] : i));
-  return { name: ds.name, x, file: ds.file, n: index.length, d: ds.d, labels, index: source, image: ds.image, preprocess: ds.preprocess };
+  return { name: ds.name, x, file: ds.file, n: index.length, d: ds.d, labels, index: source, image: ds.image, preprocess: ds.preprocess, stream: ds.stream };
 }
 
 /**
@@ -67,7 +70,7 @@ export async function rowValues(ds: Dataset, rows: ArrayLike<number>): Promise<F
 /** All of ds in memory, in its order (for the library and tests: a file's whole data). */
 export async function inMemory(ds: Dataset): Promise<Dataset> {
   if (ds.x) return ds;
-  return { ...ds, x: await rowValues(ds, Uint32Array.from({ length: ds.n }, (_, i) => i)), file: undefined };
+  return { ...ds, x: await rowValues(ds, Uint32Array.from({ length: ds.n }, (_, i) => i)), file: undefined, stream: undefined };
 }
 
 /** Shuffles the rows with the seed (the bundled digits come sorted by class). */

@@ -53,6 +53,11 @@ export interface RowFile {
    * `visit` between blocks; resolves to the rows read.
    */
   pass(blockBytes: number, visit: BlockVisitor): Promise<number>;
+  /**
+   * Rows [first, first + count) as float32 into `out`, read at their offset (an uncompressed NPY or
+   * IDX only: a .gz or a CSV has no offsets to read rows at, and lacks this).
+   */
+  readRows?(first: number, count: number, out: Float32Array): void;
 }
 
 const formats = '.npy, .csv or .idx file (optionally .gz)';
@@ -288,14 +293,21 @@ function fixedRows(f: Fixed): RowFile {
   const truncated = (got: number) =>
     new DataError(f.src.file, `truncated: the header says ${f.layout} (${need} bytes of data) but only ${got} follow it; ${f.again}`);
   if (!f.src.gz && f.src.size < f.start + need) throw truncated(f.src.size - f.start);
+  const rowBytes = f.cols * f.size;
+  const readRows = (first: number, count: number, out: Float32Array) => {
+    if (first < 0 || count < 0 || first + count > f.rows) throw new RangeError(`rows [${first}, ${first + count}) outside [0, ${f.rows})`);
+    const bytes = readAt(f.src.file, f.start + first * rowBytes, count * rowBytes);
+    if (bytes.length < count * rowBytes) throw new DataError(f.src.file, 'it was cut short since it was checked; run again on a file that stays put');
+    f.decode(bytes, count * f.cols, out, first * f.cols);
+  };
   return {
     file: f.src.file,
     format: f.format,
     rows: f.rows,
     cols: f.cols,
     image: f.image,
+    ...(f.src.gz ? {} : { readRows }),
     async pass(blockBytes, visit) {
-      const rowBytes = f.cols * f.size;
       const per = Math.max(1, Math.min(Math.floor(blockBytes / (4 * f.cols)), f.rows));
       const block = Buffer.alloc(per * rowBytes);
       const out = new Float32Array(per * f.cols);

@@ -9,6 +9,7 @@ import type { Dataset } from './dataset.js';
 import { DataError, openRows, readMatrix, type Matrix, type RowFile } from './files.js';
 import { loadBundledMnist } from './mnist.js';
 import { applyPreprocess, defaultPreprocess, divisorFor, type Preprocess } from './preprocess.js';
+import { streamLayout, type StreamLayout } from './streamed.js';
 
 /**
  * Bytes of float32 a pass over a file holds at a time: 4 MiB, or WEBGPU_DEC_BLOCK_BYTES (tests
@@ -34,11 +35,20 @@ function size(b: number): string {
   return `${b} bytes`;
 }
 
-/** Refuses data whose float32 values would take more GPU memory than the budget allows. */
-function checkBudget(file: string, rows: number, cols: number, budget: number): void {
+/**
+ * How rows of `cols` float32 values are held under the budget: on the GPU where they fit
+ * (undefined), else read from the file a window at a time (out-of-core), which needs a file read at
+ * row offsets (an uncompressed NPY or IDX); `forced`: the layout a resumed run started with.
+ */
+function layoutFor(f: RowFile, rows: number, cols: number, budget: number, forced?: StreamLayout | null): StreamLayout | undefined {
   const bytes = rows * cols * 4;
-  if (bytes <= budget) return;
-  throw new DataError(file, (name) => `${rows}×${cols} values take ${size(bytes)} as float32 on the GPU, more than the budget of ${size(budget)} (${name('gpuMemory')}); pass a larger ${name('gpuMemory')} if the GPU has it, or fewer rows (split the file)`);
+  if (forced !== undefined ? forced === null : bytes <= budget) return undefined;
+  if (!f.readRows) {
+    const [what, fix] = /\.gz$/i.test(f.file) ? ['a .gz', 'decompress it (gunzip)'] : ['a CSV', 'convert it to .npy (numpy.save)'];
+    const over = forced ? 'the run started out-of-core' : `${rows}×${cols} values take ${size(bytes)} as float32 on the GPU, more than the budget of ${size(budget)}`;
+    throw new DataError(f.file, (name) => `${over} (${name('gpuMemory')}); data over the budget are read at row offsets, which ${what} has not: ${fix}, or pass a larger ${name('gpuMemory')} if the GPU has it`);
+  }
+  return forced ?? streamLayout(budget, cols);
 }
 
 /** Where element i of a file is, as its user would look for it: indices from 0 as in numpy. */
@@ -60,6 +70,11 @@ export interface ReadOptions {
   gpuMemory?: number;
   /** Called every few seconds of a pass over the file with the rows read so far. */
   onProgress?: (rows: number, seconds: number) => void;
+  /**
+   * The layout to keep whatever the budget: a resumed run's, as it started (null: resident, a
+   * StreamLayout: out-of-core); absent: decided by the budget.
+   */
+  stream?: StreamLayout | null;
 }
 
 /** Seconds between progress calls of a pass. */
@@ -98,11 +113,11 @@ async function readLabels(labelsFile: string, data: string, rows: number): Promi
  * (`read.gpuMemory`) is checked from an NPY or IDX header before any value is read.
  */
 export async function scanFile(data: string, labelsFile: string | null, preprocess: Preprocess, read: ReadOptions = {}): Promise<ScannedFile> {
-  const { gpuMemory = defaultGpuMemory(), onProgress } = read;
+  const { gpuMemory = defaultGpuMemory(), onProgress, stream: forced } = read;
   const t0 = performance.now();
   let told = t0;
   const f: RowFile = openRows(data);
-  if (f.rows !== null && f.cols !== null) checkBudget(data, f.rows, f.cols, gpuMemory);
+  if (f.rows !== null && f.cols !== null) layoutFor(f, f.rows, f.cols, gpuMemory, forced); // a .gz over the budget: refused before inflating
   const hash = createHash('sha256');
   let [pixels, max] = [true, 0];
   let [sq1, sq255] = [0, 0]; // Σ x², with x as read and with x / 255 (float32, as the data will be)
@@ -134,11 +149,11 @@ export async function scanFile(data: string, labelsFile: string | null, preproce
   const cols = f.cols!;
   if (rows === 0 || cols === 0) throw new DataError(data, `holds no data (${rows} rows × ${cols} columns); pass a file with one point per row`);
   if (rows < 2) throw new DataError(data, (name) => `only ${rows} point; clustering needs at least as many points as clusters (${name('k')})`);
-  checkBudget(data, rows, cols, gpuMemory);
+  const stream = layoutFor(f, rows, cols, gpuMemory, forced);
   const labels = labelsFile ? await readLabels(labelsFile, data, rows) : null;
   if (labels) hash.update(Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength));
   const divisor = divisorFor(preprocess, pixels && max > 1 && max <= 255);
-  const ds: Dataset = { name: basename(data), x: null, file: f, n: rows, d: cols, labels, image: f.image, preprocess: { ...preprocess, divisor } };
+  const ds: Dataset = { name: basename(data), x: null, file: f, n: rows, d: cols, labels, image: f.image, preprocess: { ...preprocess, divisor }, stream };
   return { ds, sha256: hash.digest('hex'), meanSq: (divisor === 255 ? sq255 : sq1) / rows / cols };
 }
 

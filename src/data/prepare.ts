@@ -2,8 +2,9 @@
 // fingerprinted, and put in the run's order (a seeded shuffle, or a stratified subset). A file's
 // values stay in the file: the run's order is a list of its row numbers.
 import { createHash } from 'node:crypto';
-import { stratifiedSubset, shuffle, type Dataset } from './dataset.js';
+import { stratifiedSubset, shuffle, takeRows, type Dataset } from './dataset.js';
 import { loadData, scanFile, type ReadOptions } from './load.js';
+import { windowedOrder } from './streamed.js';
 import { factorFor, paperFactor, scaleInPlace, type Preprocess } from './preprocess.js';
 
 /** Which data a run trains on: the bundled digits or a file, its labels, and a subset size. */
@@ -41,9 +42,13 @@ export async function prepareData(spec: DataSpec, seed: number, p: Preprocess, f
   return { ds: inRunOrder({ ...all, preprocess }, spec.subset, seed), sha256, rows: all.n, preprocess };
 }
 
-/** The run's order: a stratified subset of `subset` rows, or all rows shuffled. */
+/**
+ * The run's order: a stratified subset of `subset` rows, or all rows shuffled. Out-of-core, the
+ * same rows in a windowed order (streamed.ts): a window is then a few stretches of the file.
+ */
 function inRunOrder(all: Dataset, subset: number | null, seed: number): Dataset {
-  return subset !== null ? stratifiedSubset(all, subset, seed) : shuffle(all, seed);
+  const ds = subset !== null ? stratifiedSubset(all, subset, seed) : shuffle(all, seed);
+  return all.stream ? takeRows(ds, windowedOrder(ds.index!, all.stream, `order:${seed}`)) : ds;
 }
 
 /**

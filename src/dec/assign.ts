@@ -5,7 +5,7 @@
 // data set.
 import type { Runtime } from '../gpu/runtime.js';
 import type { Autoencoder } from '../nn/autoencoder.js';
-import { ChunkedRows, empty, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { ChunkedRows, empty, type RowSource, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { kernels, params } from '../gpu/kernels.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 import { klRowsInto, softAssignInto, targetFromF } from './dec-ops.js';
@@ -45,7 +45,7 @@ function sumInto(rt: Runtime, src: GPUBuffer, count: number, out: GPUBuffer, at:
 }
 
 /** Pass 1: q for every block (kept), and f = Σ over the blocks' column sums. */
-function softAssignAll(rt: Runtime, m: AssignModel, x: ChunkedRows, q: ChunkedRows): Tensor {
+function softAssignAll(rt: Runtime, m: AssignModel, x: RowSource, q: ChunkedRows): Tensor {
   const blocks = x.blocks();
   const parts = empty(rt, blocks.length, m.k);
   blocks.forEach((b, i) => {
@@ -69,7 +69,7 @@ function softAssignAll(rt: Runtime, m: AssignModel, x: ChunkedRows, q: ChunkedRo
 }
 
 /** Runs the pass over the rows of x (see the file's comment). */
-export async function assign(rt: Runtime, m: AssignModel, x: ChunkedRows, o: AssignOptions = {}): Promise<Assignment> {
+export async function assign(rt: Runtime, m: AssignModel, x: RowSource, o: AssignOptions = {}): Promise<Assignment> {
   const q = new ChunkedRows(rt, x.plan, m.k);
   const blocks = x.blocks();
   const f = softAssignAll(rt, m, x, q);
@@ -114,7 +114,7 @@ export async function assign(rt: Runtime, m: AssignModel, x: ChunkedRows, o: Ass
 }
 
 /** z = encoder(x) for all rows, in blocks (no gradients): [n, d_z], chunked like x. */
-export function encodeAll(ae: Autoencoder, x: ChunkedRows): ChunkedRows {
+export function encodeAll(ae: Autoencoder, x: RowSource): ChunkedRows {
   const z = new ChunkedRows(x.rt, x.plan, ae.dims[ae.dims.length - 1]);
   for (const b of x.blocks()) {
     tidy(() => noGrad(() => z.copyIn(ae.encode(x.block(b)).buffer, b.start, b.rows)));

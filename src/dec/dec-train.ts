@@ -10,7 +10,7 @@ import type { Autoencoder } from '../nn/autoencoder.js';
 import { NonFiniteError, trainLoop, type LoopHooks } from '../nn/loop.js';
 import { Sgd } from '../nn/optim.js';
 import { autoencoderTensors, loadAutoencoder, optimizerState, restoreOptimizer, type TrainState } from '../nn/state.js';
-import { add, augment, ChunkedRows, DropoutRng, fromArray, keep, mseLoss, type AugmentOptions, type Tensor } from '../tensor/index.js';
+import { add, augment, ChunkedRows, type RowSource, DropoutRng, fromArray, keep, mseLoss, type AugmentOptions, type Tensor } from '../tensor/index.js';
 import { assign, type AssignModel } from './assign.js';
 import { klLoss } from './dec-ops.js';
 
@@ -63,7 +63,7 @@ interface Targets {
  * γ > 0, on KL + γ·MSE over the decoder too), with P recomputed every updateInterval iterations,
  * until the clusters settle (tol) or maxIter. With `aug`, each batch is warped (DEC-DA).
  */
-export async function trainDec(rt: Runtime, ae: Autoencoder, x: ChunkedRows, centers: Float32Array, cfg: DecConfig, hooks: DecHooks, aug?: DecAugmentation): Promise<DecResult> {
+export async function trainDec(rt: Runtime, ae: Autoencoder, x: RowSource, centers: Float32Array, cfg: DecConfig, hooks: DecHooks, aug?: DecAugmentation): Promise<DecResult> {
   const n = x.rows;
   const gamma = cfg.reconWeight ?? 0;
   const mu = keep(fromArray(rt, centers, cfg.k, ae.dims[ae.dims.length - 1], true));

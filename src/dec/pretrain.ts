@@ -11,8 +11,7 @@ import type { Runtime } from '../gpu/runtime.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import type { Linear } from '../nn/linear.js';
 import { Adam, Sgd, type ParamGroup } from '../nn/optim.js';
-import { augment, dropout, DropoutRng, mseLoss, noGrad, type AugmentOptions, type ChunkedRows, type Tensor } from '../tensor/index.js';
-import { permutation } from '../random/rng.js';
+import { augment, dropout, DropoutRng, mseLoss, noGrad, type AugmentOptions, type RowSource, type Tensor } from '../tensor/index.js';
 import { ShuffledBatches } from '../data/batches.js';
 import { trainLoop, type LoopHooks } from '../nn/loop.js';
 import { autoencoderTensors, loadAutoencoder, optimizerState, restoreOptimizer, type TrainState } from '../nn/state.js';
@@ -53,7 +52,7 @@ export interface EndToEndConfig {
 /** What a pretraining recipe runs on: the data and the seed, the job's hooks, the augmentation. */
 interface Ctx {
   rt: Runtime;
-  x: ChunkedRows; // [n, d] on the GPU
+  x: RowSource; // [n, d]: on the GPU, or read a window at a time (out-of-core)
   seed: number;
   hooks: LoopHooks;
   /** DEC-DA: every batch warped afresh, and the autoencoder reconstructs the warped images. */
@@ -188,7 +187,7 @@ export async function pretrainEndToEnd(ctx: Ctx, ae: Autoencoder, cfg: EndToEndC
       cfg.optim,
       (step) => {
         const epoch = Math.floor(step / perEpoch);
-        if (epoch !== epochSet) batches.setPermutation(permutation(x.rows, `${ctx.seed}:epoch${(epochSet = epoch)}`));
+        if (epoch !== epochSet) batches.setEpoch(`${ctx.seed}:epoch${(epochSet = epoch)}`);
         const b = step % perEpoch;
         const xb = stepBatch(ctx, rng, batches.batch(b * cfg.batch, Math.min(cfg.batch, x.rows - b * cfg.batch)), true);
         return mseLoss(ae.decode(ae.encode(xb)), xb);

@@ -19,7 +19,7 @@ import type { ProgressSink } from '../nn/loop.js';
 import { writeAtomic } from '../io/atomic.js';
 import { encodeSafetensors, readSafetensors } from '../io/safetensors.js';
 import { accuracy, nmi } from '../metrics/clustering.js';
-import { fromArray, type ChunkedRows } from '../tensor/index.js';
+import { fromArray, type RowSource } from '../tensor/index.js';
 import { ExperimentRuns } from './runs.js';
 import { trainValidationSplit } from './sampling.js';
 
@@ -48,7 +48,7 @@ export const PRETRAINED_FILE = 'pretrained.safetensors';
 export const generalizability = (lTrain: number, lVal: number) => lTrain / lVal;
 
 /** The mean DEC loss per point of the rows x under the model, P from their own Q. */
-export async function datasetLoss(rt: Runtime, model: AssignModel, x: ChunkedRows): Promise<{ loss: number; hard: Uint32Array }> {
+export async function datasetLoss(rt: Runtime, model: AssignModel, x: RowSource): Promise<{ loss: number; hard: Uint32Array }> {
   const a = await assign(rt, model, x, { kl: 'own' });
   return { loss: a.kl!, hard: a.hard };
 }

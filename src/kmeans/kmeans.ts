@@ -5,7 +5,7 @@
 // one binding).
 import type { Uniform, Runtime } from '../gpu/runtime.js';
 import { makeRng, type Rng } from '../random/rng.js';
-import type { Block, ChunkedRows } from '../tensor/index.js';
+import type { Block, RowSource } from '../tensor/index.js';
 import { grid1d, kernels, params } from '../gpu/kernels.js';
 import { elementwise } from '../tensor/ops/elementwise.js';
 import { matmulInto } from '../tensor/ops/matmul.js';
@@ -56,7 +56,7 @@ class Lloyd {
 
   constructor(
     readonly rt: Runtime,
-    readonly x: ChunkedRows,
+    readonly x: RowSource,
     readonly k: number,
   ) {
     [this.n, this.d, this.blocks] = [x.rows, x.cols, x.blocks()];
@@ -64,7 +64,18 @@ class Lloyd {
     [this.c, this.cnorm, this.counts, this.stats] = [acquire(k * this.d), acquire(k), acquire(k), acquire(4)];
     [this.label, this.dist, this.xnorm] = [acquire(this.n), acquire(this.n), acquire(this.n)];
     this.sums = acquire(k * this.d);
-    x.chunks.forEach((xc, i) => rt.dispatch(ROW_NORMS, [this.params(x.chunkRows(i), i * x.plan.rowsPerChunk), xc, this.xnorm], grid1d(x.chunkRows(i))));
+    this.perBlock((b, xb) => rt.dispatch(ROW_NORMS, [this.params(b.rows, b.start), xb, this.xnorm], grid1d(b.rows)));
+  }
+
+  /** Runs `fn` on each block's rows, copied into a buffer of their own (a pass in block order). */
+  private perBlock(fn: (b: Block, xb: GPUBuffer) => void): void {
+    for (const b of this.blocks) {
+      const xb = this.rt.acquire(b.rows * this.d * 4);
+      this.x.copyOut(b.start, b.rows, xb, 0);
+      fn(b, xb);
+      this.rt.release(xb);
+      this.rt.flush(); // the block's buffer goes back to the pool
+    }
   }
 
   private params(rows: number, offset: number, j = 0): Uniform {
@@ -109,10 +120,7 @@ class Lloyd {
 
   /** dist = min(dist, distance to centre j), for k-means++. */
   nearest(j: number): void {
-    this.x.chunks.forEach((xc, i) => {
-      const u = this.params(this.x.chunkRows(i), i * this.x.plan.rowsPerChunk, j);
-      this.rt.dispatch(NEAREST, [u, xc, this.c, this.label, this.dist, this.stats], grid1d(this.x.chunkRows(i)));
-    });
+    this.perBlock((b, xb) => this.rt.dispatch(NEAREST, [this.params(b.rows, b.start, j), xb, this.c, this.label, this.dist, this.stats], grid1d(b.rows)));
   }
 
   /** Copies point `row` into centre j. */
@@ -126,7 +134,7 @@ class Lloyd {
 }
 
 /** Clusters the rows of `x` (on the GPU). */
-export async function kmeans(rt: Runtime, x: ChunkedRows, opts: KMeansOptions): Promise<KMeansResult> {
+export async function kmeans(rt: Runtime, x: RowSource, opts: KMeansOptions): Promise<KMeansResult> {
   const { k, restarts, maxIter = KMEANS_MAX_ITER, minChanged = 0 } = opts;
   const n = x.rows;
   if (k > n) throw new Error(`k-means: k = ${k} clusters but only ${n} points`);

@@ -3,7 +3,7 @@
 import type { Runtime } from '../gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
 import { InputError } from '../io/errors.js';
-import type { ChunkedRows } from '../tensor/index.js';
+import type { RowSource } from '../tensor/index.js';
 import { assign, encodeAll, type AssignModel, type Assignment } from '../dec/assign.js';
 import { upload } from '../data/upload.js';
 import { modelOnGpu, type LoadedModel } from './model-file.js';
@@ -16,7 +16,7 @@ export function checkModelInput(model: LoadedModel, ds: Dataset, data: string, f
 }
 
 /** Puts the model and the rows of `ds` on the device, runs `fn`, and frees them. */
-export async function withModelOnGpu<T>(rt: Runtime, model: LoadedModel, ds: Dataset, fn: (m: AssignModel, x: ChunkedRows) => Promise<T>, file = 'model'): Promise<T> {
+export async function withModelOnGpu<T>(rt: Runtime, model: LoadedModel, ds: Dataset, fn: (m: AssignModel, x: RowSource) => Promise<T>, file = 'model'): Promise<T> {
   const x = await upload(rt, ds, Math.max(model.meta.k, model.meta.dims[model.meta.dims.length - 1]));
   const { ae, mu } = modelOnGpu(rt, model, file);
   try {

@@ -2,6 +2,7 @@
 // the run directory as config.json: every phase reads it, and `--resume` rebuilds the run from it.
 import type { MatmulKernel, ProductClass } from '../gpu/kernel-choice.js';
 import type { Preprocess, ScaleMode } from '../data/preprocess.js';
+import type { StreamLayout } from '../data/streamed.js';
 import { OptionError, type OptionName } from '../io/errors.js';
 import type { Init } from '../nn/linear.js';
 import type { DecConfig } from '../dec/dec-train.js';
@@ -69,6 +70,11 @@ export interface DataSource {
   sha256: string;
   /** Height × width when each row is an image (IDX files, the bundled digits, `image` given). */
   image?: [number, number];
+  /**
+   * Set where the rows exceeded the GPU memory budget: the run reads them from the file a window at
+   * a time, in the windowed order this layout gives (src/data/streamed.ts); a resumed run keeps it.
+   */
+  stream?: StreamLayout;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Runtime } from '../gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
 import { writeAtomic } from '../io/atomic.js';
-import type { ChunkedRows } from '../tensor/index.js';
+import type { RowSource } from '../tensor/index.js';
 import type { Autoencoder } from '../nn/autoencoder.js';
 import { defaultTsnePoints, maxTsnePoints, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
 import { encodeAll } from '../dec/assign.js';
@@ -22,7 +22,7 @@ export function tsnePointsFor(rt: Runtime, cfg: RunConfig, n: number): number {
 }
 
 /** z = f_θ(x) of the first m points (rows 0 … m−1 of the run's order), [m, d_z]. */
-export async function embedFirst(ae: Autoencoder, x: ChunkedRows, m: number): Promise<Float32Array> {
+export async function embedFirst(ae: Autoencoder, x: RowSource, m: number): Promise<Float32Array> {
   const z = encodeAll(ae, x);
   const all = await z.read();
   z.dispose();

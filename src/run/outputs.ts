@@ -48,6 +48,8 @@ export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: s
     preset: cfg.preset,
     adapter,
     data: { name: ds.name, n: ds.n, d: ds.d, k: cfg.k },
+    /** Where the data's rows were: all on the GPU, or read from the file a window at a time (out-of-core). */
+    data_mode: ds.stream ? { mode: 'out-of-core', window_rows: ds.stream.windowRows, block_rows: ds.stream.blockRows } : { mode: 'resident' },
     /** GPU buffers the run allocated (the pool keeps them for reuse, so this is its peak), MiB. */
     gpu_buffers_mib: +(gpuBytes / 2 ** 20).toFixed(1),
     nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)',

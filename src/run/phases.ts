@@ -4,7 +4,7 @@
 // and `runDec`, the loop over them that checkpoints at every phase boundary (and, inside the
 // training phases, as the Checkpoints policy says) and resumes from a checkpoint at any of them.
 import type { Runtime } from '../gpu/runtime.js';
-import { AUGMENT_SALT, augmentDraws, type AugmentOptions, type ChunkedRows } from '../tensor/index.js';
+import { AUGMENT_SALT, augmentDraws, type AugmentOptions, type RowSource } from '../tensor/index.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import type { LoopHooks, ProgressSink } from '../nn/loop.js';
 import { autoencoderTensors, loadAutoencoder, type Position } from '../nn/state.js';
@@ -32,7 +32,7 @@ export interface PhaseHooks {
 }
 
 /** k-means with progress: a line every 20 Lloyd iterations (each a pass over the n points). */
-function kmeansWithProgress(rt: Runtime, x: ChunkedRows, phase: string, restarts: number, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
+function kmeansWithProgress(rt: Runtime, x: RowSource, phase: string, restarts: number, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
   const t0 = performance.now();
   const onIteration = (restart: number, it: number, changed: number) => {
     // Ctrl-C: k-means starts again on resume (from the checkpoint at the phase's start).
@@ -46,7 +46,7 @@ function kmeansWithProgress(rt: Runtime, x: ChunkedRows, phase: string, restarts
 }
 
 /** k-means on the inputs themselves: the baseline DEC is compared with (null when 0 restarts). */
-export async function rawKmeansPhase(rt: Runtime, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult | null> {
+export async function rawKmeansPhase(rt: Runtime, x: RowSource, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult | null> {
   if (cfg.rawKmeansRestarts === 0) return null;
   return kmeansWithProgress(rt, x, 'raw k-means', cfg.rawKmeansRestarts, cfg, hooks);
 }
@@ -69,7 +69,7 @@ function augmentation(cfg: RunConfig): AugmentOptions | undefined {
 }
 
 /** SDAE pretraining of `ae` (from `hooks.resume` where it is a pretraining checkpoint). */
-export async function pretrainPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<void> {
+export async function pretrainPhase(rt: Runtime, ae: Autoencoder, x: RowSource, cfg: RunConfig, hooks: PhaseHooks): Promise<void> {
   const ctx = { rt, x, seed: cfg.seed, hooks: loopHooks(hooks), augment: augmentation(cfg) };
   if (cfg.pretrain.recipe === 'layerwise') await pretrainLayerwise(ctx, ae, cfg.pretrain.cfg);
   else await pretrainEndToEnd(ctx, ae, cfg.pretrain.cfg);
@@ -77,7 +77,7 @@ export async function pretrainPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows
 }
 
 /** The initial centres: k-means (restarts, best inertia) on the embedding z = f_θ(x). */
-export async function kmeansPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
+export async function kmeansPhase(rt: Runtime, ae: Autoencoder, x: RowSource, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
   const z = encodeAll(ae, x);
   try {
     return await kmeansWithProgress(rt, z, 'k-means', cfg.kmeansRestarts, cfg, hooks);
@@ -87,7 +87,7 @@ export async function kmeansPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, 
 }
 
 /** DEC from the initial centres (from `hooks.resume` where it is a DEC checkpoint). */
-export async function decPhase(rt: Runtime, ae: Autoencoder, x: ChunkedRows, centers: Float32Array, cfg: RunConfig, hooks: PhaseHooks): Promise<DecResult> {
+export async function decPhase(rt: Runtime, ae: Autoencoder, x: RowSource, centers: Float32Array, cfg: RunConfig, hooks: PhaseHooks): Promise<DecResult> {
   const onTargetUpdate = hooks.history && hooks.history.targetUpdate.bind(hooks.history);
   const aug = augmentation(cfg);
   // Another salt than pretraining's: the same (seed, step) draws other warps here.

@@ -48,44 +48,26 @@ export interface Block {
 }
 
 /**
- * A matrix of many rows on the GPU as several buffers of whole rows, for data larger than one
- * storage binding.
+ * Rows of a matrix as the passes and minibatches of a run take them: ranges copied into tensors or
+ * buffers, and blocks of a pass over all rows. `ChunkedRows` holds them all on the GPU;
+ * `StreamedRows` (src/data) reads a window of them from the data file where they do not fit.
  */
-export class ChunkedRows {
-  readonly chunks: GPUBuffer[] = [];
-
+export abstract class RowSource {
   constructor(
     readonly rt: Runtime,
     readonly plan: RowPlan,
     readonly cols: number,
-  ) {
-    for (let start = 0; start < plan.rows; start += plan.rowsPerChunk) {
-      this.chunks.push(rt.acquire(Math.min(plan.rowsPerChunk, plan.rows - start) * cols * 4));
-    }
-  }
-
-  /** A chunked copy of host rows `data` ([rows, cols], row-major). */
-  static upload(rt: Runtime, plan: RowPlan, cols: number, data: Float32Array | Uint32Array): ChunkedRows {
-    const m = new ChunkedRows(rt, plan, cols);
-    m.write(data);
-    return m;
-  }
-
-  /** Overwrites all rows with host data (queue order: before the next submit). */
-  write(data: Float32Array | Uint32Array): void {
-    if (data.length !== this.rows * this.cols) throw new RangeError(`write: ${data.length} values for [${this.rows}, ${this.cols}]`);
-    const per = this.plan.rowsPerChunk * this.cols;
-    this.chunks.forEach((buffer, c) => this.rt.write(buffer, data.subarray(c * per, Math.min(data.length, (c + 1) * per))));
-  }
+  ) {}
 
   get rows(): number {
     return this.plan.rows;
   }
 
-  /** Rows in chunk c. */
-  chunkRows(c: number): number {
-    return Math.min(this.plan.rowsPerChunk, this.rows - c * this.plan.rowsPerChunk);
-  }
+  /** Copies rows [start, start + rows) into `dst` from row `dstRow` on (a buffer of `cols`-wide rows). */
+  abstract copyOut(start: number, rows: number, dst: GPUBuffer, dstRow: number): void;
+
+  /** Gives up the GPU memory (with `discard`, for good: see Runtime.discard). */
+  abstract dispose(discard?: boolean): void;
 
   /** The blocks of a pass over all rows, in order (see the file's comment). */
   blocks(): Block[] {
@@ -96,18 +78,6 @@ export class ChunkedRows {
       out.push({ start, rows: Math.min(blockRows, this.rows - start), chunk, offset: start - chunk * rowsPerChunk });
     }
     return out;
-  }
-
-  /** Calls `fn` for each piece of rows [start, start + rows) that lies in one chunk. */
-  private pieces(start: number, rows: number, fn: (chunk: GPUBuffer, rowInChunk: number, rowInRange: number, count: number) => void): void {
-    if (start < 0 || rows < 0 || start + rows > this.rows) throw new RangeError(`rows [${start}, ${start + rows}) outside [0, ${this.rows})`);
-    const per = this.plan.rowsPerChunk;
-    for (let r = start; r < start + rows; ) {
-      const c = Math.floor(r / per);
-      const count = Math.min(start + rows, (c + 1) * per) - r;
-      fn(this.chunks[c], r - c * per, r - start, count);
-      r += count;
-    }
   }
 
   /** Rows [start, start + rows) as a new [rows, cols] tensor (GPU copies). */
@@ -127,6 +97,52 @@ export class ChunkedRows {
     if (b.rows < this.plan.blockRows) this.rt.write(out.buffer, new Float32Array((this.plan.blockRows - b.rows) * this.cols), b.rows * this.cols * 4);
     this.copyOut(b.start, b.rows, out.buffer, 0);
     return out;
+  }
+}
+
+/**
+ * A matrix of many rows on the GPU as several buffers of whole rows, for data larger than one
+ * storage binding.
+ */
+export class ChunkedRows extends RowSource {
+  readonly chunks: GPUBuffer[] = [];
+
+  constructor(rt: Runtime, plan: RowPlan, cols: number) {
+    super(rt, plan, cols);
+    for (let start = 0; start < plan.rows; start += plan.rowsPerChunk) {
+      this.chunks.push(rt.acquire(Math.min(plan.rowsPerChunk, plan.rows - start) * cols * 4));
+    }
+  }
+
+  /** A chunked copy of host rows `data` ([rows, cols], row-major). */
+  static upload(rt: Runtime, plan: RowPlan, cols: number, data: Float32Array | Uint32Array): ChunkedRows {
+    const m = new ChunkedRows(rt, plan, cols);
+    m.write(data);
+    return m;
+  }
+
+  /** Overwrites all rows with host data (queue order: before the next submit). */
+  write(data: Float32Array | Uint32Array): void {
+    if (data.length !== this.rows * this.cols) throw new RangeError(`write: ${data.length} values for [${this.rows}, ${this.cols}]`);
+    const per = this.plan.rowsPerChunk * this.cols;
+    this.chunks.forEach((buffer, c) => this.rt.write(buffer, data.subarray(c * per, Math.min(data.length, (c + 1) * per))));
+  }
+
+  /** Rows in chunk c. */
+  chunkRows(c: number): number {
+    return Math.min(this.plan.rowsPerChunk, this.rows - c * this.plan.rowsPerChunk);
+  }
+
+  /** Calls `fn` for each piece of rows [start, start + rows) that lies in one chunk. */
+  private pieces(start: number, rows: number, fn: (chunk: GPUBuffer, rowInChunk: number, rowInRange: number, count: number) => void): void {
+    if (start < 0 || rows < 0 || start + rows > this.rows) throw new RangeError(`rows [${start}, ${start + rows}) outside [0, ${this.rows})`);
+    const per = this.plan.rowsPerChunk;
+    for (let r = start; r < start + rows; ) {
+      const c = Math.floor(r / per);
+      const count = Math.min(start + rows, (c + 1) * per) - r;
+      fn(this.chunks[c], r - c * per, r - start, count);
+      r += count;
+    }
   }
 
   /** Copies rows [start, start + rows) into `dst` from row `dstRow` on (a buffer of `cols`-wide rows). */
