@@ -6,13 +6,16 @@
 // Row scatter, its mirror: out[index[offset + r] - chunk_start, :] = x[r, :]
 //   x: a block of [rows, d] read from a file, index: where each goes, out: one chunk of [n, d]
 // Puts a file's rows, read in file order, at their places in the run's order.
+//
+// Both copy 32-bit values as bits (u32): rows of float32 and rows of 8-bit values packed four to a
+// word (packed.wgsl) alike, NaN bit patterns included.
 
 struct Params { rows: u32, d: u32, offset: u32, chunk_start: u32, chunk_rows: u32, pad0: u32, pad1: u32, pad2: u32 }
 
 @group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read> index: array<u32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<u32>;
 
 // Invocation (c, r) copies elements c, c + 64, … of row r; rows start at index[P.offset + r].
 @compute @workgroup_size(64)

@@ -622,6 +622,28 @@ export const OPS: OpEntry[] = [
     grad: { none: 'a copy of data rows from a file to their places: no parameters' },
   },
   {
+    name: 'unpack 8-bit rows (four to a word) through the table, into a range of rows',
+    kernels: ['packed.unpack_rows'],
+    odd: sizes(13, 255),
+    edge: sizes(1, 3, 4, 5, 64, 65),
+    check: async (rt, g, [d]) => {
+      // Rows 2..5 of 7 packed rows into rows 1..4 of a 6-row output; the other rows stay. Every byte
+      // value, 255 in the top byte included (a NaN pattern as a float), goes through the table.
+      const w = Math.ceil(d / 4);
+      const bytes = Uint8Array.from({ length: 7 * d }, (_, i) => (i * 37 + 255) % 256);
+      const words = new Uint32Array(7 * w);
+      bytes.forEach((v, i) => (words[Math.floor(i / d) * w + ((i % d) >> 2)] |= v << (8 * ((i % d) & 3))));
+      const table = randomArray(256, `tab${d}`);
+      const expected = new Float32Array(6 * d).fill(-1);
+      for (let r = 0; r < 4; r++) for (let c = 0; c < d; c++) expected[(1 + r) * d + c] = table[bytes[(2 + r) * d + c]];
+      const out = g.output(6 * d, new Float32Array(6 * d).fill(-1));
+      const u = params('packed', { rows: 4, d, words: w, src_row: 2, dst_row: 1 });
+      rt.dispatch(kernels.packed.unpack_rows, [u, g.inputU32(Array.from(words)), g.input(table), out], [1, 4]);
+      await g.expectF32(out, Array.from(expected), exact, `unpack d=${d}`);
+    },
+    grad: { none: 'the inputs of a step, read from 8-bit data: no parameters' },
+  },
+  {
     name: 'augmentation: images turned and shifted, bilinear, zero outside (for given warps, and drawn from the counter hash)',
     kernels: ['augment.warp', 'augment.augment'],
     odd: [

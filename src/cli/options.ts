@@ -3,7 +3,7 @@
 // names an option field (OptionError: "lr must be positive") is rendered with the flag instead
 // ("--lr must be positive").
 import type { Dataset } from '../data/dataset.js';
-import type { ReadOptions } from '../data/load.js';
+import { gpuRowBytes, type ReadOptions } from '../data/load.js';
 import type { OptionName } from '../io/errors.js';
 import type { Overrides } from '../run/config.js';
 import type { Flags } from './args.js';
@@ -39,7 +39,7 @@ export const OVERRIDE_FLAGS = {
 } as const satisfies Record<string, keyof Overrides>;
 
 /** --gpu-memory, taken by every command that reads a data file. */
-export const GPU_MEMORY_FLAG = { kind: 'size', help: "the GPU memory the data's float32 values may take, e.g. 40G or 800M (default: a quarter of host memory)" } as const;
+export const GPU_MEMORY_FLAG = { kind: 'size', help: "the GPU memory the data's values may take (float32; 8-bit data a quarter of that), e.g. 40G or 800M (default: a quarter of host memory); data over it are read from the file for every pass (out-of-core)" } as const;
 
 /** How a command reads its data file: --gpu-memory, and a line on stderr every few seconds of a long pass. */
 export function readOptionsOf(f: Flags, file: string): ReadOptions {
@@ -56,7 +56,7 @@ export function readOptionsOf(f: Flags, file: string): ReadOptions {
 export function dataMode(ds: Dataset): string {
   if (!ds.stream) return 'resident on the GPU';
   const { windowRows } = ds.stream;
-  const mib = (windowRows * ds.d * 4) / 2 ** 20;
+  const mib = (windowRows * gpuRowBytes(ds.d, ds.packed === true)) / 2 ** 20;
   return `out-of-core (over --gpu-memory): read from ${ds.name} in windows of ${windowRows.toLocaleString('en-US')} rows (${mib.toFixed(1)} MiB) for every pass`;
 }
 

@@ -1,11 +1,12 @@
 // Minibatches on the GPU: the data set is uploaded once (upload.ts, in chunks of rows where it
 // exceeds one binding) or read a window at a time (streamed.ts); a batch is either a contiguous row
 // range (copied) or a range of the epoch's shuffled order: gathered through the permutation (one
-// upload per epoch) from resident rows, copied window by window from out-of-core ones.
+// upload per epoch) from resident rows (then unpacked, for packed 8-bit ones), copied window by
+// window from out-of-core ones.
 import { kernels, params } from '../gpu/kernels.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { permutation } from '../random/rng.js';
-import { ChunkedRows, empty, type RowSource, type Tensor } from '../tensor/index.js';
+import { empty, PackedRows, type ChunkedRows, type RowSource, type Tensor } from '../tensor/index.js';
 import { StreamedRows } from './streamed.js';
 
 const GATHER = kernels.gather.gather_rows;
@@ -18,7 +19,7 @@ export class ShuffledBatches {
     private rt: Runtime,
     private x: RowSource,
   ) {
-    if (x instanceof ChunkedRows) this.index = rt.acquire(x.rows * 4);
+    if (!(x instanceof StreamedRows)) this.index = rt.acquire(x.rows * 4);
   }
   /**
    * The next epoch's order, seeded by `key`: a permutation of all rows, or for out-of-core rows a
@@ -41,6 +42,10 @@ export class ShuffledBatches {
     const x = this.x;
     if (x instanceof StreamedRows) {
       x.copyOrdered(this.order, start, rows, out.buffer, 0);
+      return out;
+    }
+    if (x instanceof PackedRows) {
+      x.gather(this.index!, start, rows, out.buffer);
       return out;
     }
     // One gather per chunk, each copying the batch rows that live in it.

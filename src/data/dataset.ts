@@ -25,6 +25,8 @@ export interface Dataset {
   preprocess?: Preprocess;
   /** Where the rows exceed the GPU memory budget: read from `file` a window at a time (streamed.ts). */
   stream?: StreamLayout;
+  /** `file` holds 8-bit values: they go to the GPU packed four to a word (src/tensor/packed.ts). */
+  packed?: boolean;
 }
 
 /** The rows `index` of ds, in that order (copied where they are in memory). */
@@ -36,7 +38,7 @@ export function takeRows(ds: Dataset, index: ArrayLike<number>): Dataset {
   }
   const labels = ds.labels ? Int32Array.from(index, (i) => ds.labels![i]) : null;
   const source = Uint32Array.from(index, (i) => (ds.index ? ds.index[i] : i));
-  return { name: ds.name, x, file: ds.file, n: index.length, d: ds.d, labels, index: source, image: ds.image, preprocess: ds.preprocess, stream: ds.stream };
+  return { name: ds.name, x, file: ds.file, n: index.length, d: ds.d, labels, index: source, image: ds.image, preprocess: ds.preprocess, stream: ds.stream, packed: ds.packed };
 }
 
 /**
@@ -70,7 +72,7 @@ export async function rowValues(ds: Dataset, rows: ArrayLike<number>): Promise<F
 /** All of ds in memory, in its order (for the library and tests: a file's whole data). */
 export async function inMemory(ds: Dataset): Promise<Dataset> {
   if (ds.x) return ds;
-  return { ...ds, x: await rowValues(ds, Uint32Array.from({ length: ds.n }, (_, i) => i)), file: undefined, stream: undefined };
+  return { ...ds, x: await rowValues(ds, Uint32Array.from({ length: ds.n }, (_, i) => i)), file: undefined, stream: undefined, packed: undefined };
 }
 
 /** Shuffles the rows with the seed (the bundled digits come sorted by class). */

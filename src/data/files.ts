@@ -48,6 +48,8 @@ export interface RowFile {
   cols: number | null;
   /** IDX with 3 dimensions: each row is an image of height × width. */
   image?: [number, number];
+  /** The values are unsigned 8-bit integers (IDX type 0x08, NPY uint8): they go to the GPU packed four to a word. */
+  u8?: boolean;
   /**
    * Reads every row in file order, in blocks of `blockBytes` of float32 (at least one row), awaiting
    * `visit` between blocks; resolves to the rows read.
@@ -281,6 +283,7 @@ interface Fixed {
   /** Where the values start in the (inflated) content. */
   start: number;
   size: number;
+  u8?: boolean;
   /** What the truncation message names the layout by, and what it tells to do. */
   layout: string;
   again: string;
@@ -306,6 +309,7 @@ function fixedRows(f: Fixed): RowFile {
     rows: f.rows,
     cols: f.cols,
     image: f.image,
+    u8: f.u8,
     ...(f.src.gz ? {} : { readRows }),
     async pass(blockBytes, visit) {
       const per = Math.max(1, Math.min(Math.floor(blockBytes / (4 * f.cols)), f.rows));
@@ -430,7 +434,7 @@ function openNpy(src: Bytes): RowFile {
   const size = Number(dt[3]);
   const le = dt[1] !== '>';
   return fixedRows({
-    src, format: 'npy', rows, cols, start, size,
+    src, format: 'npy', rows, cols, start, size, u8: dt[2] + dt[3] === 'u1',
     layout: `${rows}×${cols} ${descr}`, again: saveAgain,
     decode: decoder(file, size, cols, (b, o) => read(b, o, le)),
   });
@@ -465,7 +469,7 @@ function openIdx(src: Bytes): RowFile {
   }
   const cols = dims.slice(1).reduce((a, b) => a * b, 1);
   return fixedRows({
-    src, format: 'idx', rows: dims[0], cols, start, size: r[0],
+    src, format: 'idx', rows: dims[0], cols, start, size: r[0], u8: type === 0x08,
     image: dims.length === 3 ? [dims[1], dims[2]] : undefined,
     layout: dims.join('×'), again,
     decode: decoder(file, r[0], cols, r[1]),

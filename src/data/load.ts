@@ -10,6 +10,7 @@ import { DataError, openRows, readMatrix, type Matrix, type RowFile } from './fi
 import { loadBundledMnist } from './mnist.js';
 import { applyPreprocess, defaultPreprocess, divisorFor, type Preprocess } from './preprocess.js';
 import { streamLayout, type StreamLayout } from './streamed.js';
+import { wordsPerRow } from '../tensor/index.js';
 
 /**
  * Bytes of float32 a pass over a file holds at a time: 4 MiB, or WEBGPU_DEC_BLOCK_BYTES (tests
@@ -35,20 +36,27 @@ function size(b: number): string {
   return `${b} bytes`;
 }
 
+/** Bytes a row of `cols` values takes on the GPU: float32, or 8-bit values packed four to a word. */
+export function gpuRowBytes(cols: number, u8: boolean): number {
+  return u8 ? 4 * wordsPerRow(cols) : 4 * cols;
+}
+
 /**
- * How rows of `cols` float32 values are held under the budget: on the GPU where they fit
- * (undefined), else read from the file a window at a time (out-of-core), which needs a file read at
- * row offsets (an uncompressed NPY or IDX); `forced`: the layout a resumed run started with.
+ * How the rows of `f` are held under the budget: on the GPU where they fit (undefined), else read
+ * from the file a window at a time (out-of-core), which needs a file read at row offsets (an
+ * uncompressed NPY or IDX); `forced`: the layout a resumed run started with.
  */
 function layoutFor(f: RowFile, rows: number, cols: number, budget: number, forced?: StreamLayout | null): StreamLayout | undefined {
-  const bytes = rows * cols * 4;
+  const rowBytes = gpuRowBytes(cols, f.u8 === true);
+  const bytes = rows * rowBytes;
   if (forced !== undefined ? forced === null : bytes <= budget) return undefined;
   if (!f.readRows) {
     const [what, fix] = /\.gz$/i.test(f.file) ? ['a .gz', 'decompress it (gunzip)'] : ['a CSV', 'convert it to .npy (numpy.save)'];
-    const over = forced ? 'the run started out-of-core' : `${rows}×${cols} values take ${size(bytes)} as float32 on the GPU, more than the budget of ${size(budget)}`;
+    const as = f.u8 ? '8-bit values' : 'float32';
+    const over = forced ? 'the run started out-of-core' : `${rows}×${cols} values take ${size(bytes)} as ${as} on the GPU, more than the budget of ${size(budget)}`;
     throw new DataError(f.file, (name) => `${over} (${name('gpuMemory')}); data over the budget are read at row offsets, which ${what} has not: ${fix}, or pass a larger ${name('gpuMemory')} if the GPU has it`);
   }
-  return forced ?? streamLayout(budget, cols);
+  return forced ?? streamLayout(budget, rowBytes);
 }
 
 /** Where element i of a file is, as its user would look for it: indices from 0 as in numpy. */
@@ -153,7 +161,7 @@ export async function scanFile(data: string, labelsFile: string | null, preproce
   const labels = labelsFile ? await readLabels(labelsFile, data, rows) : null;
   if (labels) hash.update(Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength));
   const divisor = divisorFor(preprocess, pixels && max > 1 && max <= 255);
-  const ds: Dataset = { name: basename(data), x: null, file: f, n: rows, d: cols, labels, image: f.image, preprocess: { ...preprocess, divisor }, stream };
+  const ds: Dataset = { name: basename(data), x: null, file: f, n: rows, d: cols, labels, image: f.image, preprocess: { ...preprocess, divisor }, stream, packed: f.u8 || undefined };
   return { ds, sha256: hash.digest('hex'), meanSq: (divisor === 255 ? sq255 : sq1) / rows / cols };
 }
 

@@ -59,6 +59,13 @@ export function convertInPlace(x: Float32Array, divisor: number, factor: number,
   scaleInPlace(x, factor);
 }
 
+/** The value each byte 0 … 255 of 8-bit data becomes: the table packed rows are unpacked through (src/tensor/packed.ts). */
+export function byteTable(divisor: number, factor: number): Float32Array {
+  const table = Float32Array.from({ length: 256 }, (_, v) => v);
+  convertInPlace(table, divisor, factor);
+  return table;
+}
+
 /** The divisor `p` gives data that does (or does not) look like 8-bit pixels: its own where it has one. */
 export function divisorFor(p: Preprocess, pixels: boolean): number {
   return p.divisor ?? (p.rule === 'unit' && pixels ? 255 : 1);

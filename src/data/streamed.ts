@@ -14,10 +14,11 @@
 // changes the order the rows come in (a seeded one), not the arithmetic done on them.
 import type { Runtime } from '../gpu/runtime.js';
 import { permutation } from '../random/rng.js';
-import { ChunkedRows, planRows, RowSource, type RowPlan } from '../tensor/index.js';
+import { ChunkedRows, PackedRows, planRows, RowSource, type RowPlan } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
 import { DataError } from './files.js';
-import { RowScatter } from './scatter.js';
+import { byteTable } from './preprocess.js';
+import { conversionOf, RowScatter } from './scatter.js';
 
 /** How out-of-core rows are ordered and read: windows of `windowRows`, made of file blocks of `blockRows`. */
 export interface StreamLayout {
@@ -31,12 +32,12 @@ const BLOCKS_PER_WINDOW = 16;
 const MAX_BLOCK_ROWS = 1024;
 
 /**
- * The layout for rows of `cols` float32 values under a GPU memory budget of `budget` bytes: the
+ * The layout for rows of `rowBytes` bytes on the GPU under a memory budget of `budget` bytes: the
  * window takes half of it (the rest is left for the model, the per-point matrices and the work of a
  * block).
  */
-export function streamLayout(budget: number, cols: number): StreamLayout {
-  const fit = Math.max(1, Math.floor(budget / 2 / (4 * cols)));
+export function streamLayout(budget: number, rowBytes: number): StreamLayout {
+  const fit = Math.max(1, Math.floor(budget / 2 / rowBytes));
   const blockRows = Math.min(MAX_BLOCK_ROWS, Math.max(1, Math.floor(fit / BLOCKS_PER_WINDOW)));
   return { windowRows: Math.floor(fit / blockRows) * blockRows, blockRows };
 }
@@ -68,7 +69,7 @@ export function windowedOrder(fileRows: Uint32Array, layout: StreamLayout, key: 
 
 /** Rows of a data set left in its file, read a window at a time onto the GPU (see the file's comment). */
 export class StreamedRows extends RowSource {
-  private readonly window: ChunkedRows;
+  private readonly window: ChunkedRows | PackedRows;
   /** Which window the buffer holds: of which order (null: the data set's own), and which. */
   private held: { order: Uint32Array | null; w: number } | null = null;
   /** Windows read so far (each a read of its rows from the file). */
@@ -81,7 +82,9 @@ export class StreamedRows extends RowSource {
   ) {
     super(rt, plan, ds.d);
     if (!ds.stream || !ds.file?.readRows) throw new Error('StreamedRows: the data set is not out-of-core');
-    this.window = new ChunkedRows(rt, planRows(rt, Math.min(ds.stream.windowRows, ds.n), ds.d), ds.d);
+    const rows = planRows(rt, Math.min(ds.stream.windowRows, ds.n), ds.d);
+    const { divisor = 1, factor } = ds.preprocess!;
+    this.window = ds.packed ? new PackedRows(rt, rows, ds.d, byteTable(divisor, factor)) : new ChunkedRows(rt, rows, ds.d);
   }
 
   get layout(): StreamLayout {
@@ -129,8 +132,7 @@ export class StreamedRows extends RowSource {
     const locals = Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) => fileRow(a) - fileRow(b) || a - b);
     const file = ds.file!;
     if (file.rows !== null && locals.length && fileRow(locals[count - 1]) >= file.rows) throw new DataError(file.file, 'it holds fewer rows than when it was checked; run again on a file that stays put');
-    const { divisor = 1, factor } = ds.preprocess!;
-    const block = new RowScatter(rt, this.window, divisor, factor);
+    const block = new RowScatter(rt, this.window instanceof PackedRows ? this.window.words : this.window, this.cols, conversionOf(ds));
     try {
       // Runs of consecutive file rows, each read with one call into the staged block.
       for (let i = 0; i < count; ) {

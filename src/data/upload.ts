@@ -1,13 +1,15 @@
 // A data set's rows onto the GPU, in the run's order, chunked to the binding limit (ChunkedRows).
 // Rows in memory are copied as they are; rows left in their file are read block by block in file
 // order, preprocessed on the host (convertInPlace, the same arithmetic as for an array) and
-// scattered on the GPU to their places in the run's order. So host memory holds one block. Rows
+// scattered on the GPU to their places in the run's order. So host memory holds one block. 8-bit
+// values (IDX, uint8 NPY) go packed four to a word and are unpacked on the GPU (PackedRows). Rows
 // over the GPU memory budget stay in the file and are read a window at a time (streamed.ts).
 import type { Runtime } from '../gpu/runtime.js';
-import { ChunkedRows, planRows, type RowSource } from '../tensor/index.js';
+import { ChunkedRows, PackedRows, planRows, type RowSource } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
 import { DataError } from './files.js';
-import { RowScatter } from './scatter.js';
+import { byteTable } from './preprocess.js';
+import { conversionOf, RowScatter } from './scatter.js';
 import { StreamedRows } from './streamed.js';
 
 /**
@@ -18,9 +20,9 @@ export async function upload(rt: Runtime, ds: Dataset, widest = ds.d): Promise<R
   const plan = planRows(rt, ds.n, Math.max(ds.d, widest));
   if (ds.x) return ChunkedRows.upload(rt, plan, ds.d, ds.x);
   if (ds.stream) return new StreamedRows(rt, plan, ds); // out-of-core: read a window at a time
-  const out = new ChunkedRows(rt, plan, ds.d);
+  const out = ds.packed ? new PackedRows(rt, plan, ds.d, byteTable(ds.preprocess!.divisor ?? 1, ds.preprocess!.factor)) : new ChunkedRows(rt, plan, ds.d);
   try {
-    await scatterFile(rt, ds, out);
+    await scatterFile(rt, ds, out instanceof PackedRows ? out.words : out);
   } catch (e) {
     out.dispose();
     throw e;
@@ -28,13 +30,15 @@ export async function upload(rt: Runtime, ds: Dataset, widest = ds.d): Promise<R
   return out;
 }
 
-/** Reads ds's file once and writes each of its rows in the data set (a row may be there twice) to its place in `out`. */
+/**
+ * Reads ds's file once and writes each of its rows in the data set (a row may be there twice) to
+ * its place in `out` (float32 rows, or the words of packed ones).
+ */
 async function scatterFile(rt: Runtime, ds: Dataset, out: ChunkedRows): Promise<void> {
   const { file, d, n } = ds;
   const rowOf = (i: number) => (ds.index ? ds.index[i] : i);
   const byRow = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => rowOf(a) - rowOf(b)); // positions in file order
-  const { divisor = 1, factor } = ds.preprocess!;
-  const block = new RowScatter(rt, out, divisor, factor);
+  const block = new RowScatter(rt, out, d, conversionOf(ds));
   const changed = (what: string) => new DataError(file!.file, `${what} since it was checked: it changed while being read; run again on a file that stays put`);
   let p = 0; // the next position of byRow to place
   const checked = file!.rows; // as the checking pass counted them (a pass over a CSV counts again)

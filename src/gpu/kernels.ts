@@ -37,6 +37,7 @@ const families = {
   matmul_subgroup: { matmul_subgroup: mm, matmul_subgroup_vec4: mm }, // needs the `subgroups` feature
   matmul_tiled: { matmul_tiled: mm, matmul_tiled_vec4: mm },
   gather: { gather_rows: ew, scatter_rows: ew },
+  packed: { unpack_rows: ew }, // Params, words, table, out
   augment: { augment: ew, warp: ew }, // Params, images, rng or T, out
   optim: { sgd: optim, adam: optim },
   roofline: { fma_peak: ew, copy: ew }, // the bench's peak and bandwidth probes
@@ -82,6 +83,7 @@ const layouts = {
   matmul_subgroup: dims,
   matmul_tiled: dims,
   gather: { rows: 'u32', d: 'u32', offset: 'u32', chunk_start: 'u32', chunk_rows: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
+  packed: { rows: 'u32', d: 'u32', words: 'u32', src_row: 'u32', dst_row: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
   augment: { rows: 'u32', h: 'u32', w: 'u32', salt: 'u32', rotate: 'f32', shift: 'f32', offset: 'u32', pad: 'u32' },
   optim: { first_block: 'u32', blocks: 'u32', parity: 'u32', pad: 'u32' },
   roofline: { n: 'u32', iters: 'u32', pad0: 'u32', pad1: 'u32' },

@@ -69,6 +69,17 @@ export abstract class RowSource {
   /** Gives up the GPU memory (with `discard`, for good: see Runtime.discard). */
   abstract dispose(discard?: boolean): void;
 
+  /** All rows back on the host as float32, a block at a time (for tests and the library). */
+  async read(): Promise<Float32Array> {
+    const out = new Float32Array(this.rows * this.cols);
+    for (const b of this.blocks()) {
+      const t = this.slice(b.start, b.rows);
+      out.set(await t.toArray(), b.start * this.cols);
+      t.dispose();
+    }
+    return out;
+  }
+
   /** The blocks of a pass over all rows, in order (see the file's comment). */
   blocks(): Block[] {
     const { rowsPerChunk, blockRows } = this.plan;
@@ -134,7 +145,7 @@ export class ChunkedRows extends RowSource {
   }
 
   /** Calls `fn` for each piece of rows [start, start + rows) that lies in one chunk. */
-  private pieces(start: number, rows: number, fn: (chunk: GPUBuffer, rowInChunk: number, rowInRange: number, count: number) => void): void {
+  pieces(start: number, rows: number, fn: (chunk: GPUBuffer, rowInChunk: number, rowInRange: number, count: number) => void): void {
     if (start < 0 || rows < 0 || start + rows > this.rows) throw new RangeError(`rows [${start}, ${start + rows}) outside [0, ${this.rows})`);
     const per = this.plan.rowsPerChunk;
     for (let r = start; r < start + rows; ) {
@@ -158,7 +169,7 @@ export class ChunkedRows extends RowSource {
   }
 
   /** All rows back on the host, as float32 (reinterpret `.buffer` for u32 data). */
-  async read(): Promise<Float32Array> {
+  override async read(): Promise<Float32Array> {
     const out = new Float32Array(this.rows * this.cols);
     const parts = this.chunks.map((b, c) => this.rt.readF32(b, this.chunkRows(c) * this.cols));
     for (let c = 0; c < parts.length; c++) out.set(await parts[c], c * this.plan.rowsPerChunk * this.cols);
