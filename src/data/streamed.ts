@@ -74,6 +74,8 @@ export class StreamedRows extends RowSource {
   private held: { order: Uint32Array | null; w: number } | null = null;
   /** Windows read so far (each a read of its rows from the file). */
   reads = 0;
+  /** A window was read since the last ready(): its staged values wait in host memory for the GPU. */
+  private queued = false;
 
   constructor(
     rt: Runtime,
@@ -153,6 +155,18 @@ export class StreamedRows extends RowSource {
     }
     this.held = { order, w };
     this.reads++;
+    this.queued = true;
+  }
+
+  /**
+   * The staged values of a window are host memory until the GPU has taken them (the device gives
+   * them back only when awaited): a pass waits here after each block, so that host memory holds
+   * one window's staging, not those of all the windows of a pass.
+   */
+  override async ready(): Promise<void> {
+    if (!this.queued) return;
+    this.queued = false;
+    await this.rt.sync();
   }
 
   dispose(discard = false): void {

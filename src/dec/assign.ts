@@ -45,10 +45,10 @@ function sumInto(rt: Runtime, src: GPUBuffer, count: number, out: GPUBuffer, at:
 }
 
 /** Pass 1: q for every block (kept), and f = Σ over the blocks' column sums. */
-function softAssignAll(rt: Runtime, m: AssignModel, x: RowSource, q: ChunkedRows): Tensor {
+async function softAssignAll(rt: Runtime, m: AssignModel, x: RowSource, q: ChunkedRows): Promise<Tensor> {
   const blocks = x.blocks();
   const parts = empty(rt, blocks.length, m.k);
-  blocks.forEach((b, i) => {
+  for (const [i, b] of blocks.entries()) {
     tidy(() =>
       noGrad(() => {
         const z = m.ae.encode(x.block(b)); // padded to the block size; only its first b.rows rows count
@@ -61,7 +61,8 @@ function softAssignAll(rt: Runtime, m: AssignModel, x: RowSource, q: ChunkedRows
       }),
     );
     rt.flush(); // a block's activations go back to the pool before the next
-  });
+    await x.ready();
+  }
   const f = empty(rt, 1, m.k);
   sumRowsRaw(rt, parts.buffer, blocks.length, m.k, 1, f.buffer);
   parts.dispose();
@@ -72,7 +73,7 @@ function softAssignAll(rt: Runtime, m: AssignModel, x: RowSource, q: ChunkedRows
 export async function assign(rt: Runtime, m: AssignModel, x: RowSource, o: AssignOptions = {}): Promise<Assignment> {
   const q = new ChunkedRows(rt, x.plan, m.k);
   const blocks = x.blocks();
-  const f = softAssignAll(rt, m, x, q);
+  const f = await softAssignAll(rt, m, x, q);
   const klParts = o.kl ? rt.acquire(blocks.length * 4) : null;
   const reads: Promise<Uint32Array>[] = [];
   try {
@@ -114,11 +115,12 @@ export async function assign(rt: Runtime, m: AssignModel, x: RowSource, o: Assig
 }
 
 /** z = encoder(x) for all rows, in blocks (no gradients): [n, d_z], chunked like x. */
-export function encodeAll(ae: Autoencoder, x: RowSource): ChunkedRows {
+export async function encodeAll(ae: Autoencoder, x: RowSource): Promise<ChunkedRows> {
   const z = new ChunkedRows(x.rt, x.plan, ae.dims[ae.dims.length - 1]);
   for (const b of x.blocks()) {
     tidy(() => noGrad(() => z.copyIn(ae.encode(x.block(b)).buffer, b.start, b.rows)));
     x.rt.flush();
+    await x.ready();
   }
   return z;
 }

@@ -93,7 +93,10 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: RowSource, cente
         from,
         total: cfg.maxIter,
         opt,
-        before: async (it, settle) => it % cfg.updateInterval === 0 && (await settle(), await targetUpdate(it)),
+        before: async (it, settle) => {
+          await x.ready(); // out-of-core: the last window's staging given back before more is read
+          return it % cfg.updateInterval === 0 && (await settle(), await targetUpdate(it));
+        },
         // Eq. (4)-(6): the KL loss of one minibatch; batches in order over the (shuffled) data, wrapping.
         loss: (it) => {
           const b = it % batchesPerPass;

@@ -115,7 +115,11 @@ async function runStage(ctx: Ctx, phase: string, stage: Stage, steps: number, o:
       opt: stage.opt,
       loss,
       state: (done) => capture(stage, done),
-      before: (step) => (schedule(stage.opt, o, step), false),
+      before: async (step) => {
+        await ctx.x.ready(); // out-of-core: the last window's staging given back before more is read
+        schedule(stage.opt, o, step);
+        return false;
+      },
       extra: (step) => ({ epoch: epochOf?.(step - 1) }),
     },
     ctx.hooks,

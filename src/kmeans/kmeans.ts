@@ -64,17 +64,22 @@ class Lloyd {
     [this.c, this.cnorm, this.counts, this.stats] = [acquire(k * this.d), acquire(k), acquire(k), acquire(4)];
     [this.label, this.dist, this.xnorm] = [acquire(this.n), acquire(this.n), acquire(this.n)];
     this.sums = acquire(k * this.d);
-    this.perBlock((b, xb) => rt.dispatch(ROW_NORMS, [this.params(b.rows, b.start), xb, this.xnorm], grid1d(b.rows)));
+  }
+
+  /** ‖x_i‖² of every point, once (a pass over the data). */
+  norms(): Promise<void> {
+    return this.perBlock((b, xb) => this.rt.dispatch(ROW_NORMS, [this.params(b.rows, b.start), xb, this.xnorm], grid1d(b.rows)));
   }
 
   /** Runs `fn` on each block's rows, copied into a buffer of their own (a pass in block order). */
-  private perBlock(fn: (b: Block, xb: GPUBuffer) => void): void {
-    for (const b of this.blocks) {
+  private async perBlock(fn: (b: Block, xb: GPUBuffer, i: number) => void): Promise<void> {
+    for (const [i, b] of this.blocks.entries()) {
       const xb = this.rt.acquire(b.rows * this.d * 4);
       this.x.copyOut(b.start, b.rows, xb, 0);
-      fn(b, xb);
+      fn(b, xb, i);
       this.rt.release(xb);
-      this.rt.flush(); // the block's buffer goes back to the pool
+      this.rt.flush(); // the block's buffers go back to the pool
+      await this.x.ready();
     }
   }
 
@@ -86,12 +91,10 @@ class Lloyd {
    * label, dist for every point against the current centres (stats[0] counts the changes); with
    * `update`, then the new centres (means of their points; empty clusters keep theirs) and counts.
    */
-  pass(update: boolean): void {
+  async pass(update: boolean): Promise<void> {
     const { rt, k, d } = this;
     rt.dispatch(ROW_NORMS, [this.params(k, 0), this.c, this.cnorm], grid1d(k));
-    this.blocks.forEach((b, i) => {
-      const xb = rt.acquire(b.rows * d * 4);
-      this.x.copyOut(b.start, b.rows, xb, 0);
+    await this.perBlock((b, xb, i) => {
       const g = rt.acquire(b.rows * k * 4);
       matmulInto(rt, xb, this.c, g, b.rows, k, d, { transB: true }); // G = X Cᵀ
       rt.dispatch(ASSIGN, [this.params(b.rows, b.start), g, this.xnorm, this.cnorm, this.label, this.dist, this.stats], grid1d(b.rows));
@@ -106,8 +109,6 @@ class Lloyd {
         rt.release(s);
       }
       rt.release(g);
-      rt.release(xb);
-      rt.flush(); // the block's buffers go back to the pool
     });
     if (update) rt.dispatch(UPDATE, [this.params(k, 0), this.sums, this.counts, this.c], [Math.ceil(d / 64), k]);
   }
@@ -119,8 +120,8 @@ class Lloyd {
   }
 
   /** dist = min(dist, distance to centre j), for k-means++. */
-  nearest(j: number): void {
-    this.perBlock((b, xb) => this.rt.dispatch(NEAREST, [this.params(b.rows, b.start, j), xb, this.c, this.label, this.dist, this.stats], grid1d(b.rows)));
+  nearest(j: number): Promise<void> {
+    return this.perBlock((b, xb) => this.rt.dispatch(NEAREST, [this.params(b.rows, b.start, j), xb, this.c, this.label, this.dist, this.stats], grid1d(b.rows)));
   }
 
   /** Copies point `row` into centre j. */
@@ -143,12 +144,13 @@ export async function kmeans(rt: Runtime, x: RowSource, opts: KMeansOptions): Pr
   const inertiaBuf = rt.acquire(4);
   let best: KMeansResult | null = null;
   try {
+    await run.norms();
     for (let r = 0; r < restarts; r++) {
       await seedPlusPlus(run, rng);
       let it = 0;
       for (; it < maxIter; it++) {
         rt.write(run.stats, new Uint32Array(4));
-        run.pass(true);
+        await run.pass(true);
         const [changed] = await rt.readU32(run.stats, 1);
         const sizes = await rt.readF32(run.counts, k);
         opts.onIteration?.(r, it, changed);
@@ -159,7 +161,7 @@ export async function kmeans(rt: Runtime, x: RowSource, opts: KMeansOptions): Pr
         if (changed <= minChanged && it > 0) break;
       }
       // Final assignment against the final centres, and its inertia Σ_i min_j ‖x_i − c_j‖².
-      run.pass(false);
+      await run.pass(false);
       const u = params('reduce', { rows: 1, cols: n, alpha: 1 });
       rt.dispatch(kernels.reduce.sum_all, [u, run.dist, rt.scratch, inertiaBuf], [1], { MASK_B: false });
       const [inertia] = await rt.readF32(inertiaBuf, 1);
@@ -181,7 +183,7 @@ async function seedPlusPlus(run: Lloyd, rng: Rng): Promise<void> {
   rt.write(run.dist, new Float32Array(n).fill(Number.MAX_VALUE));
   rt.write(run.label, new Uint32Array(n).fill(0xffffffff));
   for (let j = 0; j < k; j++) {
-    run.nearest(j);
+    await run.nearest(j);
     if (j === k - 1) break;
     const d2 = await rt.readF32(run.dist, n);
     let total = 0;

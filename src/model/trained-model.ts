@@ -38,7 +38,7 @@ export function embedRows(rt: Runtime, model: LoadedModel, ds: Dataset, file = '
     model,
     ds,
     async (m, x) => {
-      const z = encodeAll(m.ae, x);
+      const z = await encodeAll(m.ae, x);
       try {
         return await z.read();
       } finally {

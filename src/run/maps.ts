@@ -23,7 +23,7 @@ export function tsnePointsFor(rt: Runtime, cfg: RunConfig, n: number): number {
 
 /** z = f_θ(x) of the first m points (rows 0 … m−1 of the run's order), [m, d_z]. */
 export async function embedFirst(ae: Autoencoder, x: RowSource, m: number): Promise<Float32Array> {
-  const z = encodeAll(ae, x);
+  const z = await encodeAll(ae, x);
   const all = await z.read();
   z.dispose();
   return all.slice(0, m * z.cols);

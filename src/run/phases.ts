@@ -78,7 +78,7 @@ export async function pretrainPhase(rt: Runtime, ae: Autoencoder, x: RowSource, 
 
 /** The initial centres: k-means (restarts, best inertia) on the embedding z = f_θ(x). */
 export async function kmeansPhase(rt: Runtime, ae: Autoencoder, x: RowSource, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
-  const z = encodeAll(ae, x);
+  const z = await encodeAll(ae, x);
   try {
     return await kmeansWithProgress(rt, z, 'k-means', cfg.kmeansRestarts, cfg, hooks);
   } finally {

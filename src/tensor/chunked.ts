@@ -69,6 +69,12 @@ export abstract class RowSource {
   /** Gives up the GPU memory (with `discard`, for good: see Runtime.discard). */
   abstract dispose(discard?: boolean): void;
 
+  /**
+   * Waits until rows read since the last call have reached the GPU, where reading them queued host
+   * memory (out-of-core windows: a window's staged values); a pass calls it after each block.
+   */
+  async ready(): Promise<void> {}
+
   /** All rows back on the host as float32, a block at a time (for tests and the library). */
   async read(): Promise<Float32Array> {
     const out = new Float32Array(this.rows * this.cols);
