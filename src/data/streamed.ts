@@ -16,7 +16,6 @@ import type { Runtime } from '../gpu/runtime.js';
 import { permutation } from '../random/rng.js';
 import { ChunkedRows, PackedRows, planRows, RowSource, type RowPlan } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
-import { DataError } from './files.js';
 import { byteTable } from './preprocess.js';
 import { conversionOf, RowScatter } from './scatter.js';
 
@@ -132,8 +131,7 @@ export class StreamedRows extends RowSource {
       return ds.index ? ds.index[p] : p;
     };
     const locals = Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) => fileRow(a) - fileRow(b) || a - b);
-    const file = ds.file!;
-    if (file.rows !== null && locals.length && fileRow(locals[count - 1]) >= file.rows) throw new DataError(file.file, 'it holds fewer rows than when it was checked; run again on a file that stays put');
+    const file = ds.file!; // a file cut short since it was checked: readRows says so
     const block = new RowScatter(rt, this.window instanceof PackedRows ? this.window.words : this.window, this.cols, conversionOf(ds));
     try {
       // Runs of consecutive file rows, each read with one call into the staged block.
