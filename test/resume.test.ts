@@ -84,7 +84,7 @@ describe('checkpoints and --resume', () => {
 
   it('out-of-core (the rows over --gpu-memory, read from the file a window at a time): killed in DEC, resumed, the same as one run', async () => {
     // 600 digits (every 16th: all classes) as float32 NPY files; 1.9 MB of rows against an 800 KiB
-    // budget: windows of 128 rows.
+    // budget: windows of 130 rows.
     const digits = loadBundledMnist();
     const rows = Uint32Array.from({ length: 600 }, (_, i) => i * 16);
     const x = new Float32Array(600 * 784);
@@ -96,8 +96,8 @@ describe('checkpoints and --resume', () => {
     const straight = join(root, 'ooc-straight');
     const r = runSync([...ooc, '--out', straight]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/data: out-of-core \(over --gpu-memory\): read from digits\.npy in windows of 128 rows \(0\.4 MiB\) for every pass/);
-    expect(JSON.parse(readFileSync(join(straight, 'metrics.json'), 'utf8')).data_mode).toEqual({ mode: 'out-of-core', window_rows: 128, block_rows: 8 });
+    expect(r.stderr).toMatch(/data: out-of-core \(over --gpu-memory\): read from digits\.npy in windows of 130 rows \(0\.4 MiB\) for every pass/);
+    expect(JSON.parse(readFileSync(join(straight, 'metrics.json'), 'utf8')).data_mode).toEqual({ mode: 'out-of-core', window_rows: 130, block_rows: 1 });
     const dir = join(root, 'ooc-killed');
     await killWhen([...ooc, '--checkpoint-every', '10', '--out', dir], /checkpoint: dec at step [1-9]\d/);
     const resumed = runSync(['train', '--resume', dir]);

@@ -58,14 +58,14 @@ describe('out-of-core data', () => {
     }
     expect(Array.from(windowedOrder(fileRows, layout, 'k'))).toEqual(Array.from(order));
     expect(Array.from(windowedOrder(fileRows, layout, 'other'))).not.toEqual(Array.from(order));
-    expect(streamLayout(budget, 4 * d)).toEqual({ windowRows: 96, blockRows: 6 });
-    expect(streamLayout(1 << 28, 4 * 784)).toEqual({ windowRows: 41984, blockRows: 1024 }); // a 256 MiB budget, MNIST-wide rows
+    expect(streamLayout(budget, 4 * d)).toEqual({ windowRows: 96, blockRows: 1 });
+    expect(streamLayout(1 << 28, 4 * 784)).toEqual({ windowRows: 42752, blockRows: 167 }); // a 256 MiB budget, MNIST-wide rows: 256 blocks a window
   });
 
   it('windows read from the file hold the resident rows: slices across windows, the blocks of a pass, a shuffled epoch', async () => {
     process.env.WEBGPU_DEC_BLOCK_BYTES = String(5 * d * 4); // 5 rows staged at a time
     const ds = await outOfCore(3);
-    expect(ds.stream).toEqual({ windowRows: 96, blockRows: 6 });
+    expect(ds.stream).toEqual({ windowRows: 96, blockRows: 1 });
     expect(ds.x).toBeNull();
     const streamed = (await upload(rt(), ds)) as StreamedRows;
     expect(streamed).toBeInstanceOf(StreamedRows);
@@ -152,7 +152,7 @@ describe('8-bit data packed four to a word', () => {
 
   it('out-of-core too: windows of packed words, the same run as the float32 rows in memory', async () => {
     const ds = await read(2, 2 * 50 * 32); // 32 bytes a packed row: windows of 50 rows
-    expect(ds.stream).toEqual({ windowRows: 48, blockRows: 3 });
+    expect(ds.stream).toEqual({ windowRows: 50, blockRows: 1 });
     const paper = configFor(ds, { preset: 'paper', seed: 2, k: 3, dims: [16, 16, 32, 3], batch: 32, layerIters: 20, finetuneIters: 30, maxIter: 30, updateInterval: 10, tol: 0, kmeansRestarts: 2, rawKmeansRestarts: 1 });
     const [a, b] = [await runDec(rt(), ds, paper, { progress: () => {} }), await runDec(rt(), await inMemory(ds), paper, { progress: () => {} })];
     expect(Array.from(a.labels)).toEqual(Array.from(b.labels));

@@ -25,8 +25,12 @@ export interface StreamLayout {
   blockRows: number;
 }
 
-/** File blocks per window, at least (where the window holds that many rows): the mixing of a window. */
-const BLOCKS_PER_WINDOW = 16;
+/**
+ * File blocks per window, at least (where the window holds that many rows): the mixing of a window.
+ * Many small blocks, so that a file sorted by class still gives windows (and minibatches) of all
+ * classes; a block is still a contiguous read (167 rows of 784 float32 values in a 128 MiB window).
+ */
+const BLOCKS_PER_WINDOW = 256;
 /** Rows per file block, at most: a contiguous read (3 MiB of 784 float32 values). */
 const MAX_BLOCK_ROWS = 1024;
 
