@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../src/io/safetensors.js';
+import { makeRng } from '../src/random/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dec-bad-'));
 
@@ -126,12 +127,19 @@ describe('bad input: one line, exit 2, nothing written', () => {
     const bomb = gzipSync(idx(0x08, [3_000_000, 28, 28], Buffer.alloc(1024)));
     expectBadInput([['x.idx.gz', bomb]], /x\.idx\.gz: the header announces 3000000×28×28 values \(2352000016 bytes\) but gzip's size field says 1040 bytes: the file is truncated or damaged; download or compress the file again$/);
   });
-  it('a .gz whose header (and gzip size field) announce more values than the GPU memory budget: refused before inflating', () => {
-    // 3,000,000 × 28 × 28 bytes of zeros, as the size field says; the stream itself is cut short, so
-    // a reader that inflated it would fail otherwise.
+  it('a gzip bomb: a .gz whose header (and gzip size field) announce 3,000,000 images of zeros, refused by its ratio before inflating', () => {
+    // 3,000,000 × 28 × 28 bytes of zeros, as the size field says, from 1 KiB of gzip; the stream
+    // itself is cut short, so a reader that inflated it would fail otherwise. Packed, the values
+    // would fit the default budget.
     const head = gzipSync(idx(0x08, [3_000_000, 28, 28], Buffer.alloc(1024)));
     head.writeUInt32LE((16 + 3_000_000 * 784) % 2 ** 32, head.length - 4);
-    expectBadInput([['x.idx.gz', head]], /x\.idx\.gz: 3000000×784 values take 8\.8 GiB as float32 on the GPU, more than the budget of 4\.0 GiB \(--gpu-memory\); data over the budget are read at row offsets, which a \.gz has not: decompress it \(gunzip\), or pass a larger --gpu-memory if the GPU has it$/, ['--gpu-memory', '4G']);
+    expectBadInput([['x.idx.gz', head]], new RegExp(`x\\.idx\\.gz: would inflate to 2352000016 bytes from ${head.length} \\(more than 100:1; its header announces 3000000×28×28 values\\), as a decompression bomb or constant data do; if it is real data, decompress it \\(gunzip\\) and pass that file$`));
+  });
+  it('a .gz over the GPU memory budget: refused from its header (out-of-core reads need row offsets)', () => {
+    // 2,000 random 28 × 28 images (hardly compressible): 1.5 MiB packed, over a 1 MiB budget.
+    const rng = makeRng('gz-budget');
+    const gz = gzipSync(idx(0x08, [2000, 28, 28], Buffer.from(Array.from({ length: 2000 * 784 }, () => Math.floor(256 * rng())))));
+    expectBadInput([['x.idx.gz', gz]], /x\.idx\.gz: 2000×784 values take 1\.5 MiB as 8-bit values on the GPU, more than the budget of 1\.0 MiB \(--gpu-memory\); data over the budget are read at row offsets, which a \.gz has not: decompress it \(gunzip\), or pass a larger --gpu-memory if the GPU has it$/, ['--gpu-memory', '1M']);
   });
   it('a CSV whose rows exceed the GPU memory budget: refused after the pass that counts them (out-of-core reads need row offsets)', () => {
     expectBadInput([['x.csv', '1,2\n3,4\n5,6\n']], /x\.csv: 3×2 values take 24 bytes as float32 on the GPU, more than the budget of 16 bytes \(--gpu-memory\); data over the budget are read at row offsets, which a CSV has not: convert it to \.npy \(numpy\.save\), or pass a larger --gpu-memory if the GPU has it$/, ['--gpu-memory', '16']);

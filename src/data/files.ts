@@ -188,7 +188,7 @@ function openBytes(file: string, field: string, size: number): Bytes {
     }
   }
   if (!head.length) throw new DataError(file, 'decompresses to nothing (0 bytes); check that the export or download finished, or pass another file');
-  checkAnnounced(file, head, size >= 18 ? readAt(file, size - 4, 4).readUInt32LE(0) : null);
+  checkAnnounced(file, head, size >= 18 ? readAt(file, size - 4, 4).readUInt32LE(0) : null, size);
   return { file, gz: true, head, size };
 }
 
@@ -217,16 +217,27 @@ function announced(head: Buffer): { dims: number[]; values: number; bytes: numbe
 }
 
 /**
- * Refuses, from the header alone, a .gz whose size field (`inflated`, mod 2^32) is smaller than the
- * header and the values it announces: truncated or damaged, found before anything is inflated. (An
- * uncompressed file's size is checked by its reader, which says how much is missing.)
+ * Inflated bytes per byte of gzip beyond which a .gz is refused: only a decompression bomb or
+ * constant data compress further. Apache POI refuses zip entries past the same ratio by default
+ * (ZipSecureFile's minimum inflate ratio, 0.01).
  */
-function checkAnnounced(file: string, head: Buffer, inflated: number | null): void {
+const MAX_INFLATE_RATIO = 100;
+
+/**
+ * Refuses, from the header alone, an NPY or IDX .gz of `compressed` bytes whose size field
+ * (`inflated`, mod 2^32) is smaller than the header and the values it announces (truncated or
+ * damaged), or whose header announces more than MAX_INFLATE_RATIO times its size: found before
+ * anything is inflated. (An uncompressed file's size is checked by its reader, which says how much
+ * is missing; a CSV .gz, without a header to announce its size, is checked as it streams.)
+ */
+function checkAnnounced(file: string, head: Buffer, inflated: number | null, compressed: number): void {
   const a = announced(head);
-  if (!a) return; // not NPY or IDX, or a damaged header: the reader says what is wrong
-  if (inflated !== null && a.bytes < 2 ** 32 && inflated < a.bytes) {
+  if (a && inflated !== null && a.bytes < 2 ** 32 && inflated < a.bytes) {
     const shape = a.dims.join('×');
     throw new DataError(file, `the header announces ${shape} values (${a.bytes} bytes) but gzip's size field says ${inflated} bytes: the file is truncated or damaged; download or compress the file again`);
+  }
+  if (a && a.bytes > MAX_INFLATE_RATIO * compressed) {
+    throw new DataError(file, `would inflate to ${a.bytes} bytes from ${compressed} (more than ${MAX_INFLATE_RATIO}:1; its header announces ${a.dims.join('×')} values), as a decompression bomb or constant data do; if it is real data, decompress it (gunzip) and pass that file`);
   }
 }
 
