@@ -36,6 +36,7 @@ export { sum, mean, type Axis } from './tensor/ops/reduce.js';
 export { mseLoss } from './tensor/ops/loss.js';
 export { dropout, DropoutRng } from './tensor/ops/dropout.js';
 export { ChunkedRows, RowSource, planRows, bindingLimit, BLOCK_ROWS, type RowPlan, type Block } from './tensor/chunked.js';
+export { PackedRows, wordsPerRow } from './tensor/packed.js';
 
 // ---- layers and optimisers ---------------------------------------------------------------
 export { Linear, type Init } from './nn/linear.js';

@@ -3,13 +3,10 @@
 // range (copied) or a range of the epoch's shuffled order: gathered through the permutation (one
 // upload per epoch) from resident rows (then unpacked, for packed 8-bit ones), copied window by
 // window from out-of-core ones.
-import { kernels, params } from '../gpu/kernels.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { permutation } from '../random/rng.js';
-import { empty, PackedRows, type ChunkedRows, type RowSource, type Tensor } from '../tensor/index.js';
+import { empty, type ChunkedRows, type PackedRows, type RowSource, type Tensor } from '../tensor/index.js';
 import { StreamedRows } from './streamed.js';
-
-const GATHER = kernels.gather.gather_rows;
 
 /** Shuffled minibatches: batch b of the epoch holds rows order[b·size … ]. */
 export class ShuffledBatches {
@@ -44,16 +41,7 @@ export class ShuffledBatches {
       x.copyOrdered(this.order, start, rows, out.buffer, 0);
       return out;
     }
-    if (x instanceof PackedRows) {
-      x.gather(this.index!, start, rows, out.buffer);
-      return out;
-    }
-    // One gather per chunk, each copying the batch rows that live in it.
-    const chunked = x as ChunkedRows;
-    chunked.chunks.forEach((chunk, c) => {
-      const u = params('gather', { rows, d: x.cols, offset: start, chunk_start: c * x.plan.rowsPerChunk, chunk_rows: chunked.chunkRows(c) });
-      this.rt.dispatch(GATHER, [u, chunk, this.index!, out.buffer], [1, rows]);
-    });
+    (x as ChunkedRows | PackedRows).gather(this.index!, start, rows, out.buffer);
     return out;
   }
   dispose(): void {

@@ -6,6 +6,11 @@
 // Work over all rows goes in blocks of at most BLOCK_ROWS rows at fixed global positions (multiples
 // of the block size) and chunks hold a whole number of blocks: so a block never straddles a chunk,
 // and a pass over the data does exactly the same arithmetic however the rows are chunked.
+//
+// What the passes and minibatches take rows through is a RowSource: ranges, blocks, and (for the
+// shuffled batches) a gather. ChunkedRows is the float32 one; PackedRows (packed.ts) holds 8-bit
+// rows, and StreamedRows (src/data/streamed.ts) reads rows from their file a window at a time.
+import { kernels, params } from '../gpu/kernels.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { empty, type Tensor } from './tensor.js';
 
@@ -166,6 +171,14 @@ export class ChunkedRows extends RowSource {
   copyOut(start: number, rows: number, dst: GPUBuffer, dstRow: number): void {
     const w = this.cols * 4;
     this.pieces(start, rows, (chunk, at, i, count) => this.rt.copy(chunk, dst, count * w, at * w, (dstRow + i) * w));
+  }
+
+  /** Rows index[offset … offset + rows) (u32 row numbers on the GPU) into `out`: one gather per chunk, each copying the rows that live in it. */
+  gather(index: GPUBuffer, offset: number, rows: number, out: GPUBuffer): void {
+    this.chunks.forEach((chunk, c) => {
+      const u = params('gather', { rows, d: this.cols, offset, chunk_start: c * this.plan.rowsPerChunk, chunk_rows: this.chunkRows(c) });
+      this.rt.dispatch(kernels.gather.gather_rows, [u, chunk, index, out], [1, rows]);
+    });
   }
 
   /** Writes `rows` rows of `src` (from its row 0) into rows [start, start + rows). */

@@ -7,7 +7,6 @@ import type { Runtime } from '../gpu/runtime.js';
 import { ChunkedRows, planRows, RowSource, type RowPlan } from './chunked.js';
 
 const UNPACK = kernels.packed.unpack_rows;
-const GATHER = kernels.gather.gather_rows;
 /** Rows per unpack dispatch: its grid's second dimension (at most 65,535 workgroups). */
 const MAX_ROWS = 32768;
 
@@ -37,10 +36,7 @@ export class PackedRows extends RowSource {
   gather(index: GPUBuffer, offset: number, rows: number, out: GPUBuffer): void {
     const { rt, words } = this;
     const w = rt.acquire(rows * words.cols * 4);
-    words.chunks.forEach((chunk, c) => {
-      const u = params('gather', { rows, d: words.cols, offset, chunk_start: c * words.plan.rowsPerChunk, chunk_rows: words.chunkRows(c) });
-      rt.dispatch(GATHER, [u, chunk, index, w], [1, rows]);
-    });
+    words.gather(index, offset, rows, w);
     this.unpack(w, 0, rows, out, 0);
     rt.release(w);
   }
