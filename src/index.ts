@@ -31,8 +31,9 @@ export type { TsneOptions, TsneProgress, TsneResult } from './tsne/tsne.js';
 
 // ---- data ---------------------------------------------------------------------------------
 export { datasetFromArray, type ArrayShape } from './data/from-array.js';
-export { loadData } from './data/load.js';
-export { readMatrix, DataError, type Matrix } from './data/files.js';
+export { loadData, type ReadOptions } from './data/load.js';
+export type { StreamLayout } from './data/streamed.js';
+export { readMatrix, DataError, type Matrix, type RowFile, type BlockVisitor } from './data/files.js';
 export { prepareData, prepareDataset, type DataSpec, type PreparedData } from './data/prepare.js';
 export { inMemory, rowValues, shuffle, stratifiedSubset, takeRows, type Dataset } from './data/dataset.js';
 export { applyPreprocess, defaultPreprocess, type Preprocess, type ScaleMode, type ScaleRule } from './data/preprocess.js';
