@@ -74,7 +74,7 @@ function whereIn(m: Matrix, i: number): string {
 
 /** How a data file is read: the GPU memory budget its values must fit, and progress on a long pass. */
 export interface ReadOptions {
-  /** Bytes the data's float32 values may take on the GPU (default: defaultGpuMemory()). */
+  /** Bytes the data's values may take on the GPU (float32, 8-bit ones packed; default: defaultGpuMemory()); over it, out-of-core. */
   gpuMemory?: number;
   /** Called every few seconds of a pass over the file with the rows read so far. */
   onProgress?: (rows: number, seconds: number) => void;
@@ -117,8 +117,9 @@ async function readLabels(labelsFile: string, data: string, rows: number): Promi
 
 /**
  * A data file and its labels, checked in one pass, with the preprocessing's divisor decided on it
- * (the 'unit' rule: 8-bit pixel data divided by 255) where `preprocess` has none. The budget
- * (`read.gpuMemory`) is checked from an NPY or IDX header before any value is read.
+ * (the 'unit' rule: 8-bit pixel data divided by 255) where `preprocess` has none, and how its rows
+ * are held (`ds.stream`: out-of-core where they exceed `read.gpuMemory`; a .gz over it is refused
+ * from its NPY or IDX header before any value is read).
  */
 export async function scanFile(data: string, labelsFile: string | null, preprocess: Preprocess, read: ReadOptions = {}): Promise<ScannedFile> {
   const { gpuMemory = defaultGpuMemory(), onProgress, stream: forced } = read;
