@@ -5,10 +5,10 @@
 // (upload.ts) and by the windows of data read from disk for every pass (streamed.ts).
 import { kernels, params } from '../gpu/kernels.js';
 import type { Runtime } from '../gpu/runtime.js';
-import { wordsPerRow, type ChunkedRows } from '../tensor/index.js';
+import { ChunkedRows, PackedRows, wordsPerRow, type RowPlan } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
 import { blockBytes } from './load.js';
-import { convertInPlace } from './preprocess.js';
+import { byteTable, convertInPlace } from './preprocess.js';
 
 const SCATTER = kernels.gather.scatter_rows;
 /** Rows per scatter: a dispatch's second grid dimension (at most 65,535 workgroups). */
@@ -20,6 +20,19 @@ export type Conversion = { divisor: number; factor: number } | 'pack';
 /** How a data set's rows go to the GPU: packed where they are 8-bit, else preprocessed float32. */
 export function conversionOf(ds: Dataset): Conversion {
   return ds.packed ? 'pack' : { divisor: ds.preprocess!.divisor ?? 1, factor: ds.preprocess!.factor };
+}
+
+/**
+ * Empty GPU rows for ds's values laid out by `plan`: packed where they are 8-bit, else float32
+ * (`rows`); `target` is what a RowScatter of conversionOf(ds) fills (the words of packed rows).
+ */
+export function gpuRowsFor(rt: Runtime, plan: RowPlan, ds: Dataset): { rows: ChunkedRows | PackedRows; target: ChunkedRows } {
+  if (!ds.packed) {
+    const rows = new ChunkedRows(rt, plan, ds.d);
+    return { rows, target: rows };
+  }
+  const rows = new PackedRows(rt, plan, ds.d, byteTable(ds.preprocess!.divisor ?? 1, ds.preprocess!.factor));
+  return { rows, target: rows.words };
 }
 
 /**

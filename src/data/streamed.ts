@@ -14,10 +14,9 @@
 // changes the order the rows come in (a seeded one), not the arithmetic done on them.
 import type { Runtime } from '../gpu/runtime.js';
 import { permutation } from '../random/rng.js';
-import { ChunkedRows, PackedRows, planRows, RowSource, type RowPlan } from '../tensor/index.js';
+import { planRows, RowSource, type ChunkedRows, type PackedRows, type RowPlan } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
-import { byteTable } from './preprocess.js';
-import { conversionOf, RowScatter } from './scatter.js';
+import { conversionOf, gpuRowsFor, RowScatter } from './scatter.js';
 
 /** How out-of-core rows are ordered and read: windows of `windowRows`, made of file blocks of `blockRows`. */
 export interface StreamLayout {
@@ -73,6 +72,8 @@ export function windowedOrder(fileRows: Uint32Array, layout: StreamLayout, key: 
 /** Rows of a data set left in its file, read a window at a time onto the GPU (see the file's comment). */
 export class StreamedRows extends RowSource {
   private readonly window: ChunkedRows | PackedRows;
+  /** The host block a window is staged through, and where it scatters to (the window's buffers). */
+  private readonly staging: RowScatter;
   /** Which window the buffer holds: of which order (null: the data set's own), and which. */
   private held: { order: Uint32Array | null; w: number } | null = null;
   /** Windows read so far (each a read of its rows from the file). */
@@ -87,9 +88,9 @@ export class StreamedRows extends RowSource {
   ) {
     super(rt, plan, ds.d);
     if (!ds.stream || !ds.file?.readRows) throw new Error('StreamedRows: the data set is not out-of-core');
-    const rows = planRows(rt, Math.min(ds.stream.windowRows, ds.n), ds.d);
-    const { divisor = 1, factor } = ds.preprocess!;
-    this.window = ds.packed ? new PackedRows(rt, rows, ds.d, byteTable(divisor, factor)) : new ChunkedRows(rt, rows, ds.d);
+    const { rows, target } = gpuRowsFor(rt, planRows(rt, Math.min(ds.stream.windowRows, ds.n), ds.d), ds);
+    this.window = rows;
+    this.staging = new RowScatter(rt, target, ds.d, conversionOf(ds));
   }
 
   get layout(): StreamLayout {
@@ -136,25 +137,22 @@ export class StreamedRows extends RowSource {
     };
     const locals = Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) => fileRow(a) - fileRow(b) || a - b);
     const file = ds.file!; // a file cut short since it was checked: readRows says so
-    const block = new RowScatter(rt, this.window instanceof PackedRows ? this.window.words : this.window, this.cols, conversionOf(ds));
-    try {
-      // Runs of consecutive file rows, each read with one call into the staged block.
-      for (let i = 0; i < count; ) {
-        let run = 1;
-        while (i + run < count && run < block.room && fileRow(locals[i + run]) === fileRow(locals[i]) + run) run++;
-        file.readRows!(fileRow(locals[i]), run, block.values.subarray(block.m * this.cols, (block.m + run) * this.cols));
-        for (let j = 0; j < run; j++) block.where[block.m++] = locals[i + j];
-        i += run;
-        if (!block.room) {
-          block.send();
-          rt.flush(); // the staged block is refilled next: its writes go with this submit
-        }
+    const block = this.staging;
+    block.m = 0; // nothing left over from a read that failed
+    // Runs of consecutive file rows, each read with one call into the staged block.
+    for (let i = 0; i < count; ) {
+      let run = 1;
+      while (i + run < count && run < block.room && fileRow(locals[i + run]) === fileRow(locals[i]) + run) run++;
+      file.readRows!(fileRow(locals[i]), run, block.values.subarray(block.m * this.cols, (block.m + run) * this.cols));
+      for (let j = 0; j < run; j++) block.where[block.m++] = locals[i + j];
+      i += run;
+      if (!block.room) {
+        block.send();
+        rt.flush(); // the staged block is refilled next: its writes go with this submit
       }
-      block.send();
-      rt.flush();
-    } finally {
-      block.dispose();
     }
+    block.send();
+    rt.flush();
     this.held = { order, w };
     this.reads++;
     this.queued = true;
@@ -173,6 +171,7 @@ export class StreamedRows extends RowSource {
 
   dispose(discard = false): void {
     this.window.dispose(discard);
+    this.staging.dispose();
     this.held = null;
   }
 }

@@ -5,11 +5,10 @@
 // values (IDX, uint8 NPY) go packed four to a word and are unpacked on the GPU (PackedRows). Rows
 // over the GPU memory budget stay in the file and are read a window at a time (streamed.ts).
 import type { Runtime } from '../gpu/runtime.js';
-import { ChunkedRows, PackedRows, planRows, type RowSource } from '../tensor/index.js';
+import { ChunkedRows, planRows, type RowSource } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
 import { DataError } from './files.js';
-import { byteTable } from './preprocess.js';
-import { conversionOf, RowScatter } from './scatter.js';
+import { conversionOf, gpuRowsFor, RowScatter } from './scatter.js';
 import { StreamedRows } from './streamed.js';
 
 /**
@@ -20,14 +19,14 @@ export async function upload(rt: Runtime, ds: Dataset, widest = ds.d): Promise<R
   const plan = planRows(rt, ds.n, Math.max(ds.d, widest));
   if (ds.x) return ChunkedRows.upload(rt, plan, ds.d, ds.x);
   if (ds.stream) return new StreamedRows(rt, plan, ds); // out-of-core: read a window at a time
-  const out = ds.packed ? new PackedRows(rt, plan, ds.d, byteTable(ds.preprocess!.divisor ?? 1, ds.preprocess!.factor)) : new ChunkedRows(rt, plan, ds.d);
+  const { rows, target } = gpuRowsFor(rt, plan, ds);
   try {
-    await scatterFile(rt, ds, out instanceof PackedRows ? out.words : out);
+    await scatterFile(rt, ds, target);
   } catch (e) {
-    out.dispose();
+    rows.dispose();
     throw e;
   }
-  return out;
+  return rows;
 }
 
 /**
