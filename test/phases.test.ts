@@ -109,6 +109,17 @@ describe('the pipeline in phases', () => {
     expect(Array.from(await readBack(await upload(rt(), twice)))).toEqual([0, 1, 2, 3].flatMap(rowsOf));
   });
 
+  it('a file of several reads (2.5 MB: the reader refills one 1 MiB buffer) arrives whole and in place', async () => {
+    const [n, w] = [2503, 250]; // 2,503 rows of 1,000 bytes: reads and blocks end inside rows
+    const x = gaussian(n * w, 1, makeRng(9));
+    const path = npyFile('several-reads.npy', x, n, w);
+    process.env.WEBGPU_DEC_BLOCK_BYTES = String(333 * w * 4);
+    const read = await prepareData({ data: path, labels: null, subset: null }, 2, { rule: 'none', factor: 1 });
+    const order = read.ds.index!;
+    const expected = Float32Array.from({ length: n * w }, (_, i) => x[order[Math.floor(i / w)] * w + (i % w)]);
+    expect(Array.from(await readBack(await upload(rt(), read.ds)))).toEqual(Array.from(expected));
+  });
+
   it('a file that changes between the check and the upload is refused, not misread', async () => {
     const path = join(dir, 'moving.csv');
     writeFileSync(path, '1,2\n3,4\n5,6\n');

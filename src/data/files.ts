@@ -5,6 +5,7 @@
 // CSV parsed block by block. So host memory holds one block, whatever the file's size. Bad input
 // raises a DataError: one line naming the file, what is wrong and what to do.
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
@@ -88,11 +89,10 @@ function gzipProblem(e: unknown): string {
   return `${what}; download or compress the file again`;
 }
 
-/** `length` bytes from `position` of a file (fewer where it ends). */
-function readAt(file: string, position: number, length: number): Buffer {
+/** `length` bytes from `position` of a file (fewer where it ends), into `buf` where given (at least `length` bytes). */
+function readAt(file: string, position: number, length: number, buf = Buffer.alloc(length)): Buffer {
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(length);
     return buf.subarray(0, readSync(fd, buf, 0, length, position));
   } finally {
     closeSync(fd);
@@ -109,10 +109,26 @@ interface Bytes {
   size: number;
 }
 
-/** The (inflated) bytes from offset `from` on, in pieces; a .gz that fails to inflate raises a DataError. */
+/**
+ * The (inflated) bytes from offset `from` on, in pieces, each valid until the next is asked for; a
+ * .gz that fails to inflate raises a DataError.
+ */
 async function* stream(src: Bytes, from: number): AsyncGenerator<Buffer> {
   if (!src.gz) {
-    if (from < src.size) yield* createReadStream(src.file, { start: from, highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>;
+    // One buffer, refilled: the reader copies each piece out before it asks for the next. (A read
+    // stream's fresh piece per read is garbage that glibc keeps in the process after it is freed.)
+    const fh = await open(src.file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(READ_BYTES);
+      for (let at = from; at < src.size; ) {
+        const { bytesRead } = await fh.read(buf, 0, READ_BYTES, at);
+        if (!bytesRead) return;
+        at += bytesRead;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
     return;
   }
   const raw = createReadStream(src.file, { highWaterMark: READ_BYTES });
@@ -308,9 +324,11 @@ function fixedRows(f: Fixed): RowFile {
     new DataError(f.src.file, `truncated: the header says ${f.layout} (${need} bytes of data) but only ${got} follow it; ${f.again}`);
   if (!f.src.gz && f.src.size < f.start + need) throw truncated(f.src.size - f.start);
   const rowBytes = f.cols * f.size;
+  let buf = Buffer.alloc(0); // kept between reads, grown to the longest: out-of-core windows read many stretches
   const readRows = (first: number, count: number, out: Float32Array) => {
     if (first < 0 || count < 0 || first + count > f.rows) throw new RangeError(`rows [${first}, ${first + count}) outside [0, ${f.rows})`);
-    const bytes = readAt(f.src.file, f.start + first * rowBytes, count * rowBytes);
+    if (buf.length < count * rowBytes) buf = Buffer.alloc(count * rowBytes);
+    const bytes = readAt(f.src.file, f.start + first * rowBytes, count * rowBytes, buf);
     if (bytes.length < count * rowBytes) throw new DataError(f.src.file, 'it was cut short since it was checked; run again on a file that stays put');
     f.decode(bytes, count * f.cols, out, first * f.cols);
   };

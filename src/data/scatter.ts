@@ -45,6 +45,8 @@ export class RowScatter {
   readonly perBlock: number;
   readonly values: Float32Array;
   readonly where: Uint32Array;
+  /** The packed words of a block ('pack'), reused block after block. */
+  private readonly words: Uint32Array;
   m = 0;
   private readonly src: GPUBuffer;
   private readonly dst: GPUBuffer;
@@ -59,6 +61,7 @@ export class RowScatter {
     this.perBlock = Math.max(1, Math.min(MAX_BLOCK_ROWS, Math.floor(blockBytes() / (4 * cols))));
     this.values = new Float32Array(this.perBlock * cols);
     this.where = new Uint32Array(this.perBlock);
+    this.words = new Uint32Array(conversion === 'pack' ? this.perBlock * out.cols : 0);
     [this.src, this.dst] = [rt.acquire(this.perBlock * out.cols * 4), rt.acquire(this.where.byteLength)];
   }
 
@@ -75,7 +78,7 @@ export class RowScatter {
     const { rt, out, m, conversion } = this;
     if (!m) return;
     const block = this.values.subarray(0, m * this.cols);
-    if (conversion === 'pack') rt.write(this.src, pack(block, m, this.cols));
+    if (conversion === 'pack') rt.write(this.src, pack(block, m, this.cols, this.words));
     else {
       convertInPlace(block, conversion.divisor, conversion.factor);
       rt.write(this.src, block);
@@ -94,10 +97,11 @@ export class RowScatter {
   }
 }
 
-/** `rows` rows of `cols` 8-bit values (as float32 0 … 255) packed four to a little-endian u32 word. */
-function pack(values: Float32Array, rows: number, cols: number): Uint32Array {
+/** `rows` rows of `cols` 8-bit values (as float32 0 … 255) packed four to a little-endian u32 word, into `out`. */
+function pack(values: Float32Array, rows: number, cols: number, out: Uint32Array): Uint32Array {
   const w = wordsPerRow(cols);
-  const out = new Uint32Array(rows * w);
+  out = out.subarray(0, rows * w);
+  out.fill(0);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) out[r * w + (c >> 2)] |= values[r * cols + c] << (8 * (c & 3));
   }
