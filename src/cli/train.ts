@@ -20,7 +20,6 @@ import { MODEL_FILE, writeRunOutputs, type RunMetrics } from '../run/outputs.js'
 import { runDec } from '../run/phases.js';
 import type { ProgressEvent } from '../nn/loop.js';
 import { TSNE_CSV, TSNE_JSON, tsnePhase } from '../run/maps.js';
-import { writeRunReport } from './report.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
 import { dataMode, GPU_MEMORY_FLAG, OVERRIDE_FLAGS, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
@@ -205,6 +204,11 @@ export async function train(args: string[]): Promise<number> {
       await tsnePhase(rt, ds, cfg, r.maps, out, (stage, e) => rep.tsneProgress(`t-SNE ${stage}`, e));
       rep.endPhase();
     }
+    // The GPU's work is done: its memory (host memory on a CPU adapter such as lavapipe) goes back
+    // before the report is drawn, and the renderer (Vega, some 25 MiB) is loaded only now, so
+    // neither adds to the run's peak.
+    rt.destroy();
+    const { writeRunReport } = await import('./report.js');
     await writeRunReport(out, ds);
     await rep.end();
     printSummary(metrics, out, (line) => rep.output(line));
