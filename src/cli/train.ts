@@ -205,8 +205,8 @@ export async function train(args: string[]): Promise<number> {
       rep.endPhase();
     }
     // The GPU's work is done: its memory (host memory on a CPU adapter such as lavapipe) goes back
-    // before the report is drawn, and the renderer (Vega, some 25 MiB) is loaded only now, so
-    // neither adds to the run's peak.
+    // before the report is drawn, and the renderer (Vega: 16 MiB more RSS once imported) is loaded
+    // only now, so neither adds to the run's peak.
     rt.destroy();
     const { writeRunReport } = await import('./report.js');
     await writeRunReport(out, ds);
