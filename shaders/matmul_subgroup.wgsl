@@ -11,10 +11,17 @@
 // so that its 2 vec4 loads are whole: a_rows4.) op(B)'s 8 columns are the lane's own, read as vec4
 // where the layout allows.
 //
-// Layout: a workgroup of WG invocations is WG / SG subgroups stacked along the rows; subgroup s
-// covers rows [8·(wg.y·WG/SG + s), +8) and columns [8·SG·wg.x, +8·SG), lane l columns
-// [8·(SG·wg.x + l), +8). Lanes are assumed to be consecutive local invocation indices (true of
-// every Vulkan driver we know; the tests check it on each adapter they run on).
+// Layout: a workgroup of WG invocations is WG / SG runs of SG consecutive local invocation indices
+// stacked along the rows; run s covers rows [8·(wg.y·WG/SG + s), +8) and columns [8·SG·wg.x, +8·SG),
+// invocation li columns [8·(SG·wg.x + li % SG), +8). The broadcasts need every lane of a subgroup
+// on the same rows, so a subgroup must lie within one run: SG is the adapter's subgroup size, the
+// most a subgroup holds, and drivers cut workgroups into subgroups of consecutive indices.
+// Nothing else is assumed: not that a subgroup is full (lavapipe reports 32 and 64 at its widest
+// and runs 16), nor that a lane's subgroup_invocation_id follows li (a lane's columns come from li,
+// its share of a round's k from its lane id, which the broadcasts then read back), only that lanes
+// 0 … LANES − 1 are active. The kernel choice checks the kernel against the blocked one on each
+// adapter before it picks it (src/tensor/ops/matmul-choice.ts), so a driver that cuts otherwise
+// costs speed, not correctness.
 // Control flow stays uniform (no early return; edge rows and columns clamp their loads and mask
 // their stores) because the broadcasts need every lane active.
 enable subgroups;
@@ -35,8 +42,8 @@ override RELU: bool = false;
 override MASK_A: bool = false;
 override MASK_B: bool = false;
 override SPLIT_K: bool = false;
-// The subgroup size the host read from the adapter (fixed there: min = max), and the workgroup
-// size, a multiple of it.
+// The subgroup size the host read from the adapter (fixed there: min = max): the run of
+// consecutive invocations that share rows (see Layout). The workgroup size, a multiple of it.
 override SG: u32 = 8;
 override WG: u32 = 64;
 // Consecutive k shared per round: min(SG, 8); 4 or 8 (every WebGPU subgroup size is ≥ 4).
@@ -212,8 +219,9 @@ fn rank4_rows(a0: vec4f, a1: vec4f, b: array<vec4f, 8>) {
 }
 
 // This invocation's first row and column, and its k range [x, y) (one K-slice with SPLIT_K).
-fn origin(wg: vec3u, li: u32, lane: u32) -> vec2u {
-  return vec2u((wg.y * (WG / SG) + li / SG) * 8u, (wg.x * SG + lane) * 8u);
+// Columns follow li, never the lane id: lanes need not be numbered in li's order, nor fill the run.
+fn origin(wg: vec3u, li: u32) -> vec2u {
+  return vec2u((wg.y * (WG / SG) + li / SG) * 8u, (wg.x * SG + li % SG) * 8u);
 }
 fn k_range(z: u32) -> vec2u {
   if (SPLIT_K) { return vec2u(z * D.chunk, min(D.K, (z + 1u) * D.chunk)); }
@@ -243,7 +251,7 @@ fn store(r0: u32, c0: u32, z: u32) {
 // every lane takes them by broadcast and meets them with its own op(B) rows.
 @compute @workgroup_size(WG)
 fn matmul_subgroup(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) lane: u32) {
-  let o = origin(wg, li, lane);
+  let o = origin(wg, li);
   let ks = k_range(wg.z);
   for (var kb = ks.x; kb < ks.y; kb += LANES) {
     let kk = kb + lane % LANES;
@@ -257,7 +265,7 @@ fn matmul_subgroup(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_i
 // The same with vec4 loads: M, N and K multiples of 4 (and K-slices multiples of 8).
 @compute @workgroup_size(WG)
 fn matmul_subgroup_vec4(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) lane: u32) {
-  let o = origin(wg, li, lane);
+  let o = origin(wg, li);
   let ks = k_range(wg.z);
   for (var kb = ks.x; kb < ks.y; kb += LANES) {
     if (TRANS_A) {
