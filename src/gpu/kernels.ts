@@ -38,7 +38,7 @@ const families = {
   matmul_tiled: { matmul_tiled: mm, matmul_tiled_vec4: mm },
   gather: { gather_rows: ew, scatter_rows: ew },
   packed: { unpack_rows: ew }, // Params, words, table, out
-  augment: { augment: ew, warp: ew }, // Params, images, rng or T, out
+  augment: { warp: ew }, // Params, images, T, out
   optim: { sgd: optim, adam: optim },
   roofline: { fma_peak: ew, copy: ew }, // the bench's peak and bandwidth probes
   dec: {
@@ -84,7 +84,7 @@ const layouts = {
   matmul_tiled: dims,
   gather: { rows: 'u32', d: 'u32', offset: 'u32', chunk_start: 'u32', chunk_rows: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
   packed: { rows: 'u32', d: 'u32', words: 'u32', src_row: 'u32', dst_row: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
-  augment: { rows: 'u32', h: 'u32', w: 'u32', salt: 'u32', rotate: 'f32', shift: 'f32', offset: 'u32', pad: 'u32' },
+  augment: { rows: 'u32', h: 'u32', w: 'u32', pad: 'u32' },
   optim: { first_block: 'u32', blocks: 'u32', parity: 'u32', pad: 'u32' },
   roofline: { n: 'u32', iters: 'u32', pad0: 'u32', pad1: 'u32' },
   dec: { n: 'u32', d: 'u32', k: 'u32', alpha: 'f32', scale: 'f32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },

@@ -22,6 +22,10 @@ export class DropoutRng {
     this.state[1]++;
     this.rt.write(this.buffer, this.state);
   }
+  /** The seed the counter hash starts from. */
+  get seed(): number {
+    return this.state[0];
+  }
   /** Steps taken so far (a checkpoint stores it; resuming sets it back). */
   get step(): number {
     return this.state[1];
