@@ -40,7 +40,10 @@ fn soft_assign(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   var total = 0.0;
   for (var j = 0u; j < P.k; j++) {
     let w = 1.0 / (1.0 + sq_dist(i, j) / P.alpha);
-    let num = pow(w, (P.alpha + 1.0) / 2.0);
+    // At the paper's α = 1 the power is w itself: no pow, whose error WGSL leaves to the driver
+    // (exp2 and log2 of it: several ulp, more for small w).
+    var num = w;
+    if (P.alpha != 1.0) { num = pow(w, (P.alpha + 1.0) / 2.0); }
     q_out[i * P.k + j] = num;
     w_out[i * P.k + j] = w;
     total += num;

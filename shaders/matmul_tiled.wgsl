@@ -81,26 +81,37 @@ fn load_tiles(t: u32, m0: u32, n0: u32, k0: u32, k1: u32) {
 }
 
 // The tiles at k0 through the vec4 views (M, N, K and k1 multiples of 4, so a vec4 is inside or
-// outside whole): 128 vec4 of each tile, invocation t loads vec4 t and t + 64, along the stored
-// rows whatever the transpose.
+// outside whole): 128 vec4 of each tile, loaded along the stored rows whatever the transpose. Where
+// the stored rows run along the tile's (op(A) stored [K, M], op(B) stored [K, N]) invocation t
+// loads vec4 t and t + 64 and stores each whole. Otherwise a stored vec4 holds 4 k of one m (or
+// n), which the tile wants spread over 4 vec4: invocation u of 32 (A: t < 32, B: t ≥ 32) loads a
+// 4 × 4 block, 4 consecutive m at 4 consecutive k, and stores its transpose as 4 whole vec4.
+// Why whole: WGSL lets a write to one component of a vector in memory touch all of it, so lanes
+// writing different components of one workgroup vec4 race (on D3D12 the store is a read-modify-
+// write of the whole vec4).
 fn load_tiles4(t: u32, m0: u32, n0: u32, k0: u32, k1: u32) {
-  for (var v = t; v < 128u; v += 64u) {
-    if (TRANS_A) { // stored [K, M]: row k, 4 consecutive m
+  if (TRANS_A) { // stored [K, M]: row k, 4 consecutive m
+    for (var v = t; v < 128u; v += 64u) {
       let k = v / 8u; let m = (v % 8u) * 4u;
       As[k][m / 4u] = a4_at(((k0 + k) * D.M + m0 + m) / 4u, k0 + k < k1 && m0 + m < D.M);
-    } else { // stored [M, K]: row m, 4 consecutive k
-      let m = v / 4u; let k = (v % 4u) * 4u;
-      let x = a4_at(((m0 + m) * D.K + k0 + k) / 4u, k0 + k < k1 && m0 + m < D.M);
-      for (var i = 0u; i < 4u; i++) { As[k + i][m / 4u][m % 4u] = x[i]; }
     }
-    if (TRANS_B) { // stored [N, K]: row n, 4 consecutive k
-      let n = v / 4u; let k = (v % 4u) * 4u;
-      let x = b4_at(((n0 + n) * D.K + k0 + k) / 4u, k0 + k < k1 && n0 + n < D.N);
-      for (var i = 0u; i < 4u; i++) { Bs[k + i][n / 4u][n % 4u] = x[i]; }
-    } else { // stored [K, N]: row k, 4 consecutive n
+  } else if (t < 32u) { // stored [M, K]: rows m .. m + 3, 4 consecutive k each
+    let m = (t / 4u) * 4u; let k = (t % 4u) * 4u;
+    var x: array<vec4f, 4>;
+    for (var j = 0u; j < 4u; j++) { x[j] = a4_at(((m0 + m + j) * D.K + k0 + k) / 4u, k0 + k < k1 && m0 + m + j < D.M); }
+    for (var i = 0u; i < 4u; i++) { As[k + i][m / 4u] = vec4f(x[0][i], x[1][i], x[2][i], x[3][i]); }
+  }
+  if (!TRANS_B) { // stored [K, N]: row k, 4 consecutive n
+    for (var v = t; v < 128u; v += 64u) {
       let k = v / 8u; let n = (v % 8u) * 4u;
       Bs[k][n / 4u] = b4_at(((k0 + k) * D.N + n0 + n) / 4u, k0 + k < k1 && n0 + n < D.N);
     }
+  } else if (t >= 32u) { // stored [N, K]: rows n .. n + 3, 4 consecutive k each
+    let u = t - 32u;
+    let n = (u / 4u) * 4u; let k = (u % 4u) * 4u;
+    var x: array<vec4f, 4>;
+    for (var j = 0u; j < 4u; j++) { x[j] = b4_at(((n0 + n + j) * D.K + k0 + k) / 4u, k0 + k < k1 && n0 + n + j < D.N); }
+    for (var i = 0u; i < 4u; i++) { Bs[k + i][n / 4u] = vec4f(x[0][i], x[1][i], x[2][i], x[3][i]); }
   }
 }
 

@@ -11,6 +11,9 @@ import { bindingLimit } from '../tensor/chunked.js';
 import { pcaInit } from './pca.js';
 import { mapNeighbours, trustworthinessFromRanks } from './trustworthiness.js';
 
+/** tsne.wgsl's `forces` workgroup: F = 64 points, one per invocation. */
+const FORCES_WG = 64;
+
 const K = kernels.tsne;
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 
@@ -163,9 +166,9 @@ class Map2d {
     this.rt.write(this.gains, new Float32Array(this.n * 2).fill(1));
   }
 
-  /** A, R and Z for the current map. */
+  /** A, R and Z for the current map (forces indexes its points by its own workgroup size, F). */
   forces(): void {
-    this.rt.dispatch(K.forces, [params(this.n), this.p, this.y, this.force, this.wrow], grid1d(this.n));
+    this.rt.dispatch(K.forces, [params(this.n), this.p, this.y, this.force, this.wrow], grid1d(this.n, FORCES_WG));
     sumInto(this.rt, this.wrow, this.n, this.z);
   }
 
