@@ -20,7 +20,12 @@ import { adapterKey, cacheFile } from '../src/gpu/kernel-cache.js';
 import type { GpuDevice } from '../src/gpu/device.js';
 import type { Runtime } from '../src/gpu/runtime.js';
 import { kernelFor, splitsFor } from '../src/tensor/ops/matmul.js';
+import { describeChoice } from '../src/gpu/kernel-choice.js';
 import { chooseProducts, measureProducts } from '../src/tensor/ops/matmul-choice.js';
+import type { ProductFn } from '../src/tensor/ops/matmul-check.js';
+import { matmulInto } from '../src/tensor/ops/matmul.js';
+import { params } from '../src/gpu/kernels.js';
+import { productTable } from '../src/cli/info.js';
 import { useRuntime } from './helpers.js';
 
 /** An adapter as the rules see it (the description names it for the reader). */
@@ -166,6 +171,54 @@ describe('the measured choice on this adapter, and its cache', () => {
     expect(existsSync(cacheFile())).toBe(false);
     recorded.classes.wide.kernel = 'warp-speed' as 'tiled';
     expect((await chooseProducts(rt(), { recorded })).how).toMatch(/needs a kernel this adapter lacks; measured now/);
+  });
+});
+
+// A product kernel written the way the subgroup kernel once was: one output per invocation, its
+// column taken from its lane id as if every subgroup held 32 invocations. Right where subgroups are
+// 32 wide; on an adapter that runs them 4, 8 or 16 wide, most columns are never written.
+const BROKEN = `enable subgroups;
+struct Dims { M: u32, N: u32, K: u32, chunk: u32 }
+@group(0) @binding(0) var<uniform> D: Dims;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+@compute @workgroup_size(32)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let row = wg.y;
+  let col = wg.x * 32u + lane;
+  if (row >= D.M || col >= D.N) { return; }
+  var s = 0.0;
+  for (var k = 0u; k < D.K; k++) {
+    s += A[select(row * D.K + k, k * D.M + row, TRANS_A)] * B[select(k * D.N + col, col * D.K + k, TRANS_B)];
+  }
+  C[row * D.N + col] = s;
+}`;
+
+describe('a kernel that gives wrong products on this adapter', () => {
+  const rt = useRuntime();
+  it('is refused before the choice, for every class, and named in info and the config', async (ctx) => {
+    if (!rt().gpu.subgroupSize || rt().gpu.subgroupSize! >= 32) ctx.skip(); // its assumption holds at 32
+    const broken = { file: 'broken-product', entry: 'main', bindings: ['uniform', 'read', 'read', 'rw'] as const, code: BROKEN };
+    const product: ProductFn = (kernel, a, b, c, s, split) => {
+      if (kernel !== 'subgroup') {
+        rt().splitK = split;
+        matmulInto(rt(), a, b, c, s.M, s.N, s.K, { transA: s.transA, transB: s.transB }, kernel);
+        return;
+      }
+      rt().dispatch(broken, [params('matmul', { M: s.M, N: s.N, K: s.K }), a, b, c], [Math.ceil(s.N / 32), s.M], { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
+    };
+    const c = await measureProducts(rt(), 0, product); // even the classes past the budget are checked
+    expect(c.refused?.subgroup).toMatch(/^wide 256×256×784: element \(\d+, \d+\) is \S+ where float64 gives \S+$/);
+    for (const cls of PRODUCT_CLASSES) expect(c.classes[cls].kernel, cls).not.toBe('subgroup');
+    expect(c.refused?.blocked).toBeUndefined();
+    expect(productTable(c).at(-1)).toMatch(/^refused: {7}subgroup, wrong products on this adapter: wide 256×256×784: element/);
+    expect(describeChoice(c)).toMatch(/; refused \(wrong products on this adapter\): subgroup$/);
+    expect(choiceRecord(c).refused).toEqual(c.refused);
+    // The kernels as they are agree with float64 here, and nothing is refused.
+    expect((await measureProducts(rt(), 0)).refused).toBeUndefined();
   });
 });
 

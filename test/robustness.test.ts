@@ -56,7 +56,7 @@ describe("Dawn's robustness checks", () => {
     }
   });
 
-  it('info says whether they are on, and the subgroup size', async () => {
+  it('info says whether they are on, the subgroup size, and the sizes the kernels are tested at', async () => {
     const lines: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((s: unknown) => void lines.push(String(s)));
     try {
@@ -67,7 +67,7 @@ describe("Dawn's robustness checks", () => {
     const out = lines.join('\n');
     expect(out).toMatch(/^features: /m);
     expect(out).toMatch(robustnessWanted() ? /^robustness: +on /m : /^robustness: +off /m);
-    expect(out).toMatch(new RegExp(`^subgroup size: ${rt().gpu.subgroupSize ?? 'none'}$`, 'm'));
+    expect(out).toMatch(new RegExp(`^subgroup size: ${rt().gpu.subgroupSize ?? 'none'} \\(the kernels are tested at subgroup sizes 4, 8, 16, 32, 64 on lavapipe and at 4 on SwiftShader \\(npm run test:drivers\\)\\)$`, 'm'));
   });
 });
 

@@ -2,6 +2,7 @@
 // products gets on it (measured at first use, then read from the cache).
 import { Runtime } from '../gpu/runtime.js';
 import { CHOICE_COLUMNS, choiceRows, type ProductChoice } from '../gpu/kernel-choice.js';
+import { testedLine } from '../gpu/tested.js';
 import { chooseProducts } from '../tensor/ops/matmul-choice.js';
 import { flagHelp, parseFlags, type FlagSpec } from './args.js';
 
@@ -14,8 +15,9 @@ export const infoUsage = `usage: webgpu-dec info [--adapter SUBSTRING] [--measur
 
 The WebGPU adapter this machine offers: vendor, architecture, device, description, its limits and
 features, whether Dawn's bounds checks are on (env WEBGPU_DEC_ROBUSTNESS=1 turns them on), the
-subgroup size the kernels get, and the product kernel chosen for each class of matrix products:
-measured on the adapter at first use (about two seconds on a CPU adapter), cached per adapter,
+subgroup size the kernels get (and the sizes and drivers the kernels are tested at), and the
+product kernel chosen for each class of matrix products: each kernel checked against a float64
+product first (one that disagrees is refused, and named here), then measured on the adapter at first use (about two seconds on a CPU adapter), cached per adapter,
 driver and package version in $WEBGPU_DEC_CACHE_DIR (default ~/.cache/webgpu-dec/kernels.json),
 overridden by env WEBGPU_DEC_MATMUL=blocked|subgroup|tiled (on stdout).
 
@@ -45,7 +47,7 @@ export async function info(opts: { adapter?: string; measure?: boolean }): Promi
       ? 'on (Dawn bounds-checks every storage access)'
       : "off (each kernel guards its own indices; WEBGPU_DEC_ROBUSTNESS=1 turns Dawn's checks on)";
     out.push(`robustness:    ${robustness}`);
-    out.push(`subgroup size: ${rt.gpu.subgroupSize ?? 'none'}`);
+    out.push(`subgroup size: ${rt.gpu.subgroupSize ?? 'none'} (${testedLine()})`);
     // --measure is asked for: every class is timed, however busy the machine (the first use keeps to
     // about two seconds, and leaves classes it did not reach to the rules).
     const r = await chooseProducts(rt, opts.measure ? { refresh: true, budgetMs: 20_000 } : {});
@@ -58,10 +60,14 @@ export async function info(opts: { adapter?: string; measure?: boolean }): Promi
   return 0;
 }
 
-/** The choice as an aligned plain-text table. */
-function productTable(choice: ProductChoice): string[] {
+/**
+ * The choice as an aligned plain-text table, then each kernel refused on this adapter (it gave
+ * wrong products when checked against float64 before the choice) and where.
+ */
+export function productTable(choice: ProductChoice): string[] {
   const rows = choiceRows(choice);
   const width = CHOICE_COLUMNS.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]) => '  ' + r.map((v, j) => (j === r.length - 1 ? v : v.padEnd(width[j]))).join('  ');
-  return [line(CHOICE_COLUMNS), ...rows.map(line)];
+  const refused = Object.entries(choice.refused ?? {}).map(([k, why]) => `refused:       ${k}, wrong products on this adapter: ${why}`);
+  return [line(CHOICE_COLUMNS), ...rows.map(line), ...refused];
 }

@@ -39,6 +39,7 @@ export function adapterKey(gpu: Pick<GpuDevice, 'info' | 'subgroupSize'>): strin
 interface CacheEntry {
   measured: string;
   classes: ProductChoice['classes'];
+  refused?: ProductChoice['refused'];
 }
 
 interface CacheFile {
@@ -88,7 +89,7 @@ export function readCachedChoice(gpu: Pick<GpuDevice, 'info' | 'subgroupSize'>):
 export function writeCachedChoice(gpu: Pick<GpuDevice, 'info' | 'subgroupSize'>, choice: ProductChoice): string | null {
   const file = cacheFile();
   const entries = readEntries(file).entries ?? {};
-  entries[adapterKey(gpu)] = { measured: new Date().toISOString(), classes: choice.classes };
+  entries[adapterKey(gpu)] = { measured: new Date().toISOString(), classes: choice.classes, ...(choice.refused ? { refused: choice.refused } : {}) };
   try {
     return writeFileAtomic(file, JSON.stringify({ format: FORMAT, entries } satisfies CacheFile, null, 2) + '\n');
   } catch {

@@ -82,6 +82,11 @@ export interface ProductChoice {
   /** Where it came from, in words (set by chooseProducts: the cache file, the measurement's time). */
   how?: string;
   classes: Record<ProductClass, ClassChoice>;
+  /**
+   * Kernels this adapter runs but that disagreed with float64 when checked before the choice
+   * (src/tensor/ops/matmul-check.ts), with where and by how much: no class gets them.
+   */
+  refused?: Partial<Record<MatmulKernel, string>>;
 }
 
 /** One choice for every class. */
@@ -140,19 +145,41 @@ export function parseChoice(x: unknown, gpu: Pick<GpuDevice, 'subgroupSize'>, so
     if (!e || !ok.includes(e.kernel as MatmulKernel) || typeof e.splitK !== 'boolean') return null;
     classes[c] = { kernel: e.kernel as MatmulKernel, splitK: e.splitK, ...(e.ms && typeof e.ms === 'object' ? { ms: e.ms } : {}) };
   }
-  return { source, classes };
+  const refused = parseRefused((x as { refused?: unknown }).refused);
+  if (refused === null || PRODUCT_CLASSES.some((c) => refused[classes[c].kernel])) return null;
+  return { source, classes, ...(Object.keys(refused).length ? { refused } : {}) };
+}
+
+/** A `refused` map read from a file: kernel → reason; {} where absent, null where malformed. */
+function parseRefused(x: unknown): Partial<Record<MatmulKernel, string>> | null {
+  if (x === undefined) return {};
+  if (!x || typeof x !== 'object') return null;
+  const out: Partial<Record<MatmulKernel, string>> = {};
+  for (const [k, why] of Object.entries(x)) {
+    if (!MATMUL_KERNELS.includes(k as MatmulKernel) || typeof why !== 'string') return null;
+    out[k as MatmulKernel] = why;
+  }
+  return out;
+}
+
+/** What a run's config records of the choice: each class's kernel and split, and the kernels refused. */
+export interface ChoiceRecord {
+  classes: Record<ProductClass, { kernel: MatmulKernel; splitK: boolean }>;
+  refused?: Partial<Record<MatmulKernel, string>>;
 }
 
 /** The choice without its timings: what a run's config records. */
-export function choiceRecord(choice: ProductChoice): { classes: Record<ProductClass, { kernel: MatmulKernel; splitK: boolean }> } {
+export function choiceRecord(choice: ProductChoice): ChoiceRecord {
   const classes = {} as Record<ProductClass, { kernel: MatmulKernel; splitK: boolean }>;
   for (const c of PRODUCT_CLASSES) classes[c] = { kernel: choice.classes[c].kernel, splitK: choice.classes[c].splitK };
-  return { classes };
+  return { classes, ...(choice.refused ? { refused: choice.refused } : {}) };
 }
 
-/** One line: each class and its kernel, e.g. "wide subgroup, narrow blocked+split, …". */
+/** One line: each class and its kernel, e.g. "wide subgroup, narrow blocked+split, …", and any refused. */
 export function describeChoice(choice: ProductChoice): string {
-  return PRODUCT_CLASSES.map((c) => `${c} ${choice.classes[c].kernel}${choice.classes[c].splitK ? '+split' : ''}`).join(', ');
+  const line = PRODUCT_CLASSES.map((c) => `${c} ${choice.classes[c].kernel}${choice.classes[c].splitK ? '+split' : ''}`).join(', ');
+  const refused = Object.keys(choice.refused ?? {});
+  return refused.length ? `${line}; refused (wrong products on this adapter): ${refused.join(', ')}` : line;
 }
 
 /** The choice as table rows: class, the shape it was timed at, kernel, split-K, each kernel's ms. */

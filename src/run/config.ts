@@ -1,6 +1,6 @@
 // One run's configuration, resolved once from a preset and the user's overrides, and written to
 // the run directory as config.json: every phase reads it, and `--resume` rebuilds the run from it.
-import type { MatmulKernel, ProductClass } from '../gpu/kernel-choice.js';
+import type { ChoiceRecord } from '../gpu/kernel-choice.js';
 import type { Preprocess, ScaleMode } from '../data/preprocess.js';
 import type { StreamLayout } from '../data/streamed.js';
 import { OptionError, type OptionName } from '../io/errors.js';
@@ -106,9 +106,10 @@ export interface RunConfig {
   /**
    * The product kernel of each class of products the run uses (measured or cached for the adapter
    * when it started); --resume uses the same, so that a resumed run equals an uninterrupted one.
-   * Absent in configs written before kernels were chosen by measurement.
+   * Absent in configs written before kernels were chosen by measurement. `refused`: the kernels
+   * that gave wrong products on this adapter when checked against float64, and where.
    */
-  products?: { classes: Record<ProductClass, { kernel: MatmulKernel; splitK: boolean }> };
+  products?: ChoiceRecord;
   /** DEC-DA's augmentation of every training batch; absent: none. */
   augment?: AugmentConfig;
 }

@@ -1,5 +1,6 @@
 // The product kernel of each class of products, chosen by measurement on the adapter at hand: every
-// kernel the adapter can run is timed at each class's representative shape (CLASS_SHAPES), and the
+// kernel the adapter can run is checked against float64 (matmul-check.ts; one that disagrees is
+// refused), then timed at each class's representative shape (CLASS_SHAPES), and the
 // fastest replaces the rules' kernel (ruleChoice) where it is at least 10 % faster; split-K likewise. About a second on
 // lavapipe, a fraction of one on a GPU; the result is cached per adapter, driver and package
 // version (src/gpu/kernel-cache.ts), so later runs read it instead.
@@ -19,6 +20,7 @@ import {
 } from '../../gpu/kernel-choice.js';
 import { readCachedChoice, writeCachedChoice } from '../../gpu/kernel-cache.js';
 import { matmulInto, splitKFor } from './matmul.js';
+import { checkShapes, disagreement, productReference, type ProductFn } from './matmul-check.js';
 
 /** The measurement's time budget: classes not reached by then keep the rules' kernel. */
 export const MEASURE_BUDGET_MS = 2000;
@@ -39,61 +41,84 @@ function fillValues(n: number): Float32Array {
 }
 
 /**
- * Times every available kernel on every class of products and returns, per class, the rules'
- * kernel unless another is at least 10 % faster (split-K likewise). Classes not reached within
- * `budgetMs` keep the rules' choice (without timings).
+ * Checks every available kernel against a float64 product at each class's shape (matmul-check.ts)
+ * and refuses, for every class, one that disagrees; times the others on every class of products
+ * and returns, per class, the rules' kernel unless another is at least 10 % faster (split-K
+ * likewise), or the fastest that passed where the rules' kernel was refused. Classes not reached
+ * within `budgetMs` keep the rules' choice (without timings), checked all the same. `product`
+ * records one product (the tests hand in a broken kernel).
  */
-export async function measureProducts(rt: Runtime, budgetMs = MEASURE_BUDGET_MS): Promise<ProductChoice> {
+export async function measureProducts(rt: Runtime, budgetMs = MEASURE_BUDGET_MS, product?: ProductFn): Promise<ProductChoice> {
   const start = performance.now();
   const rules = ruleChoice({ subgroupSize: rt.gpu.subgroupSize, isSoftware: rt.gpu.isSoftware });
-  const kernelsHere = availableMatmulKernels(rt.gpu);
+  const forced = rt.splitK;
+  const run: ProductFn =
+    product ??
+    ((kernel, a, b, c, s, split) => {
+      rt.splitK = split;
+      matmulInto(rt, a, b, c, s.M, s.N, s.K, { transA: s.transA, transB: s.transB }, kernel);
+    });
   const sizes = PRODUCT_CLASSES.map((c) => CLASS_SHAPES[c]);
-  const [a, b, out] = [
-    Math.max(...sizes.map((s) => s.M * s.K)),
-    Math.max(...sizes.map((s) => s.K * s.N)),
-    Math.max(...sizes.map((s) => s.M * s.N)),
-  ].map((n) => {
-    const buf = rt.acquire(n * 4);
-    rt.write(buf, fillValues(n));
+  const host = [Math.max(...sizes.map((s) => s.M * s.K)), Math.max(...sizes.map((s) => s.K * s.N))].map(fillValues);
+  const [a, b, out] = [...host, fillValues(Math.max(...sizes.map((s) => s.M * s.N)))].map((v) => {
+    const buf = rt.acquire(v.length * 4);
+    rt.write(buf, v);
     return buf;
   });
-  const forced = rt.splitK;
+  const refused: Partial<Record<MatmulKernel, string>> = {};
   const classes = {} as Record<ProductClass, ClassChoice>;
   try {
     for (const cls of PRODUCT_CLASSES) {
+      const s = CLASS_SHAPES[cls];
+      const refs = checkShapes(s).map((shape) => productReference(host[0], host[1], shape));
+      /** Whether the kernel (split or not) agrees with float64 here; one that does not is refused everywhere. */
+      const agrees = async (k: MatmulKernel, split: boolean): Promise<boolean> => {
+        if (refused[k]) return false;
+        for (const ref of refs) {
+          const why = await disagreement(rt, run, k, split, a, b, out, ref);
+          if (why) {
+            refused[k] = `${cls} ${why}`;
+            return false;
+          }
+        }
+        return true;
+      };
+      const rule = rules.classes[cls];
+      const splits = splitKFor(s.M, s.N, s.K) > 1;
       if (performance.now() - start >= budgetMs) {
-        classes[cls] = rules.classes[cls]; // out of time: the rule for this class, unmeasured
+        // Out of time: the rule for this class, unmeasured, or else the first kernel that agrees.
+        const kernel = (await agrees(rule.kernel, false)) ? rule.kernel : await firstAgreeing(availableMatmulKernels(rt.gpu), (k) => agrees(k, false));
+        classes[cls] = { kernel, splitK: kernel === rule.kernel && rule.splitK && splits && (await agrees(kernel, true)) };
         continue;
       }
-      const s = CLASS_SHAPES[cls];
       const runner = (kernel: MatmulKernel, split: boolean) => {
         let reps = 1;
-        const run = async (n: number) => {
-          rt.splitK = split;
+        const time = async (n: number) => {
           const t0 = performance.now();
-          for (let r = 0; r < n; r++) matmulInto(rt, a, b, out, s.M, s.N, s.K, { transA: s.transA, transB: s.transB }, kernel);
+          for (let r = 0; r < n; r++) run(kernel, a, b, out, s, split);
           await rt.sync();
           return (performance.now() - t0) / n;
         };
         return {
           /** Compiles the pipeline, then sizes a sample (several products on a fast GPU). */
           async warm() {
-            await run(1);
-            reps = Math.min(64, Math.max(1, Math.ceil(SAMPLE_MS / Math.max(await run(1), 1e-3))));
+            await time(1);
+            reps = Math.min(64, Math.max(1, Math.ceil(SAMPLE_MS / Math.max(await time(1), 1e-3))));
           },
-          sample: () => run(reps),
+          sample: () => time(reps),
         };
       };
       // Rounds over the kernels, each kernel once per round, so that a burst of other work on a
       // shared machine slows every kernel alike; each kernel's best sample counts, and a kernel
       // more than SLOWER × the best so far leaves the rounds.
       const contenders = new Map<string, { r: ReturnType<typeof runner>; ms: number }>();
-      for (const k of kernelsHere) {
+      for (const k of availableMatmulKernels(rt.gpu)) {
+        if (!(await agrees(k, false))) continue;
         const r = runner(k, false);
         await r.warm();
         contenders.set(k, { r, ms: Infinity });
       }
-      const splits = splitKFor(s.M, s.N, s.K) > 1;
+      if (contenders.size === 0) throw new Error(`no product kernel agrees with float64 on this adapter (${Object.values(refused).join('; ')})`);
       const ms: Record<string, number> = {};
       for (let round = 0; round < SAMPLES; round++) {
         for (const c of contenders.values()) c.ms = Math.min(c.ms, await c.r.sample());
@@ -105,23 +130,27 @@ export async function measureProducts(rt: Runtime, budgetMs = MEASURE_BUDGET_MS)
           }
         }
         if (round === 0 && splits) {
-          // Split-K joins the rounds with the kernel leading after the first.
-          const lead = [...contenders.entries()].sort((x, y) => x[1].ms - y[1].ms)[0][0];
-          const r = runner(lead as MatmulKernel, true);
-          await r.warm();
-          contenders.set(`${lead}+split`, { r, ms: await r.sample() });
+          // Split-K joins the rounds with the kernel leading after the first, where it agrees split.
+          const lead = [...contenders.entries()].sort((x, y) => x[1].ms - y[1].ms)[0][0] as MatmulKernel;
+          if (await agrees(lead, true)) {
+            const r = runner(lead, true);
+            await r.warm();
+            contenders.set(`${lead}+split`, { r, ms: await r.sample() });
+          } else contenders.delete(lead);
         }
       }
       for (const [k, c] of contenders) ms[k] = c.ms;
       // The rule's kernel stays unless another is clearly faster: where two kernels are within the
       // noise of a shared machine, every machine of a kind then runs the same arithmetic.
-      const fastest = kernelsHere.reduce((x, y) => (ms[y] < ms[x] ? y : x));
-      const rule = rules.classes[cls];
-      const kernel = ms[fastest] < CLEAR_WIN * ms[rule.kernel] ? fastest : rule.kernel;
-      const split = ms[`${kernel}+split`];
-      // (Split-K is timed with the kernel leading after the first round; for another, the rule's.)
-      let splitK = kernel === rule.kernel && rule.splitK;
+      const passed = availableMatmulKernels(rt.gpu).filter((k) => !refused[k] && ms[k] !== undefined);
+      const fastest = passed.reduce((x, y) => (ms[y] < ms[x] ? y : x));
+      const kernel = refused[rule.kernel] || !(ms[fastest] >= CLEAR_WIN * ms[rule.kernel]) ? fastest : rule.kernel;
+      const split = refused[kernel] ? undefined : ms[`${kernel}+split`];
+      // (Split-K is timed with the kernel leading after the first round; for another, the rule's,
+      // where it agrees split.)
+      let splitK = kernel === rule.kernel && rule.splitK && splits;
       if (split !== undefined) splitK = rule.splitK ? !(ms[kernel] < CLEAR_WIN * split) : split < CLEAR_WIN * ms[kernel];
+      if (splitK && !(await agrees(kernel, true))) splitK = false;
       for (const k in ms) ms[k] = +ms[k].toPrecision(4);
       classes[cls] = { kernel, splitK, ms };
     }
@@ -129,7 +158,19 @@ export async function measureProducts(rt: Runtime, budgetMs = MEASURE_BUDGET_MS)
     rt.splitK = forced;
     [a, b, out].forEach((buf) => rt.release(buf));
   }
-  return { source: 'measured', classes };
+  // A kernel refused after an earlier class chose it leaves that class too.
+  for (const cls of PRODUCT_CLASSES) {
+    if (!refused[classes[cls].kernel]) continue;
+    const kernel = availableMatmulKernels(rt.gpu).find((k) => !refused[k])!;
+    classes[cls] = { kernel, splitK: false, ...(classes[cls].ms ? { ms: classes[cls].ms } : {}) };
+  }
+  return { source: 'measured', classes, ...(Object.keys(refused).length ? { refused } : {}) };
+}
+
+/** The first kernel of `kernels` that `agrees` passes. */
+async function firstAgreeing(kernels: MatmulKernel[], agrees: (k: MatmulKernel) => Promise<boolean>): Promise<MatmulKernel> {
+  for (const k of kernels) if (await agrees(k)) return k;
+  throw new Error('no product kernel agrees with float64 on this adapter');
 }
 
 /** How chooseProducts came to its choice, for the commands to say. */

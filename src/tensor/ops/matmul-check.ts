@@ -1,0 +1,71 @@
+// The check a product kernel passes on an adapter before the kernel choice may pick it: its product
+// at a class's shape (and at that shape less one in every dimension, for the kernels' edge and
+// scalar paths) against a float64 product on the host. A kernel that assumes what a driver does
+// not give (a subgroup size, the way a workgroup is cut into subgroups, the order lanes run in)
+// computes wrong products there; refused, it costs speed, never correctness.
+import type { Runtime } from '../../gpu/runtime.js';
+import { productClass, type MatmulKernel, type ProductShape } from '../../gpu/kernel-choice.js';
+
+/** Records C[M, N] = op(A) · op(B) with one kernel (split along K or not) on raw buffers. */
+export type ProductFn = (kernel: MatmulKernel, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, s: ProductShape, split: boolean) => void;
+
+/** A product's float64 reference and, per element, Σ_k |op(A)_ik · op(B)_kj| (its error bound's scale). */
+export interface ProductReference {
+  shape: ProductShape;
+  c: Float64Array;
+  scale: Float64Array;
+}
+
+/** op(A) · op(B) in float64, from the host copies of A and B (stored as the shape's flags say). */
+export function productReference(a: Float32Array, b: Float32Array, shape: ProductShape): ProductReference {
+  const { M, N, K, transA = false, transB = false } = shape;
+  const c = new Float64Array(M * N);
+  const scale = new Float64Array(M * N);
+  const row = new Float64Array(K);
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < K; k++) row[k] = transA ? a[k * M + i] : a[i * K + k];
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      let t = 0;
+      for (let k = 0; k < K; k++) {
+        const p = row[k] * (transB ? b[j * K + k] : b[k * N + j]);
+        s += p;
+        t += Math.abs(p);
+      }
+      c[i * N + j] = s;
+      scale[i * N + j] = t;
+    }
+  }
+  return { shape, c, scale };
+}
+
+/**
+ * The shapes a class is checked at: its own, and each dimension one less (odd sizes: partial
+ * blocks and the scalar loads) where that stays in the class.
+ */
+export function checkShapes(s: ProductShape): ProductShape[] {
+  const odd = { ...s, M: s.M - 1, N: s.N - 1, K: s.K - 1 };
+  return productClass(odd) === productClass(s) ? [s, odd] : [s];
+}
+
+/**
+ * Where the kernel's product disagrees with the reference, in words; null where every element is
+ * within the error bound of a K-term dot product in f32 in any order, with or without fused
+ * multiply-adds: |c − c₆₄| ≤ K·2⁻²³·Σ|a·b| (Higham's γ_K, with WGSL's rounding to either
+ * neighbour: one ulp, 2⁻²³ relative). A kernel that reads the wrong rows, skips columns or mixes
+ * lanes is off by the size of the products themselves.
+ */
+export async function disagreement(rt: Runtime, product: ProductFn, kernel: MatmulKernel, split: boolean, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, ref: ProductReference): Promise<string | null> {
+  const { M, N, K } = ref.shape;
+  product(kernel, a, b, out, ref.shape, split);
+  const c = await rt.readF32(out, M * N);
+  const bound = K * 2 ** -23;
+  for (let e = 0; e < M * N; e++) {
+    const err = Math.abs(c[e] - ref.c[e]);
+    if (!(err <= bound * ref.scale[e] + 1e-30)) {
+      const how = [ref.shape.transA && 'A transposed', ref.shape.transB && 'B transposed', split && 'split along K'].filter(Boolean).join(', ');
+      return `${M}×${N}×${K}${how ? ` (${how})` : ''}: element (${Math.floor(e / N)}, ${e % N}) is ${c[e].toPrecision(4)} where float64 gives ${ref.c[e].toPrecision(4)}`;
+    }
+  }
+  return null;
+}
