@@ -140,7 +140,7 @@ describe('the measured choice on this adapter, and its cache', () => {
     expect(second.how).toMatch(/^from the cache .*kernels\.json \(measured \d{4}-/);
     expect(choiceRecord(second.choice)).toEqual(choiceRecord(first.choice));
 
-    writeFileSync(file, '{"format": "webgpu-dec-kernels/1", "entries": {');
+    writeFileSync(file, '{"format": "webgpu-dec-kernels/2", "entries": {');
     const third = await chooseProducts(rt());
     expect(third.how).toMatch(/measured now .*the damaged cache .* was ignored and rewritten/);
     expect(JSON.parse(readFileSync(file, 'utf8')).entries[adapterKey(rt().gpu)]).toBeDefined();
@@ -151,9 +151,18 @@ describe('the measured choice on this adapter, and its cache', () => {
     expect((await chooseProducts(rt())).how).toMatch(/ignored and rewritten/);
   });
   it("other adapters' entries are kept", async () => {
-    writeFileSync(join(dir, 'kernels.json'), JSON.stringify({ format: 'webgpu-dec-kernels/1', entries: { 'another | adapter': { measured: 'x', classes: {} } } }));
+    writeFileSync(join(dir, 'kernels.json'), JSON.stringify({ format: 'webgpu-dec-kernels/2', entries: { 'another | adapter': { measured: 'x', classes: {} } } }));
     await chooseProducts(rt());
     expect(Object.keys(JSON.parse(readFileSync(cacheFile(), 'utf8')).entries).sort()).toEqual([adapterKey(rt().gpu), 'another | adapter'].sort());
+  });
+  it('a cache of the format before the kernels were checked is measured (and checked) again', async () => {
+    await chooseProducts(rt());
+    const file = cacheFile();
+    const old = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...old, format: 'webgpu-dec-kernels/1' }));
+    const again = await chooseProducts(rt());
+    expect(again.how).toMatch(/^measured now in [\d.]+ s; cached in /); // not "damaged"
+    expect(JSON.parse(readFileSync(file, 'utf8')).format).toBe('webgpu-dec-kernels/2');
   });
   it('WEBGPU_DEC_MATMUL wins over the cache, and writes nothing', async () => {
     process.env.WEBGPU_DEC_MATMUL = 'blocked';

@@ -116,12 +116,14 @@ describe('matmul op', () => {
   });
 });
 
-// The subgroup kernel at every subgroup size this adapter can be asked for. lavapipe reports one
-// fixed size (so Dawn's subgroup-size-control has nothing to choose from), its SIMD width: 8 with
-// 256-bit vectors (the default here), 4 with LP_NATIVE_VECTOR_WIDTH=128 and 16 with 512 (even on
-// AVX2), run in child processes below. (NVIDIA's 32 is fixed; that adapter runs this file as it is.)
-// Size 16 is opt-in (WEBGPU_DEC_SUBGROUP_16=1): LLVM compiles 512-bit code for a 256-bit CPU slowly,
-// 136 s for one shape's seven pipelines with a cold shader cache, too long for every `npm test`.
+// The subgroup kernel at the subgroup size this adapter runs: every transpose, the fused reads and
+// split-K, at odd shapes. lavapipe reports one fixed size, its SIMD width: 8 by default here, 4, 16,
+// 32 and 64 with LP_NATIVE_VECTOR_WIDTH=128, 512, 1024, 2048 (from 512 bits on it runs subgroups of
+// 16 whatever it reports: the 255×257×31 product once lost half its columns at 32 and 64 because
+// the kernel took a lane's columns from its lane id). `npm run test:drivers` runs this file (and
+// the other kernel tests) at each of those sizes and on SwiftShader; CI at 32 and 64; every
+// `npm test` at 4 below, in a child process. Size 16 is opt-in here (WEBGPU_DEC_SUBGROUP_16=1):
+// LLVM compiles wide code slowly, 136 s for one shape's seven pipelines with a cold shader cache.
 describe('matmul (subgroup) at this subgroup size', () => {
   const expected = process.env.WEBGPU_DEC_EXPECT_SUBGROUP;
   beforeEach((ctx) => {

@@ -10,7 +10,9 @@ import { packageVersion } from '../io/version.js';
 import type { GpuDevice } from './device.js';
 import { parseChoice, type ProductChoice } from './kernel-choice.js';
 
-const FORMAT = 'webgpu-dec-kernels/1';
+// 2: every kernel checked against float64 before the choice (matmul-check.ts); a /1 file's entries
+// were not, so they are measured (and checked) again.
+const FORMAT = 'webgpu-dec-kernels/2';
 
 /**
  * The cache folder: env WEBGPU_DEC_CACHE_DIR, else $XDG_CACHE_HOME/webgpu-dec, else
@@ -52,7 +54,8 @@ function readEntries(file: string): { entries: Record<string, CacheEntry> | null
   if (!existsSync(file)) return { entries: null, damaged: false };
   try {
     const f = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
-    if (f.format !== FORMAT || !f.entries || typeof f.entries !== 'object') return { entries: null, damaged: true };
+    if (f.format !== FORMAT) return { entries: null, damaged: !String(f.format).startsWith('webgpu-dec-kernels/') };
+    if (!f.entries || typeof f.entries !== 'object') return { entries: null, damaged: true };
     return { entries: f.entries, damaged: false };
   } catch {
     return { entries: null, damaged: true };
