@@ -22,13 +22,15 @@ export function productReference(a: Float32Array, b: Float32Array, shape: Produc
   const c = new Float64Array(M * N);
   const scale = new Float64Array(M * N);
   const row = new Float64Array(K);
+  const cols = new Float64Array(N * K); // op(B) by columns, so that the inner loop reads in order
+  for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) cols[j * K + k] = transB ? b[j * K + k] : b[k * N + j];
   for (let i = 0; i < M; i++) {
     for (let k = 0; k < K; k++) row[k] = transA ? a[k * M + i] : a[i * K + k];
     for (let j = 0; j < N; j++) {
       let s = 0;
       let t = 0;
-      for (let k = 0; k < K; k++) {
-        const p = row[k] * (transB ? b[j * K + k] : b[k * N + j]);
+      for (let k = 0, o = j * K; k < K; k++) {
+        const p = row[k] * cols[o + k];
         s += p;
         t += Math.abs(p);
       }

@@ -88,7 +88,7 @@ export async function measureProducts(rt: Runtime, budgetMs = MEASURE_BUDGET_MS,
       if (performance.now() - start >= budgetMs) {
         // Out of time: the rule for this class, unmeasured, or else the first kernel that agrees.
         const kernel = (await agrees(rule.kernel, false)) ? rule.kernel : await firstAgreeing(availableMatmulKernels(rt.gpu), (k) => agrees(k, false));
-        classes[cls] = { kernel, splitK: kernel === rule.kernel && rule.splitK && splits && (await agrees(kernel, true)) };
+        classes[cls] = { kernel, splitK: kernel === rule.kernel && rule.splitK && (!splits || (await agrees(kernel, true))) };
         continue;
       }
       const runner = (kernel: MatmulKernel, split: boolean) => {
@@ -150,7 +150,7 @@ export async function measureProducts(rt: Runtime, budgetMs = MEASURE_BUDGET_MS,
       // where it agrees split.)
       let splitK = kernel === rule.kernel && rule.splitK && splits;
       if (split !== undefined) splitK = rule.splitK ? !(ms[kernel] < CLEAR_WIN * split) : split < CLEAR_WIN * ms[kernel];
-      if (splitK && !(await agrees(kernel, true))) splitK = false;
+      if (splitK && splits && !(await agrees(kernel, true))) splitK = false;
       for (const k in ms) ms[k] = +ms[k].toPrecision(4);
       classes[cls] = { kernel, splitK, ms };
     }
