@@ -9,7 +9,7 @@
 // passes); the tests check what the kernels compute, which those passes must not change.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DRIVER_CONFIGS } from '../dist/src/gpu/tested.js';
 
@@ -124,7 +124,10 @@ for (const r of rows) lines.push(`| ${r.config} | ${r.adapter} | ${r.subgroup ??
 console.log(lines.join('\n'));
 if (o.json) {
   const tmp = `${o.json}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify({ date: new Date().toISOString(), quick: !!o.grep, command: `npm run test:drivers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, files: o.files, rows }, null, 2) + '\n');
+  const commit = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || null;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`;
+  const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+  writeFileSync(tmp, JSON.stringify({ date: new Date().toISOString(), version, commit, machine, quick: !!o.grep, command: `npm run test:drivers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, files: o.files, rows }, null, 2) + '\n');
   renameSync(tmp, o.json);
 }
 process.exit(rows.some((r) => r.failed > 0) ? 1 : 0);

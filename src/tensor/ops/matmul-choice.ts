@@ -143,6 +143,7 @@ export async function measureProducts(rt: Runtime, budgetMs = MEASURE_BUDGET_MS,
       // The rule's kernel stays unless another is clearly faster: where two kernels are within the
       // noise of a shared machine, every machine of a kind then runs the same arithmetic.
       const passed = availableMatmulKernels(rt.gpu).filter((k) => !refused[k] && ms[k] !== undefined);
+      if (!passed.length) throw new Error(`no product kernel agrees with float64 on this adapter (${Object.values(refused).join('; ')})`);
       const fastest = passed.reduce((x, y) => (ms[y] < ms[x] ? y : x));
       const kernel = refused[rule.kernel] || !(ms[fastest] >= CLEAR_WIN * ms[rule.kernel]) ? fastest : rule.kernel;
       const split = refused[kernel] ? undefined : ms[`${kernel}+split`];
