@@ -19,8 +19,8 @@
 // Nothing else is assumed: not that a subgroup is full (lavapipe reports 32 and 64 at its widest
 // and runs 16), nor that a lane's subgroup_invocation_id follows li (a lane's columns come from li,
 // its share of a round's k from its lane id, which the broadcasts then read back), only that lanes
-// 0 … LANES − 1 are active. The kernel choice checks the kernel against the blocked one on each
-// adapter before it picks it (src/tensor/ops/matmul-choice.ts), so a driver that cuts otherwise
+// 0 … LANES − 1 are active. The kernel choice checks the kernel against a float64 product on each
+// adapter before it may pick it (src/tensor/ops/matmul-check.ts), so a driver that cuts otherwise
 // costs speed, not correctness.
 // Control flow stays uniform (no early return; edge rows and columns clamp their loads and mask
 // their stores) because the broadcasts need every lane active.

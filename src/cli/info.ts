@@ -16,10 +16,11 @@ export const infoUsage = `usage: webgpu-dec info [--adapter SUBSTRING] [--measur
 The WebGPU adapter this machine offers: vendor, architecture, device, description, its limits and
 features, whether Dawn's bounds checks are on (env WEBGPU_DEC_ROBUSTNESS=1 turns them on), the
 subgroup size the kernels get (and the sizes and drivers the kernels are tested at), and the
-product kernel chosen for each class of matrix products: each kernel checked against a float64
-product first (one that disagrees is refused, and named here), then measured on the adapter at first use (about two seconds on a CPU adapter), cached per adapter,
-driver and package version in $WEBGPU_DEC_CACHE_DIR (default ~/.cache/webgpu-dec/kernels.json),
-overridden by env WEBGPU_DEC_MATMUL=blocked|subgroup|tiled (on stdout).
+product kernel chosen for each class of matrix products: at first use on an adapter each kernel is
+checked against a float64 product (one that disagrees is refused, and named here), then timed
+(a few seconds on a CPU adapter); the choice is cached per adapter, driver and package version in
+$WEBGPU_DEC_CACHE_DIR (default ~/.cache/webgpu-dec/kernels.json), and overridden by env
+WEBGPU_DEC_MATMUL=blocked|subgroup|tiled (on stdout).
 
 ${flagHelp(infoFlags)}`;
 
