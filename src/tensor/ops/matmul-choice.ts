@@ -1,9 +1,10 @@
 // The product kernel of each class of products, chosen by measurement on the adapter at hand: every
 // kernel the adapter can run is checked against float64 (matmul-check.ts; one that disagrees is
-// refused), then timed at each class's representative shape (CLASS_SHAPES), and the
-// fastest replaces the rules' kernel (ruleChoice) where it is at least 10 % faster; split-K likewise. About a second on
-// lavapipe, a fraction of one on a GPU; the result is cached per adapter, driver and package
-// version (src/gpu/kernel-cache.ts), so later runs read it instead.
+// refused), then timed at each class's representative shape (CLASS_SHAPES), and the fastest
+// replaces the rules' kernel (ruleChoice) where it is at least 10 % faster; split-K likewise. About
+// two seconds on lavapipe (half of it the float64 references), a fraction of one on a GPU; the
+// result is cached per adapter, driver and package version (src/gpu/kernel-cache.ts), so later runs
+// read it instead.
 import { performance } from 'node:perf_hooks';
 import type { Runtime } from '../../gpu/runtime.js';
 import {
