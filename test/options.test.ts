@@ -45,6 +45,7 @@ describe('option errors', () => {
       { lr: 0 }, { alpha: -1 }, { tol: 1 }, { k: 1 }, { k: 50 }, { maxIter: 0 }, { batch: 0 }, { inputScale: 0 }, { scaleTarget: 0 },
       { tsnePoints: 5 }, { dims: [0] }, { rawKmeansRestarts: -1 }, { kmeansRestarts: 0 }, { lrStep: 0 }, { preset: 'quick', layerIters: 5 },
       { augRotate: -1, augment: true }, { augShift: 0.7, augment: true }, { reconWeight: -1 }, { augment: true },
+      { decBatch: 0 }, { decLr: 0 }, { decMomentum: 1 }, { decMomentum: -0.1 },
     ];
     for (const o of bad) {
       const e = libraryMessage(o);
@@ -53,6 +54,18 @@ describe('option errors', () => {
       expect(e.render(flagOf), JSON.stringify(o)).toContain(flagOf(field));
       expect(flagOf(field)).toMatch(/^--[a-z-]+$/);
     }
+  });
+
+  it("DEC's own batch, learning rate and momentum: --batch sets both phases, --dec-batch DEC's alone", () => {
+    const base = resolveConfig({}, source, 40);
+    expect(base.dec).toMatchObject({ batch: 256, lr: 0.01, momentum: 0.9 });
+    const both = resolveConfig({ batch: 64 }, source, 40);
+    expect([both.pretrain.cfg.batch, both.dec.batch]).toEqual([64, 64]);
+    const own = resolveConfig({ batch: 128, decBatch: 32, decLr: 0.05, decMomentum: 0.5 }, source, 40);
+    expect([own.pretrain.cfg.batch, own.dec.batch]).toEqual([128, 32]);
+    expect(own.dec).toMatchObject({ lr: 0.05, momentum: 0.5 });
+    expect(own.pretrain.cfg.optim.lr).toBe(base.pretrain.cfg.optim.lr); // --dec-lr leaves pretraining's
+    expect(resolveConfig({ decMomentum: 0 }, source, 40).dec.momentum).toBe(0);
   });
 
   it('the table names only flags that train has, each for a distinct field', () => {

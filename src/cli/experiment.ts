@@ -17,7 +17,7 @@ import { Reporter } from './reporter.js';
 import { overridesOf, trainFlags } from './train.js';
 
 // The training flags an experiment passes on to each of its runs.
-const TRAINING = ['preset', 'alpha', 'update-interval', 'tol', 'max-iter', 'kmeans-restarts', 'raw-kmeans-restarts', 'pretrain-steps', 'epochs', 'layer-iters', 'finetune-iters', 'batch', 'lr', 'lr-step', 'dims', 'scale', 'scale-target', 'input-scale', 'augment', 'no-augment', 'aug-rotate', 'aug-shift', 'recon-weight'];
+const TRAINING = ['preset', 'alpha', 'update-interval', 'tol', 'max-iter', 'kmeans-restarts', 'raw-kmeans-restarts', 'pretrain-steps', 'epochs', 'layer-iters', 'finetune-iters', 'batch', 'lr', 'lr-step', 'dec-batch', 'dec-lr', 'dec-momentum', 'dims', 'scale', 'scale-target', 'input-scale', 'augment', 'no-augment', 'aug-rotate', 'aug-shift', 'recon-weight'];
 const common: FlagSpec = {
   data: { kind: 'string', help: 'mnist (the bundled 10,000 digits, default) or a file: .npy, .csv, .idx (.gz too)' },
   labels: { kind: 'string', help: 'labels for --data' },

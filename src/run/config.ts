@@ -29,9 +29,15 @@ export interface Overrides {
   /** Layer-wise recipe: steps per layer pair and of fine-tuning. */
   layerIters?: number;
   finetuneIters?: number;
+  /** Minibatch size of pretraining and of DEC (decBatch, where given, sets DEC's alone). */
   batch?: number;
+  /** Pretraining's learning rate. */
   lr?: number;
   lrStep?: number;
+  /** DEC's minibatch size, learning rate and momentum (SGD), where they differ from the preset's. */
+  decBatch?: number;
+  decLr?: number;
+  decMomentum?: number;
   /** Encoder widths after the input. */
   dims?: number[];
   /** Input scaling: 'unit', 'none', or 'paper' (a factor that brings mean (1/d)‖x‖² to scaleTarget). */
@@ -123,15 +129,16 @@ function check(o: Overrides, n: number): void {
     const v = o[field] as number | undefined;
     if (v !== undefined && !(v >= min)) fail((name) => `${name(field)} must be at least ${min}; got ${v}`);
   };
-  for (const field of ['updateInterval', 'maxIter', 'kmeansRestarts', 'epochs', 'pretrainSteps', 'layerIters', 'finetuneIters', 'lrStep', 'batch'] as const) atLeast(field, 1);
+  for (const field of ['updateInterval', 'maxIter', 'kmeansRestarts', 'epochs', 'pretrainSteps', 'layerIters', 'finetuneIters', 'lrStep', 'batch', 'decBatch'] as const) atLeast(field, 1);
   atLeast('rawKmeansRestarts', 0);
   atLeast('k', 2);
   if ((o.k ?? 10) > n) fail((name) => `${name('k')} ${o.k ?? 10} is more clusters than the ${n} points; use a smaller ${name('k')} or more data`);
-  for (const field of ['lr', 'alpha', 'inputScale', 'scaleTarget'] as const) {
+  for (const field of ['lr', 'decLr', 'alpha', 'inputScale', 'scaleTarget'] as const) {
     const v = o[field];
     if (v !== undefined && !(v > 0)) fail((name) => `${name(field)} must be positive; got ${v}`);
   }
   if (o.tol !== undefined && !(o.tol >= 0 && o.tol < 1)) fail((name) => `${name('tol')} must be in [0, 1); got ${o.tol}`);
+  if (o.decMomentum !== undefined && !(o.decMomentum >= 0 && o.decMomentum < 1)) fail((name) => `${name('decMomentum')} must be in [0, 1); got ${o.decMomentum}`);
   if (o.tsnePoints !== undefined && o.tsnePoints !== 0 && !(o.tsnePoints >= 12)) fail((name) => `${name('tsnePoints')} must be 0 (no maps) or at least 12; got ${o.tsnePoints}`);
   if (o.dims && (!o.dims.length || o.dims.some((w) => !Number.isInteger(w) || w < 1))) fail((name) => `${name('dims')} must be positive integers, e.g. 500,500,2000,10`);
   if (o.augRotate !== undefined && !(o.augRotate >= 0 && o.augRotate <= 180)) fail((name) => `${name('augRotate')} must be an angle in degrees from 0 to 180; got ${o.augRotate}`);
@@ -197,7 +204,9 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
     updateInterval: o.updateInterval ?? preset.dec.updateInterval,
     tol: o.tol ?? preset.dec.tol,
     maxIter: o.maxIter ?? preset.dec.maxIter,
-    batch: o.batch ?? preset.dec.batch,
+    batch: o.decBatch ?? o.batch ?? preset.dec.batch,
+    lr: o.decLr ?? preset.dec.lr,
+    momentum: o.decMomentum ?? preset.dec.momentum,
     reconWeight: o.reconWeight ?? preset.dec.reconWeight ?? 0,
   };
   return {
