@@ -6,7 +6,7 @@ import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
 import { availableMatmulKernels, describeChoice } from '../src/gpu/kernel-choice.js';
 import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { makeRng, uniform } from '../src/random/rng.js';
-import { matmulRef } from '../test/reference.js';
+import { productReference } from '../src/tensor/ops/matmul-check.js';
 
 async function main(): Promise<number> {
   const rt = await Runtime.create();
@@ -39,7 +39,7 @@ async function main(): Promise<number> {
             };
             matmulInto(rt, ba, bb, bc, M, N, K, flags, impl);
             const c = await rt.readF32(bc, M * N);
-            const ref = matmulRef(a, b, M, N, K, { transA, transB, relu: flags.relu, bias: flags.bias && bias, maskA: flags.maskA && mask, maskB: flags.maskB && mask });
+            const ref = productReference(a, b, { M, N, K, transA, transB }, { relu: flags.relu, bias: flags.bias && bias, maskA: flags.maskA && mask, maskB: flags.maskB && mask }).c;
             let worst = 0;
             for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(c[i] - ref[i]) / (1e-5 * Math.max(1, K / 16) + 1e-4 * Math.abs(ref[i])));
             const ok = worst <= 1;

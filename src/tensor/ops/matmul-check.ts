@@ -16,16 +16,29 @@ export interface ProductReference {
   scale: Float64Array;
 }
 
-/** op(A) · op(B) in float64, from the host copies of A and B (stored as the shape's flags say). */
-export function productReference(a: Float32Array, b: Float32Array, shape: ProductShape): ProductReference {
+/** The fused parts of a product a reference may include: bias + ReLU, and ReLU masks on the reads. */
+export interface ReferenceEpilogue {
+  bias?: ArrayLike<number>;
+  relu?: boolean;
+  /** A value is read as 0 where its operand's mask (same stored layout) is not > 0. */
+  maskA?: ArrayLike<number>;
+  maskB?: ArrayLike<number>;
+}
+
+/**
+ * op(A) · op(B) (+ bias, ReLU) in float64, A and B stored as the shape's flags say: the check's
+ * reference here, and the tests' and bench/verify.ts's (one float64 product for all of them).
+ */
+export function productReference(a: ArrayLike<number>, b: ArrayLike<number>, shape: ProductShape, e: ReferenceEpilogue = {}): ProductReference {
   const { M, N, K, transA = false, transB = false } = shape;
   const c = new Float64Array(M * N);
   const scale = new Float64Array(M * N);
+  const read = (v: ArrayLike<number>, mask: ArrayLike<number> | undefined, i: number) => (mask && !(mask[i] > 0) ? 0 : v[i]);
   const row = new Float64Array(K);
   const cols = new Float64Array(N * K); // op(B) by columns, so that the inner loop reads in order
-  for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) cols[j * K + k] = transB ? b[j * K + k] : b[k * N + j];
+  for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) cols[j * K + k] = read(b, e.maskB, transB ? j * K + k : k * N + j);
   for (let i = 0; i < M; i++) {
-    for (let k = 0; k < K; k++) row[k] = transA ? a[k * M + i] : a[i * K + k];
+    for (let k = 0; k < K; k++) row[k] = read(a, e.maskA, transA ? k * M + i : i * K + k);
     for (let j = 0; j < N; j++) {
       let s = 0;
       let t = 0;
@@ -34,6 +47,8 @@ export function productReference(a: Float32Array, b: Float32Array, shape: Produc
         s += p;
         t += Math.abs(p);
       }
+      if (e.bias) s += e.bias[j];
+      if (e.relu) s = Math.max(0, s);
       c[i * N + j] = s;
       scale[i * N + j] = t;
     }
