@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DRIVER_CONFIGS } from '../dist/src/gpu/tested.js';
 
 /**
@@ -67,14 +68,11 @@ function parseArgs(argv) {
   return o;
 }
 
-/** The adapter a configuration gives: its name and subgroup size, or why there is none. */
+/** The adapter a configuration gives: its name and subgroup size, or null where there is none. */
 function probe(env) {
-  const code = `import { create, globals } from 'webgpu'; Object.assign(globalThis, globals);
-    const a = await create([]).requestAdapter(); if (!a) { console.log('null'); process.exit(0); }
-    console.log(JSON.stringify({ name: [a.info.device, a.info.description].filter(Boolean).join(' / '), subgroup: a.info.subgroupMinSize === a.info.subgroupMaxSize ? a.info.subgroupMinSize : null })); process.exit(0);`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('probe-adapter.mjs', import.meta.url)), '--json'], { env, encoding: 'utf8', timeout: 60_000 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  return line.startsWith('{') ? JSON.parse(line) : null;
+  return r.status === 0 && line.startsWith('{') ? JSON.parse(line) : null;
 }
 
 function run(config, files, grep) {
