@@ -2,8 +2,12 @@
 // of a model. The parameters lie in one buffer p, each starting on a multiple of 64 elements (256
 // bytes, a storage-binding offset any device accepts), with zero padding between them; their
 // gradients g, momenta v and Adam's first moments m lie at the same offsets in three more buffers.
-//   p, g, v, m: [n] (n a multiple of 64);  blocks: [n / 64], one entry per 64 elements (see Block)
-// One workgroup per block of 64 elements, so that a workgroup reads its block's entry once.
+//   p, g, v, m: [n / 4] vec4 (n a multiple of 64);  blocks: [n / 64], one entry per 64 elements (see Block)
+// Each invocation updates one vec4 (4 elements of one block), a workgroup 64 of them: 4 blocks. Why
+// vec4: the update is memory-bound, and what an invocation does besides (bounds checks, the block's
+// entry, Adam's bias corrections) is then paid once per 4 elements, not once per element: the
+// optimiser is a fixed cost of every step, whatever the batch, so it weighs most at small batches.
+// Elements past a parameter's end (padding) keep their values.
 // H (written by the host only when a hyper-parameter changes, so a training step needs no host
 // write and stays one submit):
 //   [lr, momentum, weight_decay, beta1, beta2, eps, t, t]
@@ -30,36 +34,55 @@ struct Block {
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read_write> H: array<f32, 8>;
 @group(0) @binding(2) var<storage, read> blocks: array<Block>;
-@group(0) @binding(3) var<storage, read> g: array<f32>;
-@group(0) @binding(4) var<storage, read_write> p: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> m: array<f32>;
+@group(0) @binding(3) var<storage, read> g: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> p: array<vec4f>;
+@group(0) @binding(5) var<storage, read_write> v: array<vec4f>;
+@group(0) @binding(6) var<storage, read_write> m: array<vec4f>;
+
+const VECS_PER_BLOCK = 16u; // 64 elements
 
 // The workgroup's index in the dispatch (a 2-D grid past 65535 workgroups).
 fn workgroup_index(wg: vec3u, nwg: vec3u) -> u32 {
   return wg.y * nwg.x + wg.x;
 }
 
-// Whether element i of block b is a parameter's (not padding, nor past the arena): every index
-// this kernel touches is checked here, since the device may run without robustness checks.
-fn in_param(b: u32, i: u32, wid: u32) -> bool {
-  return wid < P.blocks && b < arrayLength(&blocks) && i < blocks[b].end && i < arrayLength(&p)
-      && i < arrayLength(&g) && i < arrayLength(&v) && i < arrayLength(&m);
+// The vec4 an invocation updates (its index in p, g, v, m) and its block, or none past the blocks
+// asked for or past the arena: every index this kernel touches is checked here, since the device may
+// run without robustness checks.
+struct Slot {
+  ok: bool,
+  j: u32,  // vec4 index: elements 4j … 4j + 3
+  b: u32,  // block index
+}
+
+fn slot(wg: vec3u, nwg: vec3u, lid: u32) -> Slot {
+  let rel = workgroup_index(wg, nwg) * 64u + lid; // vec4 index from the first block's start
+  let b = P.first_block + rel / VECS_PER_BLOCK;
+  let j = P.first_block * VECS_PER_BLOCK + rel;
+  let ok = rel / VECS_PER_BLOCK < P.blocks && b < arrayLength(&blocks) && j < arrayLength(&p)
+      && j < arrayLength(&g) && j < arrayLength(&v) && j < arrayLength(&m);
+  return Slot(ok, j, b);
+}
+
+// Which of the vec4's 4 elements belong to the parameter (the rest is padding: left as it is).
+fn live(j: u32, end: u32) -> vec4<bool> {
+  return vec4u(4u * j) + vec4u(0u, 1u, 2u, 3u) < vec4u(end);
 }
 
 // SGD with momentum (Caffe's form): v ← μ v + η·lr_mult (g + λ·decay_mult · p);  p ← p − v
 @compute @workgroup_size(64)
 fn sgd(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let wid = workgroup_index(wg, nwg);
-  let b = P.first_block + wid;
-  let i = b * 64u + lid;
-  if (!in_param(b, i, wid)) { return; }
-  let blk = blocks[b];
+  let s = slot(wg, nwg, lid);
+  if (!s.ok) { return; }
+  let blk = blocks[s.b];
+  let keep = live(s.j, blk.end);
   let lr = H[0] * blk.lr_mult;
-  let grad = g[i] + H[2] * blk.decay_mult * p[i];
-  let vel = H[1] * v[i] + lr * grad;
-  v[i] = vel;
-  p[i] = p[i] - vel;
+  let pi = p[s.j];
+  let vi = v[s.j];
+  let grad = g[s.j] + H[2] * blk.decay_mult * pi;
+  let vel = H[1] * vi + lr * grad;
+  v[s.j] = select(vi, vel, keep);
+  p[s.j] = select(pi, pi - vel, keep);
 }
 
 // β^t by repeated squaring: about 2·log2(t) multiplications, each rounded within one ulp on every
@@ -85,19 +108,21 @@ fn pow_int(base: f32, n: u32) -> f32 {
 fn adam(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let parity = P.parity & 1u;
   let t = H[6u + parity] + 1.0;
-  let wid = workgroup_index(wg, nwg);
   // Before the bounds check: a step with nothing to update still counts.
-  if (wid == 0u && lid == 0u) { H[7u - parity] = t; }
-  let b = P.first_block + wid;
-  let i = b * 64u + lid;
-  if (!in_param(b, i, wid)) { return; }
-  let blk = blocks[b];
-  let grad = g[i] + H[2] * blk.decay_mult * p[i];
-  let mi = H[3] * m[i] + (1.0 - H[3]) * grad;
-  let vi = H[4] * v[i] + (1.0 - H[4]) * grad * grad;
-  m[i] = mi;
-  v[i] = vi;
+  if (workgroup_index(wg, nwg) == 0u && lid == 0u) { H[7u - parity] = t; }
+  let s = slot(wg, nwg, lid);
+  if (!s.ok) { return; }
+  let blk = blocks[s.b];
+  let keep = live(s.j, blk.end);
+  let pi = p[s.j];
+  let mi0 = m[s.j];
+  let vi0 = v[s.j];
+  let grad = g[s.j] + H[2] * blk.decay_mult * pi;
+  let mi = H[3] * mi0 + (1.0 - H[3]) * grad;
+  let vi = H[4] * vi0 + (1.0 - H[4]) * grad * grad;
   let bc1 = 1.0 - pow_int(H[3], u32(t));
   let bc2 = 1.0 - pow_int(H[4], u32(t));
-  p[i] = p[i] - H[0] * blk.lr_mult * (mi / bc1) / (sqrt(vi / bc2) + H[5]);
+  m[s.j] = select(mi0, mi, keep);
+  v[s.j] = select(vi0, vi, keep);
+  p[s.j] = select(pi, pi - H[0] * blk.lr_mult * (mi / bc1) / (sqrt(vi / bc2) + H[5]), keep);
 }

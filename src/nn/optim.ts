@@ -73,7 +73,7 @@ abstract class Optimizer {
     const parity = this.kernel === ADAM ? this.t % 2 : 0;
     for (const [first, count] of ranges) {
       const u = params('optim', { first_block: first, blocks: count, parity });
-      this.rt.dispatch(this.kernel, [u, this.hyper, arena.blocks, arena.g, arena.p, arena.v, arena.m], grid1d(count * BLOCK, BLOCK)); // one workgroup per block
+      this.rt.dispatch(this.kernel, [u, this.hyper, arena.blocks, arena.g, arena.p, arena.v, arena.m], grid1d(count * (BLOCK / 4), 64)); // one invocation per vec4, 4 blocks a workgroup
     }
     this.t++;
     arena.dropGrads();
