@@ -9,9 +9,9 @@ import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { loadTfjsPeer, type TfjsPeer } from './peer-tfjs.js';
 import { runTorchPeer } from './peer-torch.js';
 import { measureRoofline, rooflineShare, type Roofline } from './roofline.js';
-import { matmulSuite, robustnessSuite, trainingSuite, waitSuite, type Case } from './suites.js';
+import { matmulSuite, robustnessSuite, stepsSuite, trainingSuite, waitSuite, type Case } from './suites.js';
 
-const SUITES = { matmul: matmulSuite, training: trainingSuite, robustness: robustnessSuite, wait: waitSuite };
+const SUITES = { matmul: matmulSuite, training: trainingSuite, steps: stepsSuite, robustness: robustnessSuite, wait: waitSuite };
 
 export interface BenchOptions {
   json?: string;
@@ -23,7 +23,7 @@ export interface BenchOptions {
 }
 
 export function parseBenchArgs(args: string[]): BenchOptions {
-  const o: BenchOptions = { suites: ['matmul', 'training', 'robustness', 'wait'], quick: false };
+  const o: BenchOptions = { suites: ['matmul', 'training', 'steps', 'robustness', 'wait'], quick: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') o.json = args[++i];

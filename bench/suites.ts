@@ -4,10 +4,10 @@ import { Runtime } from '../src/gpu/runtime.js';
 import { setWaitMode } from '../src/gpu/wait.js';
 import { kernelFor, matmulInto } from '../src/tensor/ops/matmul.js';
 import { availableMatmulKernels, describeChoice, uniformChoice, type MatmulKernel } from '../src/gpu/kernel-choice.js';
-import { ChunkedRows, fromArray, keep, mseLoss, planRows, tidy } from '../src/tensor/index.js';
+import { augment, ChunkedRows, DropoutRng, fromArray, keep, mseLoss, planRows, tidy } from '../src/tensor/index.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
 import { makeRng, uniform } from '../src/random/rng.js';
-import { Sgd } from '../src/nn/optim.js';
+import { Adam, Sgd } from '../src/nn/optim.js';
 import { klLoss } from '../src/dec/dec-ops.js';
 import { assign } from '../src/dec/assign.js';
 import { measure, type MeasureOptions } from './measure.js';
@@ -285,4 +285,73 @@ export async function waitSuite(ctx: Ctx): Promise<void> {
   }
   setWaitMode('sleep');
   [a, c, mb].forEach((b) => rt.release(b));
+}
+
+/**
+ * The training steps as the presets run them, at three batch sizes: where a step's time goes as the
+ * batch shrinks (a step's fixed cost weighs more). `pretrain-step`: forward + backward + Adam of the
+ * autoencoder and its mirror on a batch warped by DEC-DA's warps (the quick preset's pretraining);
+ * `dec-step`: the same warps, encoder forward, KL(P‖Q) gradients, backward, SGD with momentum over
+ * the encoder and μ (its DEC). On the quick preset's d-256-256-512-10 network and the paper's
+ * d-500-500-2000-10, d = 784.
+ */
+export async function stepsSuite(ctx: Ctx): Promise<void> {
+  const { rt } = ctx;
+  const nets: [string, number[]][] = [
+    ['quick', [784, 256, 256, 512, 10]],
+    ['paper', [784, 500, 500, 2000, 10]],
+  ];
+  const batches = ctx.quick ? [64] : [64, 128, 256];
+  for (const [net, dims] of ctx.quick ? nets.slice(0, 1) : nets) {
+    for (const B of batches) {
+      const ae = new Autoencoder(rt, dims, { kind: 'uniform-fan-in' }, makeRng('ae'));
+      const x = keep(fromArray(rt, uniform(B * 784, 1, makeRng('x')).map(Math.abs), B, 784));
+      const layers = ae.layers.map((l) => [l.inFeatures, l.outFeatures] as [number, number]);
+      const rng = new DropoutRng(rt, 0);
+      const warps = { h: 28, w: 28, rotate: 10, shift: 0.1 };
+      const adam = new Adam(rt, ae.layers.flatMap((l) => [{ param: l.weight }, { param: l.bias }]), { lr: 1e-3 });
+      const k = 10;
+      const mu = keep(fromArray(rt, uniform(k * 10, 1, makeRng('mu')), k, 10, true));
+      const p = keep(fromArray(rt, new Float32Array(B * k).fill(1 / k), B, k));
+      const sgd = new Sgd(rt, [...ae.encoder.flatMap((l) => [{ param: l.weight }, { param: l.bias }]), { param: mu }], { lr: 0.01, momentum: 0.9 });
+      const steps: [string, () => void, Work][] = [
+        [
+          'pretrain-step',
+          () => {
+            const xb = augment(x, rng, warps);
+            mseLoss(ae.decode(ae.encode(xb)), xb).backward();
+            adam.step();
+          },
+          stepWork(B, layers),
+        ],
+        [
+          'dec-step',
+          () => {
+            klLoss(ae.encode(augment(x, rng, warps)), mu, p, 1).backward();
+            sgd.step();
+          },
+          stepWork(B, layers.slice(0, 4)),
+        ],
+      ];
+      for (const [name, body, work] of steps) {
+        const step = () => {
+          rng.next();
+          tidy(body);
+          rt.flush(); // one submit per step
+        };
+        const before = rt.stats.dispatches;
+        step();
+        const dispatches = rt.stats.dispatches - before;
+        await record(ctx, `${name} ${net} b${B}`, 'ours', work, async (reps) => {
+          for (let r = 0; r < reps; r++) step();
+          await rt.sync();
+        }, `${dims.join('-')}${name === 'pretrain-step' ? ' and mirror' : ''}, batch ${B}, warped; ${dispatches} dispatches per step`);
+      }
+      sgd.dispose();
+      adam.dispose();
+      rng.dispose();
+      for (const t of [x, mu, p]) t.dispose();
+      ae.dispose();
+    }
+  }
 }

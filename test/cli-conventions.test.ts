@@ -115,7 +115,7 @@ describe('the command-line conventions', () => {
     const progress = events.filter((e) => e.event === 'progress');
     for (const p of progress) expect(Object.keys(p).sort()).toEqual(['changed', 'elapsed_s', 'epoch', 'event', 'loss', 'phase', 'step', 'total']);
     expect(progress.map((p) => p.phase)).toEqual(['raw k-means', 'pretrain', 'k-means', 'dec']);
-    expect(progress[1]).toMatchObject({ step: 2, total: 2, epoch: 2, changed: null });
+    expect(progress[1]).toMatchObject({ step: 8, total: 8, epoch: 2, changed: null });
     expect(progress[1].loss).toBeGreaterThan(0);
 
     // The target updates at iterations 0 and 5, before DEC's last report; scores against the labels.
@@ -146,7 +146,7 @@ describe('the command-line conventions', () => {
     for (const line of lines) expect(line).toMatch(/^webgpu-dec: |^DEC |^AE \+ k-means |^raw k-means |^\(NMI|^\[/);
     expect(lines.filter((l) => l.startsWith('['))).toEqual([
       expect.stringMatching(/^\[raw k-means\]  iter 0\/1  elapsed/),
-      expect.stringMatching(/^\[pretrain\]  epoch 2  iter 2\/2  loss \d\.\d{4,}  elapsed/),
+      expect.stringMatching(/^\[pretrain\]  epoch 2  iter 8\/8  loss \d\.\d{4,}  elapsed/),
       expect.stringMatching(/^\[k-means\]  iter 0\/2  elapsed/),
       expect.stringMatching(/^\[dec\]  iter 10\/10  changed 0\.00%  elapsed/),
     ]);
@@ -183,7 +183,7 @@ describe('the command-line conventions', () => {
     expect(r.status, r.stderr).toBe(0);
     // cli-progress's bar (shades_classic) drawn in place, with the phase, counts and loss.
     expect(r.stderr).toMatch(/\x1b\[\d*G/);
-    expect(r.stderr).toMatch(/pretrain █+ 2\/2 iter {2}epoch 2 {2}loss \d\.\d+ {2}ETA/);
+    expect(r.stderr).toMatch(/pretrain █+ 8\/8 iter {2}epoch 2 {2}loss \d\.\d+ {2}ETA/);
     expect(r.stderr).toMatch(/k-means ░+ 0\/2 restarts/);
     expect(r.stderr).not.toContain('\0'); // the launcher removes the flush requests
     // What stays on the screen: the messages and one summary line per phase, in order; no bar.
@@ -191,7 +191,7 @@ describe('the command-line conventions', () => {
     expect(shown.join('\n')).not.toMatch(/[█░]/);
     expect(shown.filter((l) => l.startsWith('['))).toEqual([
       expect.stringMatching(/^\[raw k-means\] 1\/1 restarts  in \d+\.\ds$/),
-      expect.stringMatching(/^\[pretrain\] 2\/2 iter  epoch 2  loss \d\.\d+  in \d+\.\ds$/),
+      expect.stringMatching(/^\[pretrain\] 8\/8 iter  epoch 2  loss \d\.\d+  in \d+\.\ds$/),
       expect.stringMatching(/^\[k-means\] 2\/2 restarts  in \d+\.\ds$/),
       expect.stringMatching(/^\[dec\] 10\/10 iter  changed 0\.00%  in \d+\.\ds$/),
     ]);

@@ -76,7 +76,7 @@ describe('the command line', () => {
     const model = readModel(join(out, 'model.safetensors'));
     expect(model.meta).toMatchObject({ dims: [784, 16, 16, 32, 10], k: 10, alpha: 1, seed: 4, preset: 'quick', preprocess: { rule: 'unit', factor: 1 }, image: [28, 28] });
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ seed: 4, k: 10, n: 200, dims: [784, 16, 16, 32, 10], pretrain: { recipe: 'endtoend', cfg: { steps: 2 } } });
+    expect(config).toMatchObject({ seed: 4, k: 10, n: 200, dims: [784, 16, 16, 32, 10], pretrain: { recipe: 'endtoend', cfg: { steps: 8, batch: 64 } } }); // 2 epochs of ⌈200 / 64⌉ steps
     // The product kernels it ran with, per class, for --resume to use again.
     expect(Object.keys(config.products.classes).sort()).toEqual(['deep', 'grad-input', 'grad-weight', 'narrow', 'shallow', 'wide']);
     expect(r.stderr).toMatch(/product kernels: wide (blocked|subgroup|tiled).* \((measured now|from the cache)/);

@@ -10,7 +10,7 @@
 //       first, once the flags and the input are checked; the rest says what runs:
 //       train: out, data, n, d, k, preset, seed, adapter, resume ({phase, stage, step} or null);
 //       predict, embed: model, data, n, k; tsne: data, model (or null), n, adapter.
-//   {"event":"progress", "phase":"pretrain", "step":120, "total":1600, "epoch":3|null,
+//   {"event":"progress", "phase":"pretrain", "step":120, "total":4396, "epoch":1|null,
 //    "loss":0.0341|null, "changed":0.012|null, "elapsed_s":4.2}
 //       a training phase's progress, as often as the plain lines (every 20 steps): phase is
 //       'raw k-means', 'pretrain', 'pretrain layer 2/4', 'finetune', 'k-means', 'dec', 't-SNE',

@@ -13,7 +13,7 @@ import type { Dataset } from '../data/dataset.js';
 import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';
 import { CHECKPOINT_FILE, Checkpoints, Interrupted, parsePolicy, type CheckpointPolicy, type Snapshot } from '../run/checkpoint.js';
-import { CONFIG_FILE, resolveConfig, scalingOf, type Overrides, type RunConfig } from '../run/config.js';
+import { CONFIG_FILE, describeSchedule, resolveConfig, scalingOf, type Overrides, type RunConfig } from '../run/config.js';
 import { prepareData } from '../data/prepare.js';
 import { HISTORY_FILE } from '../run/history.js';
 import { MODEL_FILE, writeRunOutputs, type RunMetrics } from '../run/outputs.js';
@@ -36,16 +36,16 @@ export const trainFlags: FlagSpec = {
   resume: { kind: 'string', help: 'continue the run in this folder from its checkpoint (takes no other flags but --adapter, --checkpoint-every, --gpu-memory, --json)' },
   'checkpoint-every': { kind: 'string', help: 'checkpoint every N training steps ("500") or minutes ("10m", the default); --resume keeps the run\'s' },
   alpha: { kind: 'number', help: "Student's t degrees of freedom (default 1)" },
-  'update-interval': { kind: 'int', help: 'DEC iterations between target updates (default 140)' },
+  'update-interval': { kind: 'int', help: 'DEC iterations between target updates (quick: 3.5 epochs, at least 140; the others 140, paper 160)' },
   tol: { kind: 'number', help: 'stop when fewer than this fraction of points change cluster (default 0.001)' },
-  'max-iter': { kind: 'int', help: 'DEC iterations at most (preset default)' },
+  'max-iter': { kind: 'int', help: 'DEC iterations at most (quick: 51 epochs, at least 1,000; preset default)' },
   'kmeans-restarts': { kind: 'int', help: 'k-means restarts on the embedding, best inertia kept (default 20)' },
   'raw-kmeans-restarts': { kind: 'int', help: 'restarts of the raw-input k-means baseline (0 skips it)' },
-  'pretrain-steps': { kind: 'int', help: 'pretraining steps (quick, endtoend; default 1,600 / 12,000 whatever n)' },
+  'pretrain-steps': { kind: 'int', help: 'pretraining steps (quick: 28 epochs, at least 1,000; endtoend 12,000, dec-da 20,000 whatever n)' },
   epochs: { kind: 'int', help: 'pretraining epochs instead of steps (quick, endtoend): steps = epochs · ⌈n / batch⌉' },
   'layer-iters': { kind: 'int', help: 'paper preset: steps per layer-wise pair (default 50,000)' },
   'finetune-iters': { kind: 'int', help: 'paper preset: end-to-end fine-tuning steps (default 100,000)' },
-  batch: { kind: 'int', help: 'minibatch size of pretraining and DEC (default 256)' },
+  batch: { kind: 'int', help: 'minibatch size of pretraining and DEC (quick 64, the others 256)' },
   lr: { kind: 'number', help: 'pretraining learning rate (preset default)' },
   'lr-step': { kind: 'int', help: 'divide the pretraining learning rate by 10 every this many steps' },
   'dec-batch': { kind: 'int', help: "DEC's minibatch size alone (default: --batch)" },
@@ -183,6 +183,7 @@ export async function train(args: string[]): Promise<number> {
     const at = plan.resume?.position;
     const what = at ? `resuming ${out} at ${at.phase} step ${at.step}` : `${ds.name}`;
     rep.say(`${what}: ${ds.n} points × ${ds.d}, k = ${cfg.k}, preset ${cfg.preset}, seed ${cfg.seed}, adapter ${rt.adapterName}`);
+    rep.say(describeSchedule(cfg));
     rep.say(`data: ${dataMode(ds)}`);
     rep.say(`product kernels: ${describeChoice(rt.products)} (${rt.products.how})`);
     rep.start({ out, data: ds.name, n: ds.n, d: ds.d, k: cfg.k, preset: cfg.preset, seed: cfg.seed, adapter: rt.adapterName, resume: at ? { ...at } : null });

@@ -6,7 +6,7 @@ import type { StreamLayout } from '../data/streamed.js';
 import { OptionError, type OptionName } from '../io/errors.js';
 import type { Init } from '../nn/linear.js';
 import type { DecConfig } from '../dec/dec-train.js';
-import { presets, type Preset, type PresetName } from './presets.js';
+import { presets, sizedSteps, type Preset, type PresetName, type Sizing } from './presets.js';
 
 /** The resolved configuration's file name in a run folder. */
 export const CONFIG_FILE = 'config.json';
@@ -118,6 +118,11 @@ export interface RunConfig {
   products?: ChoiceRecord;
   /** DEC-DA's augmentation of every training batch; absent: none. */
   augment?: AugmentConfig;
+  /**
+   * The preset's schedule in passes over the data, where it has one (quick): the step counts above
+   * are what it gave these n points, unless a flag set them.
+   */
+  sizing?: Sizing;
 }
 
 /** Range checks: one line each, naming the option (the command line names its flag). */
@@ -160,10 +165,11 @@ function augmentOf(o: Overrides, preset: Preset, source: DataSource): AugmentCon
 }
 
 /** The pretraining recipe of the preset with the overrides applied (lengths in steps). */
-function pretrainOf(preset: Preset, o: Overrides, n: number): Preset['pretrain'] {
+function pretrainOf(preset: Preset, o: Overrides, n: number, sizedSteps?: number): Preset['pretrain'] {
   const pre = structuredClone(preset.pretrain);
   const cfg = pre.cfg;
   if (o.batch !== undefined) cfg.batch = o.batch;
+  if (pre.recipe === 'endtoend' && sizedSteps !== undefined) pre.cfg.steps = sizedSteps;
   if (o.lr !== undefined) cfg.optim.lr = o.lr;
   if (o.lrStep !== undefined) cfg.optim.lrStep = o.lrStep;
   if (pre.recipe === 'endtoend') {
@@ -197,14 +203,17 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
   check(o, n);
   const preset = presets[o.preset ?? 'quick'];
   const k = o.k ?? 10;
+  const decBatch = o.decBatch ?? o.batch ?? preset.dec.batch;
+  // A schedule in epochs becomes steps of this n at the batch sizes the run uses.
+  const sized = preset.sizing && sizedSteps(preset.sizing, n, o.batch ?? preset.pretrain.cfg.batch, decBatch);
   const dec: DecConfig = {
     ...preset.dec,
     k,
     alpha: o.alpha ?? preset.dec.alpha,
-    updateInterval: o.updateInterval ?? preset.dec.updateInterval,
+    updateInterval: o.updateInterval ?? sized?.updateInterval ?? preset.dec.updateInterval,
     tol: o.tol ?? preset.dec.tol,
-    maxIter: o.maxIter ?? preset.dec.maxIter,
-    batch: o.decBatch ?? o.batch ?? preset.dec.batch,
+    maxIter: o.maxIter ?? sized?.maxIter ?? preset.dec.maxIter,
+    batch: decBatch,
     lr: o.decLr ?? preset.dec.lr,
     momentum: o.decMomentum ?? preset.dec.momentum,
     reconWeight: o.reconWeight ?? preset.dec.reconWeight ?? 0,
@@ -218,7 +227,7 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
     preset: preset.name,
     dims: o.dims ? [source.d, ...o.dims] : preset.dims(source.d),
     init: preset.init,
-    pretrain: pretrainOf(preset, o, n),
+    pretrain: pretrainOf(preset, o, n, sized?.pretrainSteps),
     dec,
     kmeansRestarts: o.kmeansRestarts ?? preset.kmeansRestarts,
     rawKmeansRestarts: o.rawKmeansRestarts ?? preset.rawKmeansRestarts,
@@ -226,5 +235,26 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
     checkpointEvery: '10m',
     tsnePoints: o.tsnePoints ?? 'auto',
     augment: augmentOf(o, preset, source),
+    ...(preset.sizing ? { sizing: preset.sizing } : {}),
   };
+}
+
+/**
+ * What a run's schedule is, in one line (the first progress line of `train`): the network, and each
+ * phase's steps, batch size and passes over the data.
+ */
+export function describeSchedule(cfg: RunConfig): string {
+  const int = (v: number) => v.toLocaleString('en');
+  const epochs = (steps: number, batch: number) => {
+    const e = +(steps / Math.ceil(cfg.n / batch)).toFixed(1);
+    return `${e} epoch${e === 1 ? '' : 's'}`;
+  };
+  const pre = cfg.pretrain;
+  const pretrain =
+    pre.recipe === 'endtoend'
+      ? `pretraining ${int(pre.cfg.steps)} steps of ${pre.cfg.batch} (${epochs(pre.cfg.steps, pre.cfg.batch)})`
+      : `pretraining ${cfg.dims.length - 1} × ${int(pre.cfg.layerIters)} layer-wise steps + ${int(pre.cfg.finetuneIters)} fine-tuning steps of ${pre.cfg.batch}`;
+  const d = cfg.dec;
+  const why = cfg.sizing ? `; sized by the ${cfg.preset} preset for ${int(cfg.n)} points` : '';
+  return `schedule: network ${cfg.dims.join('-')}; ${pretrain}; DEC ≤ ${int(d.maxIter)} iterations of ${d.batch} (${epochs(d.maxIter, d.batch)}), P every ${int(d.updateInterval)} (${epochs(d.updateInterval, d.batch)})${why}`;
 }

@@ -1,12 +1,12 @@
 // Training presets. `quick` (the default) is sized for a machine without a GPU; `paper` is the
-// paper's schedule; `endtoend` the Keras recipe. Training lengths are budgets of gradient steps, the
-// same whatever the number of points: small data gets enough steps (many epochs), large data stays
-// within the preset's time (fewer epochs).
-// Why quick differs (docs/experiments.md, "Why quick is not the paper's network"): on lavapipe one
-// step of the paper's d-500-500-2000-10 autoencoder takes 1.5 s on 2 cores, so the 30 Adam epochs
-// it needs would take longer than the whole default run; a d-256-256-512-10 autoencoder (4× fewer
-// FLOPs) trained 40 epochs with Adam, then at most 2,000 DEC iterations, takes 14–16 minutes there
-// with everything (docs/experiments.md, "The default run over seeds").
+// paper's schedule; `endtoend` the Keras recipe; `dec-da` DEC-DA's. `quick` counts its schedule in
+// passes over the data (its `sizing`), with floors for tiny data, and narrows its hidden layers for
+// data of few features; the others' lengths are budgets of gradient steps, the same whatever n.
+// Why quick differs from the paper (docs/experiments.md, "Why quick is not the paper's network"):
+// on lavapipe a step of the paper's d-500-500-2000-10 autoencoder costs about 4× one of
+// d-256-256-512-10. Why batches of 64 (docs/experiments.md, "The default run"): at the same number
+// of samples seen, four times the updates of batches of 256 reach DEC ACC 0.85 on the bundled
+// digits where 256 stays near 0.73, and a step of 64 costs a third of one of 256 on lavapipe.
 import type { ScaleMode } from '../data/preprocess.js';
 import type { Init } from '../nn/linear.js';
 import type { DecConfig } from '../dec/dec-train.js';
@@ -21,6 +21,12 @@ export interface Preset {
   name: PresetName;
   /** The encoder's widths for inputs of d features, input first. */
   dims: (d: number) => number[];
+  /**
+   * Where set, the schedule is counted in passes over the data rather than in steps: resolveConfig
+   * turns it into the steps of n points (the step counts below are then those of the bundled
+   * 10,000 digits, for reference).
+   */
+  sizing?: Sizing;
   init: Init;
   pretrain: { recipe: 'layerwise'; cfg: LayerwiseConfig } | { recipe: 'endtoend'; cfg: EndToEndConfig };
   dec: Omit<DecConfig, 'k'>;
@@ -35,26 +41,58 @@ export interface Preset {
   augment?: AugmentConfig & { optional: boolean };
 }
 
+/**
+ * A schedule in passes over the data (epochs of ⌈n / batch⌉ steps): pretraining's steps, DEC's
+ * iteration budget at DEC's batch, the target P recomputed every `updateEpochs`; each at least its
+ * floor, so that tiny data still gets enough steps to learn from and P time to move between updates.
+ */
+export interface Sizing {
+  pretrainEpochs: number;
+  minPretrainSteps: number;
+  decEpochs: number;
+  minDecIter: number;
+  updateEpochs: number;
+  /** The least number of DEC iterations between target updates (the DEC code's 140). */
+  minUpdateInterval: number;
+}
+
+/** The steps a sizing gives n points at these batch sizes. */
+export function sizedSteps(s: Sizing, n: number, batch: number, decBatch: number): { pretrainSteps: number; maxIter: number; updateInterval: number } {
+  return {
+    pretrainSteps: Math.max(s.minPretrainSteps, Math.ceil(s.pretrainEpochs * Math.ceil(n / batch))),
+    maxIter: Math.max(s.minDecIter, Math.ceil(s.decEpochs * Math.ceil(n / decBatch))),
+    updateInterval: Math.max(s.minUpdateInterval, Math.round(s.updateEpochs * Math.ceil(n / decBatch))),
+  };
+}
+
 const decDefaults = { alpha: 1, lr: 0.01, momentum: 0.9, batch: 256, updateInterval: 140, tol: 0.001, resetMomentum: false };
+/**
+ * The quick preset's widths: d-256-256-512-10, each hidden layer no wider than the data needs
+ * (8 units per input feature, at least 32): iris's 4 features get 4-32-32-64-10.
+ */
+function quickDims(d: number): number[] {
+  const cap = Math.max(32, 8 * d);
+  return [d, Math.min(256, cap), Math.min(256, cap), Math.min(512, 2 * cap), 10];
+}
 const paperDims = (d: number) => [d, 500, 500, 2000, 10];
 
 /** The presets by name. */
 export const presets: Record<PresetName, Preset> = {
   quick: {
     name: 'quick',
-    dims: (d: number) => [d, 256, 256, 512, 10],
+    dims: quickDims,
+    sizing: { pretrainEpochs: 28, minPretrainSteps: 1000, decEpochs: 51, minDecIter: 1000, updateEpochs: 3.5, minUpdateInterval: 140 },
     init: { kind: 'uniform-fan-in' },
     pretrain: {
       recipe: 'endtoend',
-      // 1,600 steps: 40 epochs of the 10,000 bundled digits (the calibration above).
-      cfg: { batch: 256, steps: 1600, optim: { kind: 'adam', lr: 1e-3, momentum: 0, lrStep: 0, momentumRamp: 0, biasLrMult: 1 } },
+      // Steps of the bundled 10,000 digits (the sizing above gives them for other n).
+      cfg: { batch: 64, steps: 4396, optim: { kind: 'adam', lr: 1e-3, momentum: 0, lrStep: 0, momentumRamp: 0, biasLrMult: 1 } },
     },
-    dec: { ...decDefaults, maxIter: 2000 },
+    dec: { ...decDefaults, batch: 64, updateInterval: 550, maxIter: 8007 },
     kmeansRestarts: 20,
     rawKmeansRestarts: 3,
     scale: { mode: 'unit' },
-    // DEC-DA's warps where the data are images: at this budget, seeds 0–2 on the bundled digits gave
-    // DEC ACC 0.748 / NMI 0.735 (mean) against 0.717 / 0.686 without (docs/experiments.md).
+    // DEC-DA's warps where the data are images (docs/experiments.md).
     augment: { rotate: 10, shift: 0.1, optional: true },
   },
   endtoend: {
