@@ -63,13 +63,13 @@ type Op = (reps: number) => Promise<void>;
 /**
  * Times one operation. A sample runs it `reps` times and waits once, so that on a fast GPU the
  * figure is the work, not one submit-and-wait round trip (~0.1–1 ms): reps is chosen so a sample
- * lasts ≥ 20 ms (1 on lavapipe for all but the smallest cases). Reported times are per operation.
+ * lasts ≥ `sampleMs` (20 ms: 1 on lavapipe for all but the smallest cases). Reported times are per operation.
  */
-async function record(ctx: Ctx, name: string, impl: Impl, { flop, bytes }: Work, op: Op, note?: string): Promise<void> {
+async function record(ctx: Ctx, name: string, impl: Impl, { flop, bytes }: Work, op: Op, note?: string, sampleMs = 20): Promise<void> {
   await op(1); // warm-up: pipelines compiled (llvmpipe's JIT), buffers allocated
   const t0 = performance.now();
   await op(1);
-  const reps = Math.max(1, Math.min(200, Math.ceil(20 / Math.max(performance.now() - t0, 1e-3))));
+  const reps = Math.max(1, Math.min(200, Math.ceil(sampleMs / Math.max(performance.now() - t0, 1e-3))));
   const s = await measure(`${name} ${impl}`, () => op(reps), ctx.opts);
   const t = { medianMs: s.medianMs / reps, minMs: s.minMs / reps, maxMs: s.maxMs / reps };
   const c: Case = { name, impl, median_ms: t.medianMs, min_ms: t.minMs, max_ms: t.maxMs, gflops: flop ? flop / t.medianMs / 1e6 : null, flop, bytes };
@@ -293,7 +293,8 @@ export async function waitSuite(ctx: Ctx): Promise<void> {
  * autoencoder and its mirror on a batch warped by DEC-DA's warps (the quick preset's pretraining);
  * `dec-step`: the same warps, encoder forward, KL(P‖Q) gradients, backward, SGD with momentum over
  * the encoder and μ (its DEC). On the quick preset's d-256-256-512-10 network and the paper's
- * d-500-500-2000-10, d = 784.
+ * d-500-500-2000-10, d = 784. A sample runs steps back to back for at least 0.5 s and waits once,
+ * as the training loop does (it never waits between steps).
  */
 export async function stepsSuite(ctx: Ctx): Promise<void> {
   const { rt } = ctx;
@@ -345,7 +346,7 @@ export async function stepsSuite(ctx: Ctx): Promise<void> {
         await record(ctx, `${name} ${net} b${B}`, 'ours', work, async (reps) => {
           for (let r = 0; r < reps; r++) step();
           await rt.sync();
-        }, `${dims.join('-')}${name === 'pretrain-step' ? ' and mirror' : ''}, batch ${B}, warped; ${dispatches} dispatches per step`);
+        }, `${dims.join('-')}${name === 'pretrain-step' ? ' and mirror' : ''}, batch ${B}, warped; ${dispatches} dispatches per step`, 500);
       }
       sgd.dispose();
       adam.dispose();
