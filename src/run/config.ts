@@ -165,11 +165,11 @@ function augmentOf(o: Overrides, preset: Preset, source: DataSource): AugmentCon
 }
 
 /** The pretraining recipe of the preset with the overrides applied (lengths in steps). */
-function pretrainOf(preset: Preset, o: Overrides, n: number, sizedSteps?: number): Preset['pretrain'] {
+function pretrainOf(preset: Preset, o: Overrides, n: number, sized?: number): Preset['pretrain'] {
   const pre = structuredClone(preset.pretrain);
   const cfg = pre.cfg;
   if (o.batch !== undefined) cfg.batch = o.batch;
-  if (pre.recipe === 'endtoend' && sizedSteps !== undefined) pre.cfg.steps = sizedSteps;
+  if (pre.recipe === 'endtoend' && sized !== undefined) pre.cfg.steps = sized; // the preset's epochs for this n
   if (o.lr !== undefined) cfg.optim.lr = o.lr;
   if (o.lrStep !== undefined) cfg.optim.lrStep = o.lrStep;
   if (pre.recipe === 'endtoend') {
@@ -240,7 +240,7 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
 }
 
 /**
- * What a run's schedule is, in one line (the first progress line of `train`): the network, and each
+ * What a run's schedule is, in one line (`train` prints it before it starts): the network, and each
  * phase's steps, batch size and passes over the data.
  */
 export function describeSchedule(cfg: RunConfig): string {
