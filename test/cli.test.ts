@@ -69,6 +69,9 @@ describe('the command line', () => {
     for (const k of ['dec', 'ae_kmeans', 'raw_kmeans']) expect(Object.keys(m[k]).sort()).toEqual(['acc', 'ari', 'nmi']);
     expect(Object.keys(m.seconds)).toEqual(expect.arrayContaining(['pretrain', 'kmeans', 'dec', 'total']));
     expect(m).toMatchObject({ dec_iterations: 10, stopped_by: 'max_iter', seed: 4, preset: 'quick' });
+    // What produced the figures: the package version, and the commit of this checkout.
+    expect(m.version).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    expect(m.commit).toBe(spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim());
     expect(typeof m.adapter).toBe('string');
     const rows = readFileSync(join(out, 'assignments.csv'), 'utf8').trim().split('\n');
     expect(rows[0]).toBe('index,cluster,confidence,label');

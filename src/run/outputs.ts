@@ -10,6 +10,7 @@ import { CHECKPOINT_FILE } from './checkpoint.js';
 import { HISTORY_FILE } from './history.js';
 import type { RunConfig } from './config.js';
 import { modelBytes, type ModelMeta } from '../model/model-file.js';
+import { packageVersion, sourceCommit } from '../io/version.js';
 import type { RunResult } from './phases.js';
 
 /** What the model file records about a run with config `cfg`. */
@@ -53,6 +54,9 @@ export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: s
     /** GPU buffers the run allocated (the pool keeps them for reuse, so this is its peak), MiB. */
     gpu_buffers_mib: +(gpuBytes / 2 ** 20).toFixed(1),
     nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)',
+    /** What produced the figures: the package version, and the git commit where run from a checkout (else null). */
+    version: packageVersion(),
+    commit: sourceCommit(),
   };
 }
 
