@@ -9,6 +9,7 @@ import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { loadTfjsPeer, type TfjsPeer } from './peer-tfjs.js';
 import { runTorchPeer } from './peer-torch.js';
 import { measureRoofline, rooflineShare, type Roofline } from './roofline.js';
+import { packageVersion, sourceCommit } from '../src/io/version.js';
 import { matmulSuite, robustnessSuite, stepsSuite, trainingSuite, waitSuite, type Case } from './suites.js';
 
 const SUITES = { matmul: matmulSuite, training: trainingSuite, steps: stepsSuite, robustness: robustnessSuite, wait: waitSuite };
@@ -114,7 +115,7 @@ export async function benchmark(o: BenchOptions, log: (line: string) => void = (
     });
     return {
       table: table(out, rt.adapterName, choice, roof, notes),
-      data: { adapter: rt.adapterName, date: new Date().toISOString(), choice, products: rt.products, roofline: roof, notes, cases },
+      data: { adapter: rt.adapterName, date: new Date().toISOString(), version: packageVersion(), commit: sourceCommit(), choice, products: rt.products, roofline: roof, notes, cases },
     };
   } finally {
     peer?.dispose();

@@ -25,6 +25,9 @@ describe('npm run gpu-check -- --quick', () => {
     expect(Object.keys(j.products.classes).sort()).toEqual([...PRODUCT_CLASSES].sort());
     for (const c of PRODUCT_CLASSES) expect(j.products.classes[c].ms).toBeDefined(); // measured afresh
     expect(j.bench.roofline.peakGflops).toBeGreaterThan(0);
+    // What produced the figures: the package version and this checkout's commit.
+    expect(j.bench.version).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    expect(j.bench.commit).toBe(spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim());
     expect(j.bench.roofline.bandwidthGBs).toBeGreaterThan(0);
     const cases = j.bench.cases as { name: string; impl: string; roofline?: { share: number; bound: string } }[];
     for (const name of ['matmul 256x784x500', 'ae-step', 'dec-step']) {
