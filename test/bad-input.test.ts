@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../src/io/safetensors.js';
+import { trainFlags, trainUsage } from '../src/cli/train.js';
 import { makeRng } from '../src/random/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dec-bad-'));
@@ -250,6 +251,19 @@ describe('bad input to --out, --resume, predict and embed: one line, exit 2, not
   });
   it('--resume with other flags', () => {
     expectOneLine(['train', '--resume', dir, '--k', '3'], /^webgpu-dec: --resume continues the run as configured in its config\.json; drop --k$/);
+    expectOneLine(['train', '--resume', dir, '--gpu-memory', '1G'], /^webgpu-dec: --resume continues the run as configured in its config\.json; drop --gpu-memory$/);
+  });
+  it("--resume's help names exactly the flags it takes", () => {
+    const named = [...(trainFlags.resume.help.match(/--[a-z-]+/g) ?? [])];
+    expect(named).toEqual(['--adapter', '--checkpoint-every', '--json']);
+    expect(trainUsage).toContain('webgpu-dec train --resume DIR [--adapter NAME] [--checkpoint-every N|Mm] [--json]');
+    for (const flag of named) {
+      // Each is accepted: the folder, not the flag, is what fails (no config.json there).
+      const sub = mkdtempSync(join(dir, 'h-'));
+      const value = flag === '--json' ? [] : [flag === '--adapter' ? 'llvmpipe' : '10m'];
+      const r = spawnSync(process.execPath, ['bin/webgpu-dec.js', 'train', '--resume', sub, flag, ...value], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr, flag).toMatch(/no config\.json there/);
+    }
   });
   it('predict with a model whose input dimension differs from the data', () => {
     const sub = mkdtempSync(join(dir, 'p-'));

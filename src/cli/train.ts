@@ -25,6 +25,12 @@ import { dataMode, GPU_MEMORY_FLAG, OVERRIDE_FLAGS, readOptionsOf } from './opti
 import { Reporter } from './reporter.js';
 import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
 
+/**
+ * The flags `--resume` takes besides the folder: where it runs and how it reports, never what it
+ * computes (the run's config.json says that). The help and the check both read this list.
+ */
+const RESUME_FLAGS = ['adapter', 'checkpoint-every', 'json'] as const;
+
 export const trainFlags: FlagSpec = {
   data: { kind: 'string', help: 'mnist (the bundled 10,000 digits, default) or a file: .npy, .csv, .idx/.idx3-ubyte (.gz too)' },
   labels: { kind: 'string', help: 'labels for --data (.npy, .csv, .idx1-ubyte): enables ACC/NMI/ARI' },
@@ -33,7 +39,7 @@ export const trainFlags: FlagSpec = {
   preset: { kind: 'string', help: 'quick (default) | paper | endtoend | dec-da', choices: ['quick', 'paper', 'endtoend', 'dec-da'] },
   seed: { kind: 'int', help: 'all randomness flows from it (default 0)' },
   out: { kind: 'string', help: 'run folder (default dec-out)' },
-  resume: { kind: 'string', help: 'continue the run in this folder from its checkpoint (takes no other flags but --adapter, --checkpoint-every, --gpu-memory, --json)' },
+  resume: { kind: 'string', help: `continue the run in this folder from its checkpoint (takes no other flags but ${RESUME_FLAGS.map((k) => `--${k}`).join(', ')})` },
   'checkpoint-every': { kind: 'string', help: 'checkpoint every N training steps ("500") or minutes ("10m", the default); --resume keeps the run\'s' },
   alpha: { kind: 'number', help: "Student's t degrees of freedom (default 1)" },
   'update-interval': { kind: 'int', help: 'DEC iterations between target updates (quick: 3.5 epochs, at least 140; the others 140, paper 160)' },
@@ -68,7 +74,7 @@ export const trainFlags: FlagSpec = {
 };
 
 export const trainUsage = `usage: webgpu-dec train [flags]
-       webgpu-dec train --resume DIR [--checkpoint-every N|Mm] [--gpu-memory SIZE] [--json]
+       webgpu-dec train --resume DIR [--adapter NAME] [--checkpoint-every N|Mm] [--json]
 
 ${flagHelp(trainFlags)}`;
 
@@ -133,7 +139,7 @@ async function planNew(f: Flags): Promise<Plan> {
 
 /** `--resume DIR`: the run's own config, the same data (checked by its fingerprint), the checkpoint. */
 async function planResume(f: Flags): Promise<Plan> {
-  const allowed = new Set(['resume', 'adapter', 'checkpoint-every', 'json']);
+  const allowed = new Set(['resume', ...RESUME_FLAGS]);
   const extra = Object.keys(f).filter((k) => !allowed.has(k));
   if (extra.length) throw new UsageError(`--resume continues the run as configured in its ${CONFIG_FILE}; drop ${extra.map((k) => `--${k}`).join(' ')}`);
   const dir = f.resume as string;
