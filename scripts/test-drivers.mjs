@@ -13,6 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DRIVER_CONFIGS } from '../dist/src/gpu/tested.js';
+import { packageVersion, sourceCommit } from '../dist/src/io/version.js';
 
 /**
  * The kernel tests: the op table at odd and edge shapes with its gradient checks, the product
@@ -122,10 +123,8 @@ for (const r of rows) lines.push(`| ${r.config} | ${r.adapter} | ${r.subgroup ??
 console.log(lines.join('\n'));
 if (o.json) {
   const tmp = `${o.json}.tmp-${process.pid}`;
-  const commit = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || null;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`;
-  const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-  writeFileSync(tmp, JSON.stringify({ date: new Date().toISOString(), version, commit, machine, quick: !!o.grep, command: `npm run test:drivers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, files: o.files, rows }, null, 2) + '\n');
+  writeFileSync(tmp, JSON.stringify({ date: new Date().toISOString(), version: packageVersion(), commit: sourceCommit(), machine, quick: !!o.grep, command: `npm run test:drivers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, files: o.files, rows }, null, 2) + '\n');
   renameSync(tmp, o.json);
 }
 process.exit(rows.some((r) => r.failed > 0) ? 1 : 0);

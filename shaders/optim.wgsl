@@ -46,22 +46,20 @@ fn workgroup_index(wg: vec3u, nwg: vec3u) -> u32 {
   return wg.y * nwg.x + wg.x;
 }
 
-// The vec4 an invocation updates (its index in p, g, v, m) and its block, or none past the blocks
-// asked for or past the arena: every index this kernel touches is checked here, since the device may
-// run without robustness checks.
+// The vec4 an invocation updates (its index in p, g, v, m: elements 4j … 4j + 3; its block is
+// j / VECS_PER_BLOCK), or none past the blocks asked for or past the arena: every index this kernel
+// touches is checked here, since the device may run without robustness checks.
 struct Slot {
   ok: bool,
-  j: u32,  // vec4 index: elements 4j … 4j + 3
-  b: u32,  // block index
+  j: u32,
 }
 
 fn slot(wg: vec3u, nwg: vec3u, lid: u32) -> Slot {
   let rel = workgroup_index(wg, nwg) * 64u + lid; // vec4 index from the first block's start
-  let b = P.first_block + rel / VECS_PER_BLOCK;
   let j = P.first_block * VECS_PER_BLOCK + rel;
-  let ok = rel / VECS_PER_BLOCK < P.blocks && b < arrayLength(&blocks) && j < arrayLength(&p)
+  let ok = rel / VECS_PER_BLOCK < P.blocks && j / VECS_PER_BLOCK < arrayLength(&blocks) && j < arrayLength(&p)
       && j < arrayLength(&g) && j < arrayLength(&v) && j < arrayLength(&m);
-  return Slot(ok, j, b);
+  return Slot(ok, j);
 }
 
 // Which of the vec4's 4 elements belong to the parameter (the rest is padding: left as it is).
@@ -74,7 +72,7 @@ fn live(j: u32, end: u32) -> vec4<bool> {
 fn sgd(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let s = slot(wg, nwg, lid);
   if (!s.ok) { return; }
-  let blk = blocks[s.b];
+  let blk = blocks[s.j / VECS_PER_BLOCK];
   let keep = live(s.j, blk.end);
   let lr = H[0] * blk.lr_mult;
   let pi = p[s.j];
@@ -112,7 +110,7 @@ fn adam(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   if (workgroup_index(wg, nwg) == 0u && lid == 0u) { H[7u - parity] = t; }
   let s = slot(wg, nwg, lid);
   if (!s.ok) { return; }
-  let blk = blocks[s.b];
+  let blk = blocks[s.j / VECS_PER_BLOCK];
   let keep = live(s.j, blk.end);
   let pi = p[s.j];
   let mi0 = m[s.j];

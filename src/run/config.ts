@@ -6,7 +6,7 @@ import type { StreamLayout } from '../data/streamed.js';
 import { OptionError, type OptionName } from '../io/errors.js';
 import type { Init } from '../nn/linear.js';
 import type { DecConfig } from '../dec/dec-train.js';
-import { presets, sizedSteps, type Preset, type PresetName, type Sizing } from './presets.js';
+import { epochSteps, presets, sizedSteps, type Preset, type PresetName, type Sizing } from './presets.js';
 
 /** The resolved configuration's file name in a run folder. */
 export const CONFIG_FILE = 'config.json';
@@ -174,7 +174,7 @@ function pretrainOf(preset: Preset, o: Overrides, n: number, sized?: number): Pr
   if (o.lrStep !== undefined) cfg.optim.lrStep = o.lrStep;
   if (pre.recipe === 'endtoend') {
     if (o.layerIters !== undefined || o.finetuneIters !== undefined) throw new OptionError((name) => `${name('layerIters')} and ${name('finetuneIters')} apply to the paper preset's layer-wise recipe; use ${name('pretrainSteps')} or ${name('epochs')} with ${preset.name}`);
-    if (o.epochs !== undefined) pre.cfg.steps = o.epochs * Math.ceil(n / cfg.batch);
+    if (o.epochs !== undefined) pre.cfg.steps = epochSteps(o.epochs, n, cfg.batch);
     if (o.pretrainSteps !== undefined) pre.cfg.steps = o.pretrainSteps;
   } else {
     if (o.epochs !== undefined || o.pretrainSteps !== undefined) throw new OptionError((name) => `${name('epochs')} and ${name('pretrainSteps')} apply to the end-to-end presets (quick, endtoend, dec-da); the paper preset takes ${name('layerIters')} and ${name('finetuneIters')}`);

@@ -56,11 +56,16 @@ export interface Sizing {
   minUpdateInterval: number;
 }
 
+/** Steps of `epochs` passes over n points in batches of `batch` (the last batch of a pass may be short). */
+export function epochSteps(epochs: number, n: number, batch: number): number {
+  return Math.ceil(epochs * Math.ceil(n / batch));
+}
+
 /** The steps a sizing gives n points at these batch sizes. */
 export function sizedSteps(s: Sizing, n: number, batch: number, decBatch: number): { pretrainSteps: number; maxIter: number; updateInterval: number } {
   return {
-    pretrainSteps: Math.max(s.minPretrainSteps, Math.ceil(s.pretrainEpochs * Math.ceil(n / batch))),
-    maxIter: Math.max(s.minDecIter, Math.ceil(s.decEpochs * Math.ceil(n / decBatch))),
+    pretrainSteps: Math.max(s.minPretrainSteps, epochSteps(s.pretrainEpochs, n, batch)),
+    maxIter: Math.max(s.minDecIter, epochSteps(s.decEpochs, n, decBatch)),
     updateInterval: Math.max(s.minUpdateInterval, Math.round(s.updateEpochs * Math.ceil(n / decBatch))),
   };
 }
