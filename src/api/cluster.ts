@@ -1,20 +1,15 @@
-// DEC on an array in one call: the same phases, config and outputs as `webgpu-dec train`, with the
-// data given as numbers instead of a file, and the results returned as plain values.
+// DEC on an array in one call: the job `webgpu-dec train` runs (src/run/job.ts), with the data
+// given as numbers instead of a file, and the results returned as plain values.
 import { join } from 'node:path';
-import { datasetFromArray } from '../data/from-array.js';
-import { prepareDataset } from '../data/prepare.js';
-import { CONFIG_FILE, resolveConfig, scalingOf, type Overrides, type RunConfig } from '../run/config.js';
+import type { Overrides, RunConfig } from '../run/config.js';
 import type { RunHistory } from '../run/history.js';
-import { modelBytes } from '../model/model-file.js';
-import { MODEL_FILE, writeRunOutputs } from '../run/outputs.js';
-import { runDec, type RunResult } from '../run/phases.js';
+import { newArrayJob, runJob } from '../run/job.js';
+import { MODEL_FILE } from '../run/outputs.js';
+import type { RunResult } from '../run/phases.js';
 import type { ProgressSink } from '../nn/loop.js';
-import { modelMetaOf } from '../run/outputs.js';
-import { tsnePhase } from '../run/maps.js';
-import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import type { Scores } from '../metrics/clustering.js';
 import { withDevice, type DeviceChoice } from './device.js';
-import { loadModel, modelFromBytes, type DecModel } from './model.js';
+import { modelFromBytes, type DecModel } from './model.js';
 
 /**
  * Options of {@link cluster}: the data's shape, then any of the run's settings (the `train` flags,
@@ -36,8 +31,8 @@ export interface ClusterOptions extends Overrides, DeviceChoice {
   onProgress?: ProgressSink;
   /**
    * Also write the run folder `webgpu-dec train --out` writes (config.json, metrics.json,
-   * assignments.csv, model.safetensors, history.json; tsne.csv with `tsnePoints`), from which
-   * `writeReport(out, readRunDir(out))` builds report.html.
+   * assignments.csv, model.safetensors, history.json, report.html; tsne.csv and tsne.json with
+   * `tsnePoints`).
    */
   out?: string;
 }
@@ -82,35 +77,19 @@ function inInputOrder<T extends Uint32Array | Float32Array>(values: T, index: Ui
 export async function cluster(x: ArrayLike<number>, options: ClusterOptions): Promise<ClusterResult> {
   const { d, n, labels, name = 'array', image, onProgress = () => {}, out, device, adapter, ...settings } = options;
   const o: Overrides = { tsnePoints: 0, ...settings };
-  const scaling = scalingOf(o);
-  const all = datasetFromArray(x, { d, n, labels, name, image }, scaling);
-  const { ds, sha256, rows, preprocess } = prepareDataset(all, null, o.seed ?? 0, scaling, true);
-  const config = resolveConfig(o, { data: name, labels: ds.labels ? `${name} labels` : null, subset: null, rows, d, sha256, image: ds.image }, ds.n, preprocess);
-  if (out) checkWritableDir(out, 'out');
-  return withDevice({ device, adapter }, async (rt) => {
-    if (out) writeAtomic(out, CONFIG_FILE, JSON.stringify(config, null, 2) + '\n');
-    const r = await runDec(rt, ds, config, { progress: onProgress });
-    let model: DecModel;
-    try {
-      if (out) {
-        await writeRunOutputs(out, ds, r, config, { image: ds.image ?? null, adapter: rt.adapterName, gpuBytes: rt.pool.peak });
-        model = loadModel(join(out, MODEL_FILE));
-      } else model = modelFromBytes(await modelBytes(r.ae, r.centers, modelMetaOf(config, ds.image ?? null, rt.adapterName)));
-    } finally {
-      r.ae.dispose();
-    }
-    if (out && r.maps.length) await tsnePhase(rt, ds, config, r.maps, out, () => {});
-    return {
-      assignments: inInputOrder(r.labels, ds.index),
-      confidence: inInputOrder(r.confidence, ds.index),
-      centers: r.centers,
-      scores: { dec: r.dec, aeKmeans: r.aeKmeans, rawKmeans: r.rawKmeans },
-      iterations: r.decIterations,
-      stoppedBy: r.stoppedBy,
-      seconds: r.seconds,
-      history: r.history,
-      config,
-      model,
-    };
-  });
+  const job = newArrayJob(x, { d, n, labels, name, image }, o, out ?? null);
+  const { run: r, model } = await withDevice({ device, adapter }, (rt) => runJob(rt, job, { progress: onProgress }));
+  const index = job.ds.index;
+  return {
+    assignments: inInputOrder(r.labels, index),
+    confidence: inInputOrder(r.confidence, index),
+    centers: r.centers,
+    scores: { dec: r.dec, aeKmeans: r.aeKmeans, rawKmeans: r.rawKmeans },
+    iterations: r.decIterations,
+    stoppedBy: r.stoppedBy,
+    seconds: r.seconds,
+    history: r.history,
+    config: job.cfg,
+    model: modelFromBytes(model, out ? join(out, MODEL_FILE) : 'model'),
+  };
 }

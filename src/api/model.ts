@@ -1,12 +1,8 @@
 // The trained model as a value: saved and loaded as model.safetensors (the file `webgpu-dec train`
 // writes), and applied to plain arrays: predict (clusters) and embed (z = f_θ(x)).
-import { readFileSync } from 'node:fs';
-import { datasetFromArray } from '../data/from-array.js';
-import { DataError } from '../data/files.js';
-import { embedRows, predictRows } from '../model/trained-model.js';
-import { readModel, type LoadedModel } from '../model/model-file.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { scores, type Scores } from '../metrics/clustering.js';
+import { applicationOfArray, embedApplication, loadModelFile, modelFromBytes as fromBytes, predictApplication, type ModelFile } from '../run/apply.js';
+import type { Scores } from '../metrics/clustering.js';
 import { withDevice, type DeviceChoice } from './device.js';
 
 /**
@@ -14,25 +10,16 @@ import { withDevice, type DeviceChoice } from './device.js';
  * trained with (`meta`: dims, k, α, the input preprocessing, preset, seed) and the model file's
  * bytes. Plain data: it holds no GPU memory.
  */
-export interface DecModel extends LoadedModel {
-  /** The model file (safetensors) that `meta` and `tensors` were read from: what saveModel writes. */
-  readonly bytes: Uint8Array;
-}
+export type DecModel = ModelFile;
 
 /** A model from the bytes of a model file (`name` for messages). */
 export function modelFromBytes(bytes: Uint8Array, name = 'model'): DecModel {
-  return { ...readModel(name, bytes), bytes };
+  return fromBytes(bytes, name);
 }
 
 /** Reads a model.safetensors written by saveModel or by `webgpu-dec train`. */
 export function loadModel(file: string): DecModel {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new DataError(file, `cannot read the model (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass the model.safetensors of a run`);
-  }
-  return modelFromBytes(bytes, file);
+  return loadModelFile(file);
 }
 
 /** Writes the model file (to a temporary name, then renamed); returns its path. */
@@ -68,13 +55,13 @@ export interface Prediction {
  * training data it reproduces training's assignments.
  */
 export async function predict(model: DecModel, x: ArrayLike<number>, options: PredictOptions = {}): Promise<Prediction> {
-  const ds = datasetFromArray(x, { d: model.meta.dims[0], n: options.n, labels: options.labels, name: 'x' }, model.meta.preprocess);
-  const a = await withDevice(options, (rt) => predictRows(rt, model, ds));
-  return { assignments: a.hard, confidence: a.confidence, scores: ds.labels ? scores(ds.labels, a.hard) : null };
+  const a = applicationOfArray(model, x, { n: options.n, labels: options.labels, name: 'x' });
+  const p = await withDevice(options, (rt) => predictApplication(rt, a));
+  return { assignments: p.hard, confidence: p.confidence, scores: p.scores };
 }
 
 /** The embedding z = f_θ(x) of the rows of `x` under a trained model: [n, d_z], row-major. */
 export async function embed(model: DecModel, x: ArrayLike<number>, options: ApplyOptions = {}): Promise<Float32Array> {
-  const ds = datasetFromArray(x, { d: model.meta.dims[0], n: options.n, name: 'x' }, model.meta.preprocess);
-  return withDevice(options, (rt) => embedRows(rt, model, ds));
+  const a = applicationOfArray(model, x, { n: options.n, name: 'x' });
+  return withDevice(options, (rt) => embedApplication(rt, a));
 }

@@ -1,6 +1,6 @@
 // t-SNE of an array on the GPU, with the device handled like the library's other calls.
-import { tsne as tsneOnDevice, type TsneOptions, type TsneResult } from '../tsne/tsne.js';
-import { InputError } from '../io/errors.js';
+import type { TsneOptions, TsneResult } from '../tsne/tsne.js';
+import { mapArray } from '../run/map.js';
 import { withDevice, type DeviceChoice } from './device.js';
 
 /** Options of {@link tsne}: the data's shape, the t-SNE settings, the device. */
@@ -17,10 +17,6 @@ export interface TsneCallOptions extends TsneOptions, DeviceChoice {
  * `y` ([n, 2]), its KL divergence and trustworthiness. n is bounded by one n × n binding.
  */
 export async function tsne(x: Float32Array, options: TsneCallOptions): Promise<TsneResult> {
-  const { d, n: rows, device, adapter, ...settings } = options;
-  const n = rows ?? x.length / d;
-  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(n) || n * d !== x.length) {
-    throw new InputError(`tsne: ${x.length} values are not ${options.n ?? 'n'} points of d = ${d}; pass n · d values, one row per point`);
-  }
-  return withDevice({ device, adapter }, (rt) => tsneOnDevice(rt, x, n, d, settings));
+  const { d, n, device, adapter, ...settings } = options;
+  return withDevice({ device, adapter }, mapArray(x, d, n, settings));
 }

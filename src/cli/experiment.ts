@@ -4,8 +4,7 @@
 // Markdown table and a page with the plots (imbalance.* or clusters.*).
 import { join } from 'node:path';
 import { openDevice } from '../api/device.js';
-import { prepareData } from '../data/prepare.js';
-import { scalingOf, type DataSource } from '../run/config.js';
+import { sharedData } from '../run/job.js';
 import { clustersExperiment, suggestK, writeClustersTables, type ClustersSettings } from '../experiments/clusters.js';
 import { imbalanceExperiment, writeImbalanceTables, type ImbalanceSettings } from '../experiments/imbalance.js';
 import type { ImbalanceMode } from '../experiments/sampling.js';
@@ -72,9 +71,7 @@ async function base(f: Flags) {
   const o = overridesOf(Object.fromEntries(Object.entries(f).filter(([k]) => TRAINING.includes(k))));
   const subset = (f.n as number | undefined) ?? null;
   const spec = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
-  const { ds, sha256, rows, preprocess } = await prepareData(spec, 0, scalingOf(o), true);
-  const source: DataSource = { ...spec, rows, d: ds.d, sha256, image: ds.image };
-  return { o, ds, source, preprocess };
+  return { o, ...(await sharedData(spec, o)) };
 }
 
 export async function experiment(args: string[]): Promise<number> {

@@ -2,8 +2,7 @@
 // and that option's field. overridesOf reads the run's flags through it, and a library error that
 // names an option field (OptionError: "lr must be positive") is rendered with the flag instead
 // ("--lr must be positive").
-import type { Dataset } from '../data/dataset.js';
-import { gpuRowBytes, type ReadOptions } from '../data/load.js';
+import type { ReadOptions } from '../data/load.js';
 import type { OptionName } from '../io/errors.js';
 import type { Overrides } from '../run/config.js';
 import type { Flags } from './args.js';
@@ -50,17 +49,6 @@ export function readOptionsOf(f: Flags, file: string): ReadOptions {
     gpuMemory: f['gpu-memory'] as number | undefined,
     onProgress: (rows, seconds) => say(`reading ${file}: ${rows.toLocaleString('en-US')} rows checked in ${seconds.toFixed(0)} s`),
   };
-}
-
-/**
- * How the data's rows are held, for a command's first lines: on the GPU (resident), or read from
- * the file a window at a time for every pass (out-of-core, where they exceed --gpu-memory).
- */
-export function dataMode(ds: Dataset): string {
-  if (!ds.stream) return 'resident on the GPU';
-  const { windowRows } = ds.stream;
-  const mib = (windowRows * gpuRowBytes(ds.d, ds.packed === true)) / 2 ** 20;
-  return `out-of-core (over --gpu-memory): read from ${ds.name} in windows of ${windowRows.toLocaleString('en-US')} rows (${mib.toFixed(1)} MiB) for every pass`;
 }
 
 /** Every flag whose value reaches a library option, and the field that option has there. */

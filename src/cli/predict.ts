@@ -5,16 +5,12 @@
 import { basename, dirname, join } from 'node:path';
 import type { Runtime } from '../gpu/runtime.js';
 import { openDevice } from '../api/device.js';
-import { loadData } from '../data/load.js';
-import type { Dataset } from '../data/dataset.js';
-import { readModel, type LoadedModel } from '../model/model-file.js';
-import { assignmentsCsv, round } from '../run/outputs.js';
-import { checkModelInput, embedRows, predictRows } from '../model/trained-model.js';
-import { checkWritableFile, writeFileAtomic } from '../io/atomic.js';
-import { npyBytes } from '../io/npy.js';
-import { scores } from '../metrics/clustering.js';
+import { checkWritableFile } from '../io/atomic.js';
+import { applicationOfFiles, embedApplication, predictApplication, writeEmbedding, writePrediction, type Application } from '../run/apply.js';
+import { dataMode } from '../run/job.js';
+import { round } from '../run/outputs.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { dataMode, GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
+import { GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 
 const common: FlagSpec = {
@@ -35,14 +31,12 @@ export const predictUsage = `usage: webgpu-dec predict --model FILE --data PATH 
 export const embedUsage = `usage: webgpu-dec embed --model FILE --data PATH --out z.npy [--json]\n\n${flagHelp(embedFlags)}`;
 
 /** Flags, model, data and output checked before any GPU work; nothing is written on bad input. */
-async function prepare(f: Flags, command: string): Promise<{ model: LoadedModel; ds: Dataset; out: string }> {
+async function prepare(f: Flags, command: string): Promise<Application & { out: string }> {
   for (const name of ['model', 'data', 'out']) if (f[name] === undefined) throw new UsageError(`${command} needs --${name}; see webgpu-dec ${command} --help`);
   const out = f.out as string;
   checkWritableFile(out);
-  const model = readModel(f.model as string);
-  const ds = await loadData(f.data as string, f.labels as string | undefined, model.meta.preprocess, readOptionsOf(f, f.data as string));
-  checkModelInput(model, ds, f.data as string, f.model as string);
-  return { model, ds, out };
+  const a = await applicationOfFiles(f.model as string, f.data as string, f.labels as string | undefined, readOptionsOf(f, f.data as string));
+  return { ...a, out };
 }
 
 /** Opens the adapter, runs `fn` on it, and closes it. */
@@ -57,37 +51,31 @@ async function onAdapter<T>(f: Flags, fn: (rt: Runtime) => Promise<T>): Promise<
 
 export async function predict(args: string[]): Promise<number> {
   const f = parseFlags(args, predictFlags);
-  const { model, ds, out } = await prepare(f, 'predict');
+  const { out, ...a } = await prepare(f, 'predict');
+  const { model, ds } = a;
   const rep = new Reporter('predict', f.json === true);
   rep.start({ model: f.model, data: f.data, n: ds.n, k: model.meta.k });
   if (ds.stream) rep.say(`data: ${dataMode(ds)}`);
-  const a = await onAdapter(f, (rt) => predictRows(rt, model, ds, f.model as string));
-  writeFileAtomic(out, assignmentsCsv(undefined, a.hard, a.confidence, ds.labels));
-  const sizes = Array.from({ length: model.meta.k }, (_, j) => a.hard.filter((c) => c === j).length);
-  rep.say(`${ds.n} points of ${ds.name} assigned to ${model.meta.k} clusters (sizes ${sizes.join(' ')}); wrote ${out}`);
-  const files = [out];
-  let s: ReturnType<typeof round> = null;
-  if (ds.labels) {
-    s = round(scores(ds.labels, a.hard))!;
-    const metricsFile = join(dirname(out), `${basename(out).replace(/\.csv$/i, '')}.metrics.json`);
-    const json = { ...s, n: ds.n, k: model.meta.k, data: f.data, model: f.model, nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)' };
-    writeFileAtomic(metricsFile, JSON.stringify(json, null, 2) + '\n');
-    files.push(metricsFile);
-    rep.say(`ACC ${s.acc.toFixed(3)}  NMI ${s.nmi.toFixed(3)}  ARI ${s.ari.toFixed(3)}; wrote ${metricsFile}`);
-  }
-  rep.done({ n: ds.n, k: model.meta.k, sizes, acc: s?.acc ?? null, nmi: s?.nmi ?? null, ari: s?.ari ?? null }, files);
+  const p = await onAdapter(f, (rt) => predictApplication(rt, a));
+  const metricsFile = join(dirname(out), `${basename(out).replace(/\.csv$/i, '')}.metrics.json`);
+  const files = writePrediction(out, a, p, { data: f.data as string, model: f.model as string }, metricsFile);
+  rep.say(`${ds.n} points of ${ds.name} assigned to ${model.meta.k} clusters (sizes ${p.sizes.join(' ')}); wrote ${out}`);
+  const s = round(p.scores);
+  if (s) rep.say(`ACC ${s.acc.toFixed(3)}  NMI ${s.nmi.toFixed(3)}  ARI ${s.ari.toFixed(3)}; wrote ${metricsFile}`);
+  rep.done({ n: ds.n, k: model.meta.k, sizes: p.sizes, acc: s?.acc ?? null, nmi: s?.nmi ?? null, ari: s?.ari ?? null }, files);
   return 0;
 }
 
 export async function embed(args: string[]): Promise<number> {
   const f = parseFlags(args, embedFlags);
-  const { model, ds, out } = await prepare(f, 'embed');
+  const { out, ...a } = await prepare(f, 'embed');
+  const { model, ds } = a;
   const rep = new Reporter('embed', f.json === true);
   rep.start({ model: f.model, data: f.data, n: ds.n, k: model.meta.k });
   if (ds.stream) rep.say(`data: ${dataMode(ds)}`);
   const dz = model.meta.dims[model.meta.dims.length - 1];
-  const values = await onAdapter(f, (rt) => embedRows(rt, model, ds, f.model as string));
-  writeFileAtomic(out, npyBytes(values, [ds.n, dz]));
+  const values = await onAdapter(f, (rt) => embedApplication(rt, a));
+  writeEmbedding(out, values, ds.n, dz);
   rep.say(`embedded ${ds.n} points of ${ds.name} into ${dz} dimensions; wrote ${out}`);
   rep.done({ n: ds.n, dims: dz }, [out]);
   return 0;

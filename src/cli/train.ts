@@ -4,24 +4,14 @@
 // t-SNE maps (tsne.csv, tsne.json) and report.html; `--resume DIR`
 // continues a run from its checkpoint. Everything the user gave is checked before anything is
 // written: bad input leaves no run directory behind.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { openDevice } from '../api/device.js';
-import { choiceRecord, describeChoice } from '../gpu/kernel-choice.js';
-import type { Dataset } from '../data/dataset.js';
-import { checkWritableDir, writeAtomic } from '../io/atomic.js';
-import { InputError } from '../io/errors.js';
-import { CHECKPOINT_FILE, Checkpoints, Interrupted, parsePolicy, type CheckpointPolicy, type Snapshot } from '../run/checkpoint.js';
-import { CONFIG_FILE, describeSchedule, resolveConfig, scalingOf, type Overrides, type RunConfig } from '../run/config.js';
-import { prepareData } from '../data/prepare.js';
-import { HISTORY_FILE } from '../run/history.js';
-import { MODEL_FILE, writeRunOutputs, type RunMetrics } from '../run/outputs.js';
-import { runDec } from '../run/phases.js';
+import { parsePolicy, Interrupted, type CheckpointPolicy } from '../run/checkpoint.js';
+import { CONFIG_FILE, describeSchedule, type Overrides } from '../run/config.js';
+import { dataMode, describeProducts, newFileJob, onDevice, resumeJob, runJob, runStamp, type Job } from '../run/job.js';
+import type { RunMetrics } from '../run/outputs.js';
 import type { ProgressEvent } from '../nn/loop.js';
-import { TSNE_CSV, TSNE_JSON, tsnePhase } from '../run/maps.js';
+import { openDevice } from '../api/device.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { dataMode, GPU_MEMORY_FLAG, OVERRIDE_FLAGS, readOptionsOf } from './options.js';
+import { GPU_MEMORY_FLAG, OVERRIDE_FLAGS, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
 
@@ -94,14 +84,6 @@ export function overridesOf(f: Flags): Overrides {
   return o as Overrides;
 }
 
-interface Plan {
-  cfg: RunConfig;
-  ds: Dataset;
-  out: string;
-  policy: CheckpointPolicy;
-  resume?: Snapshot;
-}
-
 function policyOf(f: Flags, fallback = '10m'): CheckpointPolicy {
   const text = (f['checkpoint-every'] as string | undefined) ?? fallback;
   const p = parsePolicy(text);
@@ -109,75 +91,48 @@ function policyOf(f: Flags, fallback = '10m'): CheckpointPolicy {
   return p;
 }
 
-/** `--image HxW` for rows of d values. */
-function imageShape(text: string, d: number, data: string): [number, number] {
+/** `--image HxW`: the shape of one row (the job checks it against the data). */
+function imageShape(text: string): [number, number] {
   const m = /^(\d+)x(\d+)$/.exec(text);
   if (!m) throw new UsageError(`--image must be HxW, e.g. 28x28; got "${text}"`);
-  const [h, w] = [Number(m[1]), Number(m[2])];
-  if (h * w !== d) throw new UsageError(`--image ${text} is ${h * w} pixels, but the rows of ${data} hold ${d} values; pass the shape of one row`);
-  return [h, w];
+  return [Number(m[1]), Number(m[2])];
 }
 
-/** A new run: flags, data and output folder checked; nothing written yet. */
-async function planNew(f: Flags): Promise<Plan> {
-  const o = overridesOf(f);
-  const out = (f.out as string | undefined) ?? 'dec-out';
-  checkWritableDir(out);
-  if (existsSync(join(out, CHECKPOINT_FILE))) {
-    throw new InputError(`--out ${out} holds the checkpoint of an unfinished run: continue it with webgpu-dec train --resume ${out}, or choose another --out (or delete ${join(out, CHECKPOINT_FILE)})`);
-  }
-  const policy = policyOf(f);
-  const subset = (f.n as number | undefined) ?? null;
-  if (subset !== null && subset < 2) throw new UsageError(`--n must be at least 2; got ${subset}`);
-  const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset };
-  const { ds, sha256, rows, preprocess } = await prepareData(source, o.seed ?? 0, scalingOf(o), true, readOptionsOf(f, source.data));
-  if (f.image !== undefined) ds.image = imageShape(String(f.image), ds.d, source.data);
-  const cfg = resolveConfig(o, { ...source, rows, d: ds.d, sha256, image: ds.image, stream: ds.stream }, ds.n, preprocess);
-  if (f['checkpoint-every'] !== undefined) cfg.checkpointEvery = f['checkpoint-every'] as string;
-  return { cfg, ds, out, policy };
+/** A new run from the flags: checked, data loaded, nothing written yet. */
+function newJob(f: Flags): Promise<Job> {
+  const source = { data: (f.data as string | undefined) ?? 'mnist', labels: (f.labels as string | undefined) ?? null, subset: (f.n as number | undefined) ?? null };
+  return newFileJob({
+    source,
+    overrides: overridesOf(f),
+    out: (f.out as string | undefined) ?? 'dec-out',
+    read: readOptionsOf(f, source.data),
+    image: f.image !== undefined ? imageShape(String(f.image)) : undefined,
+    checkpointEvery: f['checkpoint-every'] as string | undefined,
+  });
 }
 
-/** `--resume DIR`: the run's own config, the same data (checked by its fingerprint), the checkpoint. */
-async function planResume(f: Flags): Promise<Plan> {
+/** `--resume DIR`: only the flags that do not change what the run computes. */
+function resumedJob(f: Flags): Promise<Job> {
   const allowed = new Set(['resume', ...RESUME_FLAGS]);
   const extra = Object.keys(f).filter((k) => !allowed.has(k));
   if (extra.length) throw new UsageError(`--resume continues the run as configured in its ${CONFIG_FILE}; drop ${extra.map((k) => `--${k}`).join(' ')}`);
   const dir = f.resume as string;
-  const file = join(dir, CONFIG_FILE);
-  if (!existsSync(file)) throw new InputError(`--resume ${dir}: no ${CONFIG_FILE} there; is it a run folder of webgpu-dec train?`);
-  let cfg: RunConfig;
-  try {
-    cfg = JSON.parse(readFileSync(file, 'utf8')) as RunConfig;
-    if (cfg.format !== 'webgpu-dec-config/1') throw new Error(`format ${cfg.format}`);
-  } catch (e) {
-    throw new InputError(`${file}: not a webgpu-dec run configuration (${(e as Error).message})`);
-  }
-  const resume = Checkpoints.load(dir);
-  if (resume.run !== runStamp(cfg)) throw new InputError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run than its ${CONFIG_FILE}; start a new run`);
-  checkWritableDir(dir, 'resume');
-  // The rows are held as the run started (resident or out-of-core, in the same order), whatever the budget now.
-  const { ds, sha256 } = await prepareData(cfg.source, cfg.seed, cfg.preprocess, false, { ...readOptionsOf(f, cfg.source.data), stream: cfg.source.stream ?? null });
-  if (sha256 !== cfg.source.sha256) throw new InputError(`--resume ${dir}: ${cfg.source.data} has changed since the run started (its values differ; a run started by a version that fingerprinted the scaled values cannot be resumed either); start a new run`);
-  if (cfg.source.image) ds.image = cfg.source.image;
-  return { cfg, ds, out: dir, policy: policyOf(f, cfg.checkpointEvery), resume };
-}
-
-/** What ties a checkpoint to its run: a hash of the run's configuration (--checkpoint-every aside). */
-function runStamp(cfg: RunConfig): string {
-  const { checkpointEvery: _, ...rest } = cfg;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
+  return resumeJob(dir, readOptionsOf(f, dir));
 }
 
 export async function train(args: string[]): Promise<number> {
   const f = parseFlags(args, trainFlags);
-  const plan = f.resume !== undefined ? await planResume(f) : await planNew(f);
-  const { cfg, ds, out } = plan;
+  if (f['checkpoint-every'] !== undefined) policyOf(f); // refused before the data are read
+  const job = f.resume !== undefined ? await resumedJob(f) : await newJob(f);
+  const { cfg, ds } = job;
+  const out = job.out!;
+  const policy = policyOf(f, cfg.checkpointEvery);
   // The product kernels: the run's recorded choice on resume (the same kernels, the same result),
-  // else this adapter's (cached, or measured now), recorded in the config.
-  const rt = await openDevice({ adapter: f.adapter as string | undefined, products: { recorded: plan.resume ? cfg.products : undefined } });
-  if (!plan.resume) cfg.products = choiceRecord(rt.products);
+  // else this adapter's (cached, or measured now).
+  const rt = await openDevice({ adapter: f.adapter as string | undefined, products: { recorded: job.resume ? cfg.products : undefined } });
+  onDevice(job, rt);
   const rep = new Reporter('train', f.json === true);
-  const checkpoints = new ReportedCheckpoints(out, plan.policy, (line) => rep.say(line), runStamp(cfg));
+  const checkpoints = new ReportedCheckpoints(out, policy, (line) => rep.say(line), runStamp(cfg));
   // Ctrl-C: finish the step, write a checkpoint, exit 130. Repeats (a terminal and a launcher may
   // both deliver one) change nothing.
   const onSigint = () => {
@@ -186,14 +141,14 @@ export async function train(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const at = plan.resume?.position;
+    const at = job.resume?.position;
     const what = at ? `resuming ${out} at ${at.phase} step ${at.step}` : `${ds.name}`;
     rep.say(`${what}: ${ds.n} points × ${ds.d}, k = ${cfg.k}, preset ${cfg.preset}, seed ${cfg.seed}, adapter ${rt.adapterName}`);
     rep.say(describeSchedule(cfg));
     rep.say(`data: ${dataMode(ds)}`);
-    rep.say(`product kernels: ${describeChoice(rt.products)} (${rt.products.how})`);
+    rep.say(`product kernels: ${describeProducts(rt)}`);
     rep.start({ out, data: ds.name, n: ds.n, d: ds.d, k: cfg.k, preset: cfg.preset, seed: cfg.seed, adapter: rt.adapterName, resume: at ? { ...at } : null });
-    const updates = new TargetUpdates(() => checkpoints.history, rep, plan.resume?.history);
+    const updates = new TargetUpdates(() => checkpoints.history, rep, job.resume?.history);
     checkpoints.saved = (snap) => {
       updates.flush();
       rep.event(checkpoints.event(snap));
@@ -203,27 +158,23 @@ export async function train(args: string[]): Promise<number> {
       updates.flush();
       rep.progress(e);
     };
-    if (!plan.resume) writeAtomic(out, CONFIG_FILE, JSON.stringify(cfg, null, 2) + '\n');
-    const r = await runDec(rt, ds, cfg, { progress, checkpoints, resume: plan.resume });
-    updates.flush();
-    rep.endPhase();
-    const metrics = await writeRunOutputs(out, ds, r, cfg, { image: ds.image ?? null, adapter: rt.adapterName, gpuBytes: rt.pool.peak });
-    r.ae.dispose();
-    if (r.maps.length) {
-      rep.say(`t-SNE maps of ${r.maps[0].cluster.length} points' embedding, after pretraining and after DEC (--tsne-points to change)`);
-      await tsnePhase(rt, ds, cfg, r.maps, out, (stage, e) => rep.tsneProgress(`t-SNE ${stage}`, e));
-      rep.endPhase();
-    }
-    // The GPU's work is done: its memory (host memory on a CPU adapter such as lavapipe) goes back
-    // before the report is drawn, and the renderer (Vega: 16 MiB more RSS once imported) is loaded
-    // only now, so neither adds to the run's peak.
-    rt.destroy();
-    const { writeRunReport } = await import('./report.js');
-    await writeRunReport(out, ds);
+    const { metrics, files } = await runJob(rt, job, {
+      progress,
+      checkpoints,
+      trained: () => {
+        updates.flush();
+        rep.endPhase();
+      },
+      mapsStart: (m) => rep.say(`t-SNE maps of ${m} points' embedding, after pretraining and after DEC (--tsne-points to change)`),
+      tsneProgress: (stage, e) => rep.tsneProgress(`t-SNE ${stage}`, e),
+      mapsDone: () => rep.endPhase(),
+      // The GPU's work is done: its memory (host memory on a CPU adapter such as lavapipe) goes
+      // back before the report is drawn.
+      gpuDone: () => rt.destroy(),
+    });
     await rep.end();
     printSummary(metrics, out, (line) => rep.output(line));
-    const files = [CONFIG_FILE, 'metrics.json', 'assignments.csv', MODEL_FILE, HISTORY_FILE, TSNE_CSV, TSNE_JSON, 'report.html'];
-    rep.done(metrics, files.map((name) => join(out, name)).filter((path) => existsSync(path)));
+    rep.done(metrics, files);
     return 0;
   } catch (e) {
     if (e instanceof Interrupted) throw new Interrupted(`(${e.message.replace(/^interrupted /, '')}); continue with: webgpu-dec train --resume ${out}`);

@@ -9,7 +9,7 @@ import type { Scores } from '../metrics/clustering.js';
 import { CHECKPOINT_FILE } from './checkpoint.js';
 import { HISTORY_FILE } from './history.js';
 import type { RunConfig } from './config.js';
-import { modelBytes, type ModelMeta } from '../model/model-file.js';
+import type { ModelMeta } from '../model/model-file.js';
 import { packageVersion, sourceCommit } from '../io/version.js';
 import type { RunResult } from './phases.js';
 
@@ -36,7 +36,7 @@ export function assignmentsCsv(index: ArrayLike<number> | undefined, cluster: Ui
 export const round = (x: Scores | null) => x && { acc: +x.acc.toFixed(4), nmi: +x.nmi.toFixed(4), ari: +x.ari.toFixed(4) };
 
 /** metrics.json: the scores of DEC and the baselines, seconds per phase, the run's settings. */
-export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: string, gpuBytes: number) {
+export function runMetrics(ds: Dataset, r: Omit<RunResult, 'ae'>, cfg: RunConfig, adapter: string, gpuBytes: number) {
   const sec = (v: number) => +v.toFixed(1);
   return {
     dec: round(r.dec),
@@ -63,17 +63,14 @@ export function runMetrics(ds: Dataset, r: RunResult, cfg: RunConfig, adapter: s
 /** What metrics.json holds. */
 export type RunMetrics = ReturnType<typeof runMetrics>;
 
-/** Writes metrics.json, assignments.csv and model.safetensors; the checkpoint is removed once they are. */
-export async function writeRunOutputs(
-  dir: string,
-  ds: Dataset,
-  r: RunResult,
-  cfg: RunConfig,
-  meta: Pick<ModelMeta, 'image' | 'adapter'> & { gpuBytes: number },
-): Promise<RunMetrics> {
-  const metrics = runMetrics(ds, r, cfg, meta.adapter, meta.gpuBytes);
+/**
+ * Writes assignments.csv, model.safetensors (`model`: its bytes), metrics.json and history.json;
+ * the checkpoint is removed once they are. Returns what metrics.json holds.
+ */
+export function writeRunOutputs(dir: string, ds: Dataset, r: Omit<RunResult, 'ae'>, cfg: RunConfig, model: Uint8Array, adapter: string, gpuBytes: number): RunMetrics {
+  const metrics = runMetrics(ds, r, cfg, adapter, gpuBytes);
   writeAtomic(dir, 'assignments.csv', assignmentsCsv(ds.index, r.labels, r.confidence, ds.labels));
-  writeAtomic(dir, MODEL_FILE, await modelBytes(r.ae, r.centers, modelMetaOf(cfg, meta.image, meta.adapter)));
+  writeAtomic(dir, MODEL_FILE, model);
   writeAtomic(dir, 'metrics.json', JSON.stringify(metrics, null, 2) + '\n');
   writeAtomic(dir, HISTORY_FILE, JSON.stringify(r.history) + '\n');
   rmSync(join(dir, CHECKPOINT_FILE), { force: true });
