@@ -2,7 +2,7 @@
 // writes), and applied to plain arrays: predict (clusters) and embed (z = f_θ(x)).
 import { readFileSync } from 'node:fs';
 import { datasetFromArray } from '../data/from-array.js';
-import { DataError } from '../data/files.js';
+import { DataError } from '../data/formats/row-file.js';
 import { embedRows, predictRows } from '../model/trained-model.js';
 import { readModel, type LoadedModel } from '../model/model-file.js';
 import { writeFileAtomic } from '../io/atomic.js';

@@ -11,7 +11,7 @@ import { readModel, type LoadedModel } from '../model/model-file.js';
 import { assignmentsCsv, round } from '../run/outputs.js';
 import { checkModelInput, embedRows, predictRows } from '../model/trained-model.js';
 import { checkWritableFile, writeFileAtomic } from '../io/atomic.js';
-import { npyBytes } from '../io/npy.js';
+import { npyBytes } from '../data/formats/npy.js';
 import { scores } from '../metrics/clustering.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
 import { dataMode, GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
