@@ -10,7 +10,7 @@
 // a temporary name and renamed. Needs `npm run build` first (it reads dist/).
 import { renameSync, writeFileSync } from 'node:fs';
 import { loadBundledMnist } from '../dist/src/data/mnist.js';
-import { npyBytes } from '../dist/src/io/npy.js';
+import { npyBytes } from '../dist/src/data/formats/npy.js';
 
 const [images, labels] = process.argv.slice(2);
 if (!images || !labels) {

@@ -11,7 +11,7 @@ import { predict } from '../src/api/model.js';
 import { klLoss } from '../src/dec/dec-ops.js';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { stratifiedSubset } from '../src/data/dataset.js';
-import { npyBytes } from '../src/io/npy.js';
+import { npyBytes } from '../src/data/formats/npy.js';
 import { resolveConfig } from '../src/run/config.js';
 import { add, augment, DropoutRng, fromArray, matmul, mseLoss, noGrad, warpInto, warpTable, type Tensor } from '../src/tensor/index.js';
 import { warpPicture } from '../src/report/montage.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readMatrix } from '../src/data/files.js';
+import { readMatrix } from '../src/data/formats/open.js';
 
 function idx(dims: number[], values: number[]): Buffer {
   const head = Buffer.alloc(4 + 4 * dims.length);

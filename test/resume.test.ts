@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBundledMnist } from '../src/data/mnist.js';
-import { npyBytes } from '../src/io/npy.js';
+import { npyBytes } from '../src/data/formats/npy.js';
 import { Checkpoints } from '../src/run/checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dec-resume-'));

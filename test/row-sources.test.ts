@@ -17,7 +17,7 @@ import { datasetFromArray } from '../src/data/from-array.js';
 import { makeRng } from '../src/random/rng.js';
 import { upload } from '../src/data/upload.js';
 import { ShuffledBatches } from '../src/data/batches.js';
-import { npyBytes } from '../src/io/npy.js';
+import { npyBytes } from '../src/data/formats/npy.js';
 import { runDec } from '../src/run/phases.js';
 import { PackedRows, type ChunkedRows } from '../src/tensor/index.js';
 import { blobs, configFor, useRuntime } from './helpers.js';

@@ -2,8 +2,7 @@
 // (an array, the bundled digits) or left in their file and read block by block where they are
 // needed (uploaded to the GPU: upload.ts); shuffles and subsets then only reorder row numbers.
 import { permutation } from '../random/rng.js';
-import { DataError, type RowFile } from './files.js';
-import { blockBytes } from './load.js';
+import { blockBytes, DataError, type RowFile } from './formats/row-file.js';
 import { convertInPlace, type Preprocess } from './preprocess.js';
 import type { StreamLayout } from './streamed.js';
 

@@ -6,20 +6,12 @@ import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { basename } from 'node:path';
 import type { Dataset } from './dataset.js';
-import { DataError, openRows, readMatrix, type Matrix, type RowFile } from './files.js';
+import { openRows, readMatrix } from './formats/open.js';
+import { blockBytes, DataError, type Matrix, type RowFile } from './formats/row-file.js';
 import { loadBundledMnist } from './mnist.js';
 import { applyPreprocess, defaultPreprocess, divisorFor, type Preprocess } from './preprocess.js';
 import { streamLayout, type StreamLayout } from './streamed.js';
 import { wordsPerRow } from '../tensor/index.js';
-
-/**
- * Bytes of float32 a pass over a file holds at a time: 4 MiB, or WEBGPU_DEC_BLOCK_BYTES (tests
- * lower it so that small files span many blocks).
- */
-export function blockBytes(): number {
-  const env = Number(process.env.WEBGPU_DEC_BLOCK_BYTES);
-  return Number.isFinite(env) && env > 0 ? env : 1 << 22;
-}
 
 /**
  * The GPU memory the data may take when no budget is given: a quarter of host memory (on a CPU

@@ -7,7 +7,7 @@ import { kernels, params } from '../gpu/kernels.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { ChunkedRows, PackedRows, wordsPerRow, type RowPlan } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
-import { blockBytes } from './load.js';
+import { blockBytes } from './formats/row-file.js';
 import { byteTable, convertInPlace } from './preprocess.js';
 
 const SCATTER = kernels.gather.scatter_rows;

@@ -7,7 +7,7 @@
 import type { Runtime } from '../gpu/runtime.js';
 import { ChunkedRows, planRows, type RowSource } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
-import { DataError } from './files.js';
+import { DataError } from './formats/row-file.js';
 import { conversionOf, gpuRowsFor, RowScatter } from './scatter.js';
 import { StreamedRows } from './streamed.js';
 

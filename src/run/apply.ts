@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import type { Runtime } from '../gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
-import { DataError } from '../data/files.js';
+import { DataError } from '../data/formats/row-file.js';
 import { datasetFromArray, type ArrayShape } from '../data/from-array.js';
 import { loadData, type ReadOptions } from '../data/load.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { npyBytes } from '../io/npy.js';
+import { npyBytes } from '../data/formats/npy.js';
 import { scores, type Scores } from '../metrics/clustering.js';
 import { readModel, type LoadedModel } from '../model/model-file.js';
 import { checkModelInput, embedRows, predictRows } from '../model/trained-model.js';
