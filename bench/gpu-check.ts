@@ -1,4 +1,4 @@
-// `npm run gpu-check [-- --quick] [--out DIR]`: everything a GPU machine should be checked for, in one
+// `npm run gpu-check -- [--quick] [--out DIR] [--adapter SUBSTRING]` (the `--` only when a flag is given): everything a GPU machine should be checked for, in one
 // command, with a progress line per part: the adapter; the product-kernel choice, measured afresh;
 // the matmul and training suites with the roofline; the default run on the bundled digits; the
 // `paper` preset at the shortened schedule of its parity row (docs/experiments.md). Writes
