@@ -128,7 +128,7 @@ function readmeStatus(root) {
   return [
     `- **Kernel tests** (every kernel against a float64 reference, with gradient checks): ${passed ? 'all' : 'not all'} ${tests} passed at subgroup sizes ${lav.map((r) => r.subgroup).join(', ')} on lavapipe (Mesa 25.0.7) and on ${other.map((r) => r.adapter.split(' / ').pop()).join(', ')}; \`${t.command}\`, commit ${shortCommit(t.commit)} (version ${t.version}), ${String(t.date).slice(0, 10)} ([the table](docs/performance.md#every-subgroup-size-and-a-second-driver)).`,
     `- **The default run** (\`npm start\`, seeds ${runs.map((r) => r.seed).join(', ')}): on lavapipe Mesa 25.0.7 (${d.cpu}), commit ${shortCommit(d.commit)} (version ${d.version}), ${d.date} ([the seeds](docs/experiments.md#the-default-run-over-seeds)).`,
-    `- **Not verified on a GPU**: the current kernels have not been run or measured on a GPU. The only GPU figures kept (${gpu[0].d.machine ?? gpu[0].d.adapter}, ${gpu[0].d.date}) are of an older kernel set ([performance.md](docs/performance.md#gpus)); \`npm run gpu-check\` on a GPU machine measures this version.`,
+    `- **Not verified on a GPU**: the current kernels have not been run or measured on a GPU. The only GPU figures kept (${(gpu[0].d.machine ?? gpu[0].d.adapter).split(",")[0]}, ${gpu[0].d.date}) are of an older kernel set ([performance.md](docs/performance.md#gpus)); \`npm run gpu-check\` on a GPU machine measures this version.`,
     '',
     sourceLine(DRIVERS, t),
     '',
