@@ -1,9 +1,9 @@
-// `npm run gpu-check [-- --quick] [--out DIR]`: everything a GPU machine should be checked for, in one
+// `npm run gpu-check -- [--quick] [--out DIR] [--adapter SUBSTRING]` (the `--` only when a flag is given): everything a GPU machine should be checked for, in one
 // command, with a progress line per part: the adapter; the product-kernel choice, measured afresh;
 // the matmul and training suites with the roofline; the default run on the bundled digits; the
 // `paper` preset at the shortened schedule of its parity row (docs/experiments.md). Writes
-// <out>/<adapter>-<date>.json (every figure) and .md (a summary that docs/performance.md and the
-// parity row take as they are); <out> is bench/results by default.
+// <out>/<adapter>-<date>.json (every figure, with version and commit: the docs' tables are generated
+// from such files by scripts/docs-results.mjs) and .md (a summary); <out> is bench/results by default.
 //
 // --quick runs the same parts at small sizes (a few minutes on lavapipe): a smoke test of the
 // command, not figures to quote. A part that fails is recorded and the others still run; the exit
