@@ -3,8 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cluster } from '../src/api/cluster.js';
-import { flagOf, OVERRIDE_FLAGS } from '../src/cli/options.js';
-import { trainFlags } from '../src/cli/train.js';
+import { flagOf } from '../src/cli/flag-names.js';
+import { overridesOf, SETTING_FLAGS } from '../src/cli/train.js';
+import { fieldOfFlag, flagOfField } from '../src/cli/args.js';
 import { OptionError } from '../src/io/errors.js';
 import { describeSchedule, resolveConfig, type Overrides } from '../src/run/config.js';
 import { presets } from '../src/run/presets.js';
@@ -115,9 +116,13 @@ describe('option errors', () => {
     expect(describeSchedule(resolveConfig({ preset: 'paper' }, source, 40))).toMatch(/^schedule: network 3-500-500-2000-10; pretraining 4 × 50,000 layer-wise steps \+ 100,000 fine-tuning steps of 256; DEC ≤ 200,000 iterations of 256 /);
   });
 
-  it('the table names only flags that train has, each for a distinct field', () => {
-    for (const flag of Object.keys(OVERRIDE_FLAGS)) expect(trainFlags, flag).toHaveProperty(flag);
-    const fields = Object.values(OVERRIDE_FLAGS);
-    expect(new Set(fields).size).toBe(fields.length);
+  it("train's setting flags are the library's options, one for one, and overridesOf reads each", () => {
+    const fields = SETTING_FLAGS.map(fieldOfFlag);
+    expect(fields).toContain('updateInterval');
+    // Every field of Overrides a flag can set: resolveConfig refuses a bad value of each by its name.
+    const values: Record<string, string | number | boolean> = { preset: 'paper', scale: 'none', dims: '5,3', augment: true };
+    const f = Object.fromEntries(SETTING_FLAGS.map((k) => [k, values[k] ?? 7]));
+    expect(Object.keys(overridesOf(f)).sort()).toEqual([...fields].sort());
+    for (const field of fields) expect(flagOf(field)).toBe(`--${flagOfField(field)}`);
   });
 });

@@ -10,7 +10,18 @@ export class UsageError extends InputError {
 }
 
 /** 'flag': a switch that takes no value (`--json`), true when given; 'size': bytes, written `40G`, `800M`, `1.5GiB` or a number. */
-export type FlagSpec = Record<string, { kind: 'string' | 'int' | 'number' | 'size' | 'flag'; help: string; choices?: readonly string[] }>;
+/**
+ * `setting`: a run setting, the library option whose field is the flag in camelCase
+ * (--update-interval → updateInterval): the flag's one definition is its entry here, read by the
+ * help, by overridesOf and by the messages that name options.
+ */
+export type FlagSpec = Record<string, { kind: 'string' | 'int' | 'number' | 'size' | 'flag'; help: string; choices?: readonly string[]; setting?: true }>;
+
+/** The library field a flag sets: --update-interval → updateInterval. */
+export const fieldOfFlag = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The flag of a library field: updateInterval → update-interval. */
+export const flagOfField = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 export type Flags = Record<string, string | number | boolean | undefined>;
 
 export function parseFlags(args: string[], spec: FlagSpec): Flags {

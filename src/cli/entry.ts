@@ -11,7 +11,7 @@
 // quit now", and exit 130 when it is done.
 import { OptionError } from '../io/errors.js';
 import { main } from './main.js';
-import { flagOf } from './options.js';
+import { flagOf } from './flag-names.js';
 
 // The launcher talks to us over an IPC channel only so that we notice when it dies: if it is killed
 // with SIGKILL it cannot forward anything, and without this rule we would keep the GPU busy for

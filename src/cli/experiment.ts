@@ -13,10 +13,11 @@ import { InputError } from '../io/errors.js';
 import { clustersPage, imbalancePage } from '../report/experiments.js';
 import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
 import { Reporter } from './reporter.js';
-import { overridesOf, trainFlags } from './train.js';
+import { overridesOf, SETTING_FLAGS, trainFlags } from './train.js';
 
-// The training flags an experiment passes on to each of its runs.
-const TRAINING = ['preset', 'alpha', 'update-interval', 'tol', 'max-iter', 'kmeans-restarts', 'raw-kmeans-restarts', 'pretrain-steps', 'epochs', 'layer-iters', 'finetune-iters', 'batch', 'lr', 'lr-step', 'dec-batch', 'dec-lr', 'dec-momentum', 'dims', 'scale', 'scale-target', 'input-scale', 'augment', 'no-augment', 'aug-rotate', 'aug-shift', 'recon-weight'];
+// The training flags an experiment passes on to each of its runs: train's settings but those the
+// experiment sets per run (k, seed) and the report's maps, which it does not draw.
+const TRAINING = [...SETTING_FLAGS.filter((k) => !['k', 'seed', 'tsne-points'].includes(k)), 'no-augment'];
 const common: FlagSpec = {
   data: { kind: 'string', help: 'mnist (the bundled 10,000 digits, default) or a file: .npy, .csv, .idx (.gz too)' },
   labels: { kind: 'string', help: 'labels for --data' },

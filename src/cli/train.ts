@@ -10,8 +10,8 @@ import { dataMode, describeProducts, newFileJob, onDevice, resumeJob, runJob, ru
 import type { RunMetrics } from '../run/outputs.js';
 import type { ProgressEvent } from '../nn/loop.js';
 import { openDevice } from '../api/device.js';
-import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
-import { GPU_MEMORY_FLAG, OVERRIDE_FLAGS, readOptionsOf } from './options.js';
+import { fieldOfFlag, flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
+import { GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
 
@@ -25,39 +25,39 @@ export const trainFlags: FlagSpec = {
   data: { kind: 'string', help: 'mnist (the bundled 10,000 digits, default) or a file: .npy, .csv, .idx/.idx3-ubyte (.gz too)' },
   labels: { kind: 'string', help: 'labels for --data (.npy, .csv, .idx1-ubyte): enables ACC/NMI/ARI' },
   n: { kind: 'int', help: 'a stratified, seeded subset of this many points' },
-  k: { kind: 'int', help: 'number of clusters, at least 2 (default 10)' },
-  preset: { kind: 'string', help: 'quick (default) | paper | endtoend | dec-da', choices: ['quick', 'paper', 'endtoend', 'dec-da'] },
-  seed: { kind: 'int', help: 'all randomness flows from it (default 0)' },
+  k: { kind: 'int', help: 'number of clusters, at least 2 (default 10)', setting: true },
+  preset: { kind: 'string', help: 'quick (default) | paper | endtoend | dec-da', choices: ['quick', 'paper', 'endtoend', 'dec-da'], setting: true },
+  seed: { kind: 'int', help: 'all randomness flows from it (default 0)', setting: true },
   out: { kind: 'string', help: 'run folder (default dec-out)' },
   resume: { kind: 'string', help: `continue the run in this folder from its checkpoint (takes no other flags but ${RESUME_FLAGS.map((k) => `--${k}`).join(', ')})` },
   'checkpoint-every': { kind: 'string', help: 'checkpoint every N training steps ("500") or minutes ("10m", the default); --resume keeps the run\'s' },
-  alpha: { kind: 'number', help: "Student's t degrees of freedom (default 1)" },
-  'update-interval': { kind: 'int', help: 'DEC iterations between target updates (quick: 3.5 epochs, at least 140; the others 140, paper 160)' },
-  tol: { kind: 'number', help: 'stop when fewer than this fraction of points change cluster (default 0.001)' },
-  'max-iter': { kind: 'int', help: 'DEC iterations at most (quick: 51 epochs, at least 1,000; preset default)' },
-  'kmeans-restarts': { kind: 'int', help: 'k-means restarts on the embedding, best inertia kept (default 20)' },
-  'raw-kmeans-restarts': { kind: 'int', help: 'restarts of the raw-input k-means baseline (0 skips it)' },
-  'pretrain-steps': { kind: 'int', help: 'pretraining steps (quick: 28 epochs, at least 1,000; endtoend 12,000, dec-da 20,000 whatever n)' },
-  epochs: { kind: 'int', help: 'pretraining epochs instead of steps (quick, endtoend): steps = epochs · ⌈n / batch⌉' },
-  'layer-iters': { kind: 'int', help: 'paper preset: steps per layer-wise pair (default 50,000)' },
-  'finetune-iters': { kind: 'int', help: 'paper preset: end-to-end fine-tuning steps (default 100,000)' },
-  batch: { kind: 'int', help: 'minibatch size of pretraining and DEC (quick 64, the others 256)' },
-  lr: { kind: 'number', help: 'pretraining learning rate (preset default)' },
-  'lr-step': { kind: 'int', help: 'divide the pretraining learning rate by 10 every this many steps' },
-  'dec-batch': { kind: 'int', help: "DEC's minibatch size alone (default: --batch)" },
-  'dec-lr': { kind: 'number', help: "DEC's SGD learning rate (default 0.01)" },
-  'dec-momentum': { kind: 'number', help: "DEC's SGD momentum, in [0, 1) (default 0.9)" },
-  dims: { kind: 'string', help: 'encoder widths after the input, e.g. 500,500,2000,10 (preset default)' },
-  scale: { kind: 'string', help: 'input scaling: unit (8-bit pixels / 255; quick, endtoend) | paper (mean (1/d)‖x‖² to --scale-target; the paper preset) | none', choices: ['unit', 'paper', 'none'] },
-  'scale-target': { kind: 'number', help: '--scale paper: the mean (1/d)‖x‖² to reach (paper preset 2.9, else 1)' },
-  'input-scale': { kind: 'number', help: 'multiply the inputs by this after the unit or none rule' },
-  'tsne-points': { kind: 'int', help: "points in the report's t-SNE maps (default 2,000 on a software adapter, 10,000 on a GPU; 0: none)" },
-  augment: { kind: 'flag', help: 'DEC-DA: warp every training batch by a random rotation and shift (images: IDX, the bundled digits, or --image)' },
+  alpha: { kind: 'number', help: "Student's t degrees of freedom (default 1)", setting: true },
+  'update-interval': { kind: 'int', help: 'DEC iterations between target updates (quick: 3.5 epochs, at least 140; the others 140, paper 160)', setting: true },
+  tol: { kind: 'number', help: 'stop when fewer than this fraction of points change cluster (default 0.001)', setting: true },
+  'max-iter': { kind: 'int', help: 'DEC iterations at most (quick: 51 epochs, at least 1,000; preset default)', setting: true },
+  'kmeans-restarts': { kind: 'int', help: 'k-means restarts on the embedding, best inertia kept (default 20)', setting: true },
+  'raw-kmeans-restarts': { kind: 'int', help: 'restarts of the raw-input k-means baseline (0 skips it)', setting: true },
+  'pretrain-steps': { kind: 'int', help: 'pretraining steps (quick: 28 epochs, at least 1,000; endtoend 12,000, dec-da 20,000 whatever n)', setting: true },
+  epochs: { kind: 'int', help: 'pretraining epochs instead of steps (quick, endtoend): steps = epochs · ⌈n / batch⌉', setting: true },
+  'layer-iters': { kind: 'int', help: 'paper preset: steps per layer-wise pair (default 50,000)', setting: true },
+  'finetune-iters': { kind: 'int', help: 'paper preset: end-to-end fine-tuning steps (default 100,000)', setting: true },
+  batch: { kind: 'int', help: 'minibatch size of pretraining and DEC (quick 64, the others 256)', setting: true },
+  lr: { kind: 'number', help: 'pretraining learning rate (preset default)', setting: true },
+  'lr-step': { kind: 'int', help: 'divide the pretraining learning rate by 10 every this many steps', setting: true },
+  'dec-batch': { kind: 'int', help: "DEC's minibatch size alone (default: --batch)", setting: true },
+  'dec-lr': { kind: 'number', help: "DEC's SGD learning rate (default 0.01)", setting: true },
+  'dec-momentum': { kind: 'number', help: "DEC's SGD momentum, in [0, 1) (default 0.9)", setting: true },
+  dims: { kind: 'string', help: 'encoder widths after the input, e.g. 500,500,2000,10 (preset default)', setting: true },
+  scale: { kind: 'string', help: 'input scaling: unit (8-bit pixels / 255; quick, endtoend) | paper (mean (1/d)‖x‖² to --scale-target; the paper preset) | none', choices: ['unit', 'paper', 'none'], setting: true },
+  'scale-target': { kind: 'number', help: '--scale paper: the mean (1/d)‖x‖² to reach (paper preset 2.9, else 1)', setting: true },
+  'input-scale': { kind: 'number', help: 'multiply the inputs by this after the unit or none rule', setting: true },
+  'tsne-points': { kind: 'int', help: "points in the report's t-SNE maps (default 2,000 on a software adapter, 10,000 on a GPU; 0: none)", setting: true },
+  augment: { kind: 'flag', help: 'DEC-DA: warp every training batch by a random rotation and shift (images: IDX, the bundled digits, or --image)', setting: true },
   'no-augment': { kind: 'flag', help: "train on the batches as they are, whatever the preset's augmentation" },
-  'aug-rotate': { kind: 'number', help: '--augment: the largest rotation, degrees (default 10)' },
-  'aug-shift': { kind: 'number', help: '--augment: the largest shift, a share of the side (default 0.1)' },
+  'aug-rotate': { kind: 'number', help: '--augment: the largest rotation, degrees (default 10)', setting: true },
+  'aug-shift': { kind: 'number', help: '--augment: the largest shift, a share of the side (default 0.1)', setting: true },
   image: { kind: 'string', help: 'HxW: the rows of an NPY or CSV file are images of this shape (for --augment and the report)' },
-  'recon-weight': { kind: 'number', help: "IDEC: keep the decoder in DEC, loss KL + γ·MSE with this γ (default 0: DEC; IDEC's 0.1)" },
+  'recon-weight': { kind: 'number', help: "IDEC: keep the decoder in DEC, loss KL + γ·MSE with this γ (default 0: DEC; IDEC's 0.1)", setting: true },
   json: { kind: 'flag', help: 'JSON-lines events on stdout (start, progress, target_update, checkpoint, done; see webgpu-dec help); the summary goes to stderr' },
   adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
   'gpu-memory': GPU_MEMORY_FLAG,
@@ -68,10 +68,13 @@ export const trainUsage = `usage: webgpu-dec train [flags]
 
 ${flagHelp(trainFlags)}`;
 
-/** The run settings among the flags, as the library's options (the table: src/cli/options.ts). */
+/** The flags of train that are run settings (each sets the library option of its camelCase name). */
+export const SETTING_FLAGS = Object.keys(trainFlags).filter((k) => trainFlags[k].setting);
+
+/** The run settings among the flags, as the library's options. */
 export function overridesOf(f: Flags): Overrides {
   const o: Record<string, unknown> = {};
-  for (const [flag, field] of Object.entries(OVERRIDE_FLAGS)) if (f[flag] !== undefined) o[field] = f[flag];
+  for (const flag of SETTING_FLAGS) if (f[flag] !== undefined) o[fieldOfFlag(flag)] = f[flag];
   if (f['no-augment']) {
     if (f.augment) throw new UsageError('--augment and --no-augment contradict each other; give one');
     o.augment = false;
