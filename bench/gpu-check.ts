@@ -9,7 +9,7 @@
 // command, not figures to quote. A part that fails is recorded and the others still run; the exit
 // code is then 1.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../src/gpu/runtime.js';
@@ -17,6 +17,7 @@ import { packageRoot } from '../src/gpu/shaders.js';
 import { CHOICE_COLUMNS, choiceRows, type ProductChoice } from '../src/gpu/kernel-choice.js';
 import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { writeAtomic } from '../src/io/atomic.js';
+import { readMetrics, type RunMetrics, type Scores } from '../src/records/metrics.js';
 import { benchmark } from './run.js';
 
 interface Options {
@@ -50,15 +51,10 @@ const RUNS = {
   },
 } as const;
 
-interface Scores {
-  acc: number;
-  nmi: number;
-  ari: number;
-}
 interface RunRecord {
   command: string;
   wall_s: number;
-  metrics?: { dec: Scores | null; ae_kmeans: Scores | null; raw_kmeans: Scores | null; seconds: Record<string, number>; dec_iterations: number; stopped_by: string };
+  metrics?: RunMetrics;
   error?: string;
 }
 
@@ -72,7 +68,7 @@ function trainRun(flags: readonly string[], adapter: string | undefined): RunRec
   const wall_s = +((performance.now() - t0) / 1000).toFixed(1);
   try {
     if (r.status !== 0) return { command, wall_s, error: `exit ${r.status ?? r.signal}` };
-    return { command, wall_s, metrics: JSON.parse(readFileSync(join(dir, 'run', 'metrics.json'), 'utf8')) };
+    return { command, wall_s, metrics: readMetrics(join(dir, 'run')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -50,7 +50,8 @@ export type { DecConfig, DecResult } from './dec/dec-train.js';
 export type { LayerwiseConfig, EndToEndConfig, OptimConfig } from './dec/pretrain.js';
 export { Checkpoints, Interrupted, type CheckpointPolicy, type Snapshot, type Finished, type SavedMatrix, type TimedPhase } from './run/checkpoint.js';
 export type { Position, TrainState } from './nn/state.js';
-export { HistoryRecorder, type RunHistory, type PretrainEntry, type DecEntry, type AugmentRecord } from './run/history.js';
+export { HistoryRecorder } from './run/history.js';
+export type { RunHistory, PretrainEntry, DecEntry, AugmentRecord } from './records/history.js';
 export { stderrProgress } from './run/progress.js';
 export { DivergedError, type ProgressEvent, type ProgressSink } from './nn/loop.js';
 export { tsnePhase, type StageMap } from './run/maps.js';
@@ -59,7 +60,8 @@ export { tsnePhase, type StageMap } from './run/maps.js';
 export { readModel, modelBytes, modelOnGpu, MODEL_FORMAT, type ModelMeta, type LoadedModel } from './model/model-file.js';
 export { predictRows, embedRows } from './model/trained-model.js';
 export { modelMetaOf } from './run/outputs.js';
-export { writeRunOutputs, runMetrics, MODEL_FILE, type RunMetrics } from './run/outputs.js';
+export { writeRunOutputs, runMetrics, MODEL_FILE } from './run/outputs.js';
+export type { RunMetrics } from './records/metrics.js';
 export type { StTensor, Dtype, TypedData } from './io/safetensors.js';
 
 // ---- scores and the report ----------------------------------------------------------------

@@ -13,7 +13,7 @@ import type { FlagSpec } from '../src/cli/args.js';
 import type { CliEvent } from '../src/cli/events.js';
 import type { Reporter } from '../src/cli/reporter.js';
 import { TargetUpdates } from '../src/cli/train-events.js';
-import { emptyHistory, type RunHistory } from '../src/run/history.js';
+import { emptyHistory, type RunHistory } from '../src/records/history.js';
 
 /** Our environment without the terminal hints, which a test sets where it wants them. */
 const { WEBGPU_DEC_STDERR_TTY: _, WEBGPU_DEC_STDERR_COLUMNS: __, ...baseEnv } = process.env;

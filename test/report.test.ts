@@ -44,6 +44,11 @@ function synthetic(opts: Synthetic): ReportInput {
     preset: 'quick',
     adapter: 'test adapter',
     data: { name: 'synthetic blobs', n: N, d: SIDE * SIDE, k: K },
+    data_mode: { mode: 'resident' },
+    gpu_buffers_mib: 1.5,
+    nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)',
+    version: '0.2.0',
+    commit: null,
   };
   const history: History = {
     format: 'webgpu-dec-history/1',

@@ -2,7 +2,7 @@
 // given as numbers instead of a file, and the results returned as plain values.
 import { join } from 'node:path';
 import type { Overrides, RunConfig } from '../run/config.js';
-import type { RunHistory } from '../run/history.js';
+import type { RunHistory } from '../records/history.js';
 import { newArrayJob, runJob } from '../run/job.js';
 import { MODEL_FILE } from '../run/outputs.js';
 import type { RunResult } from '../run/phases.js';

@@ -3,7 +3,7 @@
 // about the CLI's events).
 import { join } from 'node:path';
 import { CHECKPOINT_FILE, Checkpoints, type Snapshot } from '../run/checkpoint.js';
-import type { RunHistory } from '../run/history.js';
+import type { RunHistory } from '../records/history.js';
 import type { Reporter } from './reporter.js';
 
 /**

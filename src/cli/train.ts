@@ -7,7 +7,7 @@
 import { parsePolicy, Interrupted, type CheckpointPolicy } from '../run/checkpoint.js';
 import { CONFIG_FILE, describeSchedule, type Overrides } from '../run/config.js';
 import { dataMode, describeProducts, newFileJob, onDevice, resumeJob, runJob, runStamp, type Job } from '../run/job.js';
-import type { RunMetrics } from '../run/outputs.js';
+import type { RunMetrics } from '../records/metrics.js';
 import type { ProgressEvent } from '../nn/loop.js';
 import { openDevice } from '../api/device.js';
 import { fieldOfFlag, flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';

@@ -17,6 +17,7 @@ import { autoencoderTensors, loadAutoencoder } from '../nn/state.js';
 import { decPhase, kmeansPhase, newAutoencoder, pretrainPhase } from '../run/phases.js';
 import type { ProgressSink } from '../nn/loop.js';
 import { writeAtomic } from '../io/atomic.js';
+import { writeClusters, type ClustersRun } from '../records/experiments.js';
 import { encodeSafetensors, readSafetensors } from '../io/safetensors.js';
 import { accuracy, nmi } from '../metrics/clustering.js';
 import { fromArray, type RowSource } from '../tensor/index.js';
@@ -28,18 +29,6 @@ export interface ClustersSettings {
   valFraction: number;
   seed: number;
   overrides: Overrides;
-}
-
-export interface ClustersRun {
-  k: number;
-  l_train: number;
-  l_val: number;
-  /** G = L_train / L_val. */
-  g: number;
-  nmi: number | null;
-  acc: number | null;
-  dec_iterations: number;
-  seconds: number;
 }
 
 export const PRETRAINED_FILE = 'pretrained.safetensors';
@@ -161,6 +150,6 @@ export function clustersMarkdown(runs: ClustersRun[], s: ClustersSettings): stri
 }
 
 export function writeClustersTables(dir: string, runs: ClustersRun[], s: ClustersSettings): void {
-  writeAtomic(dir, 'clusters.json', JSON.stringify({ settings: s, runs, suggested: suggestK(runs) }, null, 2) + '\n');
+  writeClusters(dir, { settings: s, runs, suggested: suggestK(runs) });
   writeAtomic(dir, 'clusters.md', clustersMarkdown(runs, s));
 }

@@ -8,10 +8,12 @@ import { runDec } from '../run/phases.js';
 import type { ProgressSink } from '../nn/loop.js';
 import type { Preprocess } from '../data/preprocess.js';
 import { writeAtomic } from '../io/atomic.js';
+import { writeImbalance, type AccNmi, type ImbalanceRun } from '../records/experiments.js';
 import { classSizes, imbalancedSubset, type ImbalanceMode } from './sampling.js';
 import { fmtMeanStd, METHODS } from '../metrics/summary.js';
 import { ExperimentRuns } from './runs.js';
 
+/** The experiment's settings: what imbalance.json records, with the runs' training options typed. */
 export interface ImbalanceSettings {
   rmins: number[];
   mode: ImbalanceMode;
@@ -19,21 +21,7 @@ export interface ImbalanceSettings {
   overrides: Overrides;
 }
 
-type Score = { acc: number; nmi: number } | null;
-
-export interface ImbalanceRun {
-  rmin: number;
-  seed: number;
-  n: number;
-  class_sizes: Record<string, number>;
-  raw_kmeans: Score;
-  ae_kmeans: Score;
-  dec: Score;
-  dec_iterations: number;
-  seconds: number;
-}
-
-const pick = (s: { acc: number; nmi: number } | null): Score => s && { acc: +s.acc.toFixed(4), nmi: +s.nmi.toFixed(4) };
+const pick = (s: { acc: number; nmi: number } | null): AccNmi => s && { acc: +s.acc.toFixed(4), nmi: +s.nmi.toFixed(4) };
 
 /** Every (r_min, seed) run, each written as it finishes; returns them all, in settings order. */
 export async function imbalanceExperiment(
@@ -101,6 +89,6 @@ export function imbalanceMarkdown(runs: ImbalanceRun[], s: ImbalanceSettings): s
 }
 
 export function writeImbalanceTables(dir: string, runs: ImbalanceRun[], s: ImbalanceSettings): void {
-  writeAtomic(dir, 'imbalance.json', JSON.stringify({ settings: s, runs }, null, 2) + '\n');
+  writeImbalance(dir, { settings: s, runs });
   writeAtomic(dir, 'imbalance.md', imbalanceMarkdown(runs, s));
 }

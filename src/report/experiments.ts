@@ -1,46 +1,11 @@
 // The experiments' pages (imbalance.html, clusters.html): the measured tables and their plots, in
 // the same self-contained form as the run report. Built from what the experiments recorded
-// (imbalance.json, clusters.json: the shapes below), never by running anything.
+// (imbalance.json, clusters.json: src/records/experiments.ts), never by running anything.
 import { fmtMeanStd, meanStd, METHODS } from '../metrics/summary.js';
+import type { ClustersRun, ClustersSettingsRecord, ImbalanceRun, ImbalanceSettingsRecord } from '../records/experiments.js';
 import { seriesChart } from './charts.js';
 import { chartRow, configDetails, escapeHtml, note, page, section } from './html.js';
 import { renderFigure } from './render.js';
-
-type Score = { acc: number; nmi: number } | null;
-
-/** One run of the imbalance experiment, as imbalance.json records it. */
-export interface ImbalanceRecord {
-  rmin: number;
-  class_sizes: Record<string, number>;
-  raw_kmeans: Score;
-  ae_kmeans: Score;
-  dec: Score;
-}
-
-/** The imbalance experiment's settings, as recorded. */
-export interface ImbalanceSettingsRecord {
-  rmins: number[];
-  mode: string;
-  seeds: number[];
-}
-
-/** One k of the number-of-clusters experiment, as clusters.json records it. */
-export interface ClustersRecord {
-  k: number;
-  l_train: number;
-  l_val: number;
-  g: number;
-  nmi: number | null;
-  acc: number | null;
-  dec_iterations: number;
-  seconds: number;
-}
-
-/** The number-of-clusters experiment's settings, as recorded. */
-export interface ClustersSettingsRecord {
-  valFraction: number;
-  seed: number;
-}
 
 function table(head: string[], rows: (string | number)[][]): string {
   const h = head.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
@@ -48,7 +13,7 @@ function table(head: string[], rows: (string | number)[][]): string {
   return `<table><thead><tr>${h}</tr></thead><tbody>\n${b}\n</tbody></table>`;
 }
 
-export async function imbalancePage(runs: ImbalanceRecord[], s: ImbalanceSettingsRecord): Promise<string> {
+export async function imbalancePage(runs: ImbalanceRun[], s: ImbalanceSettingsRecord): Promise<string> {
   const points = (metric: 'acc' | 'nmi') =>
     METHODS.flatMap(([key, name]) =>
       s.rmins.map((rmin) => {
@@ -80,7 +45,7 @@ export async function imbalancePage(runs: ImbalanceRecord[], s: ImbalanceSetting
 }
 
 /** `suggested`: the k the experiment suggested and why (clusters.json's `suggested`), or null. */
-export async function clustersPage(runs: ClustersRecord[], s: ClustersSettingsRecord, suggested: { k: number; reason: string } | null): Promise<string> {
+export async function clustersPage(runs: ClustersRun[], s: ClustersSettingsRecord, suggested: { k: number; reason: string } | null): Promise<string> {
   const sorted = [...runs].sort((a, b) => a.k - b.k);
   const g = sorted.map((r) => ({ x: r.k, y: r.g, series: 'G' }));
   const nmi = sorted.map((r) => ({ x: r.k, y: r.nmi ?? NaN, series: 'NMI' }));

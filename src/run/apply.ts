@@ -12,7 +12,8 @@ import { npyBytes } from '../data/formats/npy.js';
 import { scores, type Scores } from '../metrics/clustering.js';
 import { readModel, type LoadedModel } from '../model/model-file.js';
 import { checkModelInput, embedRows, predictRows } from '../model/trained-model.js';
-import { assignmentsCsv, round } from './outputs.js';
+import { assignmentsCsv } from '../records/assignments.js';
+import { round } from './outputs.js';
 
 /** A model file's contents, with its bytes (what saveModel writes back). */
 export interface ModelFile extends LoadedModel {

@@ -12,7 +12,7 @@ import { InputError } from '../io/errors.js';
 import { checkFiniteTensors, encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
 import { NonFiniteError } from '../nn/loop.js';
 import type { Position, TrainState } from '../nn/state.js';
-import { emptyHistory, HISTORY_FILE, type RunHistory } from './history.js';
+import { emptyHistory, writeHistory, type RunHistory } from '../records/history.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
@@ -181,7 +181,7 @@ export class Checkpoints {
       history: JSON.stringify(this.history),
     });
     writeAtomic(this.dir, CHECKPOINT_FILE, bytes);
-    writeAtomic(this.dir, HISTORY_FILE, JSON.stringify(this.history) + '\n');
+    writeHistory(this.dir, this.history);
     this.log(`checkpoint: ${describe(snap.position)}${snap.label ? ` (${snap.label})` : ''} -> ${join(this.dir, CHECKPOINT_FILE)}`);
   }
 

@@ -4,12 +4,12 @@ import type { ChoiceRecord } from '../gpu/kernel-choice.js';
 import type { Preprocess, ScaleMode } from '../data/preprocess.js';
 import type { StreamLayout } from '../data/streamed.js';
 import { OptionError, type OptionName } from '../io/errors.js';
+import { CONFIG_FORMAT } from '../records/config.js';
 import type { Init } from '../nn/linear.js';
 import type { DecConfig } from '../dec/dec-train.js';
 import { epochSteps, presets, sizedSteps, type Preset, type PresetName, type Sizing } from './presets.js';
 
-/** The resolved configuration's file name in a run folder. */
-export const CONFIG_FILE = 'config.json';
+export { CONFIG_FILE } from '../records/config.js';
 
 /** What the user may change; anything unset comes from the preset. */
 export interface Overrides {
@@ -88,7 +88,7 @@ export interface DataSource {
  * reads it.
  */
 export interface RunConfig {
-  format: 'webgpu-dec-config/1';
+  format: typeof CONFIG_FORMAT;
   source: DataSource;
   /** Points the run trains on (after the subset). */
   n: number;
@@ -219,7 +219,7 @@ export function resolveConfig(o: Overrides, source: DataSource, n: number, prepr
     reconWeight: o.reconWeight ?? preset.dec.reconWeight ?? 0,
   };
   return {
-    format: 'webgpu-dec-config/1',
+    format: CONFIG_FORMAT,
     source,
     n,
     seed: o.seed ?? 0,

@@ -2,47 +2,9 @@
 // each DEC target update, the KL loss, the share of points that changed cluster and (with labels)
 // ACC and NMI. It travels in every checkpoint, so a resumed run's history is the uninterrupted one,
 // and is written as history.json next to the other outputs.
-import { writeAtomic } from '../io/atomic.js';
+import { writeHistory, type DecEntry, type PretrainEntry, type RunHistory } from '../records/history.js';
 import { accuracy, nmi } from '../metrics/clustering.js';
 import type { ProgressEvent } from '../nn/loop.js';
-
-export const HISTORY_FILE = 'history.json';
-
-/** One logged point of the reconstruction loss. */
-export interface PretrainEntry {
-  stage: string; // 'pretrain', 'pretrain layer 2/4', 'finetune'
-  step: number;
-  epoch?: number;
-  loss: number;
-}
-
-/** One DEC target update. */
-export interface DecEntry {
-  iteration: number;
-  loss: number | null; // mean KL(P‖Q) per point, P from this update's Q
-  changed: number | null; // share of points whose cluster changed since the last update
-  acc?: number;
-  nmi?: number;
-}
-
-/** A run's augmentation: its settings, and a few images of the data with warps as the run draws them. */
-export interface AugmentRecord {
-  rotate: number; // degrees
-  shift: number; // share of the side
-  /** Row of the input file, and the angle (radians) and shift (pixels) drawn for it. */
-  examples: { index: number; theta: number; tx: number; ty: number }[];
-}
-
-/** The curves of a run (history.json). */
-export interface RunHistory {
-  format: 'webgpu-dec-history/1';
-  pretrain: PretrainEntry[];
-  dec: DecEntry[];
-  /** Where the run augments its batches (DEC-DA). */
-  augment?: AugmentRecord;
-}
-
-export const emptyHistory = (): RunHistory => ({ format: 'webgpu-dec-history/1', pretrain: [], dec: [] });
 
 const isPretrain = (phase: string) => phase === 'pretrain' || phase.startsWith('pretrain layer') || phase === 'finetune';
 
@@ -79,6 +41,6 @@ export class HistoryRecorder {
 
   /** Writes DIR/history.json. */
   write(dir: string): void {
-    writeAtomic(dir, HISTORY_FILE, JSON.stringify(this.history) + '\n');
+    writeHistory(dir, this.history);
   }
 }

@@ -4,7 +4,7 @@
 // The doors only adapt: the command line parses flags, prints and handles signals; the library
 // takes arrays and returns values. Neither calls anything below this file to run a job.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../gpu/runtime.js';
 import { choiceRecord, describeChoice } from '../gpu/kernel-choice.js';
@@ -12,17 +12,21 @@ import type { Dataset } from '../data/dataset.js';
 import { datasetFromArray, type ArrayShape } from '../data/from-array.js';
 import { gpuRowBytes, type ReadOptions } from '../data/load.js';
 import { prepareData, prepareDataset, type DataSpec } from '../data/prepare.js';
-import { checkWritableDir, writeAtomic } from '../io/atomic.js';
+import type { Preprocess } from '../data/preprocess.js';
+import { checkWritableDir } from '../io/atomic.js';
 import { InputError, OptionError } from '../io/errors.js';
+import { modelBytes } from '../model/model-file.js';
 import type { ProgressSink } from '../nn/loop.js';
 import type { TsneProgress } from '../tsne/tsne.js';
-import { modelBytes } from '../model/model-file.js';
+import { ASSIGNMENTS_FILE } from '../records/assignments.js';
+import { CONFIG_FILE, readConfig, writeConfig } from '../records/config.js';
+import { HISTORY_FILE } from '../records/history.js';
+import { METRICS_FILE, type RunMetrics } from '../records/metrics.js';
+import { TSNE_CSV, TSNE_JSON } from '../records/tsne.js';
 import { CHECKPOINT_FILE, Checkpoints, type Snapshot } from './checkpoint.js';
-import { CONFIG_FILE, resolveConfig, scalingOf, type DataSource, type Overrides, type RunConfig } from './config.js';
-import type { Preprocess } from '../data/preprocess.js';
-import { HISTORY_FILE } from './history.js';
-import { TSNE_CSV, TSNE_JSON, tsnePhase } from './maps.js';
-import { MODEL_FILE, modelMetaOf, runMetrics, writeRunOutputs, type RunMetrics } from './outputs.js';
+import { resolveConfig, scalingOf, type DataSource, type Overrides, type RunConfig } from './config.js';
+import { tsnePhase } from './maps.js';
+import { MODEL_FILE, modelMetaOf, runMetrics, writeRunOutputs } from './outputs.js';
 import { runDec, type RunResult } from './phases.js';
 
 /** A run ready to start or continue: its configuration, its data in the run's order, its folder. */
@@ -99,22 +103,10 @@ export async function sharedData(spec: DataSpec, overrides: Overrides): Promise<
   return { ds, source: { ...spec, rows, d: ds.d, sha256, image: ds.image }, preprocess };
 }
 
-/** A run folder's config.json. */
-export function readRunConfig(dir: string): RunConfig {
-  const file = join(dir, CONFIG_FILE);
-  if (!existsSync(file)) throw new InputError(`--resume ${dir}: no ${CONFIG_FILE} there; is it a run folder of webgpu-dec train?`);
-  try {
-    const cfg = JSON.parse(readFileSync(file, 'utf8')) as RunConfig;
-    if (cfg.format !== 'webgpu-dec-config/1') throw new Error(`format ${cfg.format}`);
-    return cfg;
-  } catch (e) {
-    throw new InputError(`${file}: not a webgpu-dec run configuration (${(e as Error).message})`);
-  }
-}
-
 /** `--resume DIR`: the run's own config, the same data (checked by its fingerprint), the checkpoint. */
 export async function resumeJob(dir: string, read: ReadOptions = {}): Promise<Job> {
-  const cfg = readRunConfig(dir);
+  if (!existsSync(join(dir, CONFIG_FILE))) throw new InputError(`--resume ${dir}: no ${CONFIG_FILE} there; is it a run folder of webgpu-dec train?`);
+  const cfg = readConfig<RunConfig>(dir);
   const resume = Checkpoints.load(dir);
   if (resume.run !== runStamp(cfg)) throw new InputError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run than its ${CONFIG_FILE}; start a new run`);
   checkWritableDir(dir, 'resume');
@@ -181,7 +173,7 @@ export interface JobResult {
 }
 
 /** The files a finished run folder holds, in the order a run writes them. */
-export const RUN_FILES = [CONFIG_FILE, 'metrics.json', 'assignments.csv', MODEL_FILE, HISTORY_FILE, TSNE_CSV, TSNE_JSON, 'report.html'] as const;
+export const RUN_FILES = [CONFIG_FILE, METRICS_FILE, ASSIGNMENTS_FILE, MODEL_FILE, HISTORY_FILE, TSNE_CSV, TSNE_JSON, 'report.html'] as const;
 
 /**
  * Runs the job on `rt`: records the product kernels in a new run's config (the run's own on
@@ -191,7 +183,7 @@ export const RUN_FILES = [CONFIG_FILE, 'metrics.json', 'assignments.csv', MODEL_
 export async function runJob(rt: Runtime, job: Job, hooks: JobHooks): Promise<JobResult> {
   const { cfg, ds, out } = job;
   onDevice(job, rt);
-  if (out && !job.resume) writeAtomic(out, CONFIG_FILE, JSON.stringify(cfg, null, 2) + '\n');
+  if (out && !job.resume) writeConfig(out, cfg);
   const r = await runDec(rt, ds, cfg, { progress: hooks.progress, checkpoints: hooks.checkpoints, resume: job.resume });
   hooks.trained?.();
   const meta = modelMetaOf(cfg, ds.image ?? null, rt.adapterName);

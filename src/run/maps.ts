@@ -4,15 +4,12 @@
 // its embedding after pretraining is taken when pretraining ends and carried in the checkpoints.
 import type { Runtime } from '../gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
-import { writeAtomic } from '../io/atomic.js';
+import { writeTsne, type TsneInfo, type TsneRows } from '../records/tsne.js';
 import type { RowSource } from '../tensor/index.js';
 import type { Autoencoder } from '../nn/autoencoder.js';
 import { defaultTsnePoints, maxTsnePoints, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
 import { encodeAll } from '../dec/assign.js';
 import type { RunConfig } from './config.js';
-
-export const TSNE_CSV = 'tsne.csv';
-export const TSNE_JSON = 'tsne.json';
 
 /** The subset size: cfg.tsnePoints ('auto': 2,000 on a software adapter, 10,000 on a GPU), at most n and what one binding holds. */
 export function tsnePointsFor(rt: Runtime, cfg: RunConfig, n: number): number {
@@ -57,20 +54,22 @@ export async function tsnePhase(rt: Runtime, ds: Dataset, cfg: RunConfig, maps: 
   for (const map of maps) {
     results.push([map, await tsne(rt, map.z, m, dz, { perplexity, iterations: ITERATIONS, seed: cfg.seed, onProgress: (e) => progress(map.stage, e) })]);
   }
-  const rows = [ds.labels ? 'index,stage,x,y,cluster,label' : 'index,stage,x,y,cluster'];
-  const order = Array.from({ length: m }, (_, i) => i);
-  if (ds.index) order.sort((a, b) => ds.index![a] - ds.index![b]);
-  for (const [map, r] of results) {
-    for (const i of order) {
-      const cells = [ds.index ? ds.index[i] : i, map.stage, r.y[2 * i].toPrecision(6), r.y[2 * i + 1].toPrecision(6), map.cluster[i]];
-      if (ds.labels) cells.push(ds.labels[i]);
-      rows.push(cells.join(','));
+  const m2 = results.length * m;
+  const rows: TsneRows = { index: new Int32Array(m2), stage: new Array<string>(m2), x: new Float32Array(m2), y: new Float32Array(m2), cluster: new Uint32Array(m2), label: ds.labels ? new Int32Array(m2) : null };
+  results.forEach(([map, r], s) => {
+    for (let i = 0; i < m; i++) {
+      const at = s * m + i;
+      rows.index[at] = ds.index ? ds.index[i] : i;
+      rows.stage[at] = map.stage;
+      rows.x[at] = r.y[2 * i];
+      rows.y[at] = r.y[2 * i + 1];
+      rows.cluster[at] = map.cluster[i];
+      if (rows.label) rows.label[at] = ds.labels![i];
     }
-  }
-  writeAtomic(dir, TSNE_CSV, rows.join('\n') + '\n');
+  });
   const stages = Object.fromEntries(
     results.map(([map, r]) => [map.stage, { kl: +r.kl.toFixed(5), trustworthiness: +(r.trustworthiness ?? NaN).toFixed(5), seconds: +r.seconds.toFixed(2) }]),
   );
-  const info = { n: m, perplexity, iterations: ITERATIONS, init: 'pca', subset: 'the first points of the run order (a seeded random subset)', stages };
-  writeAtomic(dir, TSNE_JSON, JSON.stringify(info, null, 2) + '\n');
+  const info: TsneInfo = { n: m, perplexity, iterations: ITERATIONS, init: 'pca', subset: 'the first points of the run order (a seeded random subset)', stages };
+  writeTsne(dir, { rows, info });
 }

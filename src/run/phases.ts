@@ -18,7 +18,8 @@ import { trainDec, type DecResult } from '../dec/dec-train.js';
 import { pretrainEndToEnd, pretrainLayerwise } from '../dec/pretrain.js';
 import { Checkpoints, Interrupted, type Snapshot } from './checkpoint.js';
 import type { RunConfig } from './config.js';
-import { HistoryRecorder, type RunHistory } from './history.js';
+import { HistoryRecorder } from './history.js';
+import type { RunHistory } from '../records/history.js';
 import { embedFirst, tsnePointsFor, type StageMap } from './maps.js';
 
 /** What the phases report to and checkpoint with. */

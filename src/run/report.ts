@@ -1,12 +1,13 @@
 // The last step of a run: report.html from what the run folder records, with the pictures of the
 // montages taken from the run's data (the folder keeps none). `webgpu-dec report` rebuilds it the
 // same way, reloading the data through config.json.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rowValues, type Dataset } from '../data/dataset.js';
 import { prepareData } from '../data/prepare.js';
 import { montageRows, readRunDir, writeReport, type ReportImages } from '../report/index.js';
-import { CONFIG_FILE, type RunConfig } from './config.js';
+import { CONFIG_FILE, readConfig } from '../records/config.js';
+import type { RunConfig } from './config.js';
 
 /**
  * The pictures of input-file rows `wanted`, where the data are images (H × W known): read from
@@ -45,10 +46,9 @@ export async function writeRunReport(dir: string, ds: Dataset | null): Promise<s
  * (with `why` told the reason) where the folder has no config or the data cannot be read as it was.
  */
 export async function reloadRunData(dir: string, why: (reason: string) => void): Promise<Dataset | null> {
-  const cfgFile = join(dir, CONFIG_FILE);
-  if (!existsSync(cfgFile)) return null;
+  if (!existsSync(join(dir, CONFIG_FILE))) return null;
   try {
-    const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as RunConfig;
+    const cfg = readConfig<RunConfig>(dir);
     const data = await prepareData(cfg.source, cfg.seed, cfg.preprocess);
     if (data.sha256 !== cfg.source.sha256) throw new Error(`${cfg.source.data} has changed since the run`);
     return data.ds;
