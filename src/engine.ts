@@ -21,7 +21,7 @@ export { Runtime, Uniform, UNIFORM_CACHE_LIMIT, type Kernel, type BindingKind, t
 export { BufferViews, type BufferRange } from './gpu/views.js';
 export { GpuDevice, type DeviceOptions, type AdapterDescription } from './gpu/device.js';
 export { BufferPool, STORAGE_USAGE, READBACK_USAGE } from './gpu/pool.js';
-export { kernels, allKernels, grid1d, type KernelFamily } from './gpu/kernels.js';
+export { defineFamily, registeredFamilies, allKernels, grid1d, type Family, type Bindings, type Layout, type ParamsOf } from './gpu/registry.js';
 export { shaderSource } from './gpu/shaders.js';
 export { GpuError, NoAdapterError, DeviceLostError, ShapeError } from './gpu/errors.js';
 

@@ -1,5 +1,5 @@
 // Finds and reads the WGSL sources shipped in the package's shaders/ folder, each behind one shared
-// prelude: the shape of a one-dimensional dispatch (grid1d in kernels.ts), stated once for host and
+// prelude: the shape of a one-dimensional dispatch (grid1d in registry.ts), stated once for host and
 // shaders.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
