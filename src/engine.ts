@@ -28,9 +28,9 @@ export { GpuError, NoAdapterError, DeviceLostError, ShapeError } from './gpu/err
 // ---- tensors, the tape and the ops -------------------------------------------------------
 export { Tensor, empty, fill, fromArray, noGrad, needsGrad, record, accumulate, gradTarget, tidy, keep, type BackwardFn } from './tensor/tensor.js';
 export { matmul, matmulInto, type MatmulOptions, type MatmulFlags, type MatmulImpl } from './tensor/ops/matmul.js';
-export { ruleChoice, productClass, describeChoice, MATMUL_KERNELS, PRODUCT_CLASSES, CLASS_SHAPES, type MatmulKernel, type ProductClass, type ProductShape, type ProductChoice, type ClassChoice, type ChoiceSource } from './gpu/kernel-choice.js';
+export { ruleChoice, productClass, describeChoice, MATMUL_KERNELS, PRODUCT_CLASSES, CLASS_SHAPES, type MatmulKernel, type ProductClass, type ProductShape, type ProductChoice, type ClassChoice, type ChoiceSource } from './tensor/ops/matmul-classes.js';
 export { chooseProducts, measureProducts, type ProductsReport, type ChooseOptions } from './tensor/ops/matmul-choice.js';
-export { cacheFile, readCachedChoice, type CacheLookup } from './gpu/kernel-cache.js';
+export { cacheFile, readCachedChoice, type CacheLookup } from './tensor/ops/matmul-cache.js';
 export { add, sub, biasAdd, relu, scale } from './tensor/ops/basic.js';
 export { sum, mean, type Axis } from './tensor/ops/reduce.js';
 export { mseLoss } from './tensor/ops/loss.js';

@@ -15,12 +15,12 @@ import {
   ruleChoice,
   uniformChoice,
   type ProductClass,
-} from '../src/gpu/kernel-choice.js';
-import { adapterKey, cacheFile } from '../src/gpu/kernel-cache.js';
+} from '../src/tensor/ops/matmul-classes.js';
+import { adapterKey, cacheFile } from '../src/tensor/ops/matmul-cache.js';
 import type { GpuDevice } from '../src/gpu/device.js';
 import type { Runtime } from '../src/gpu/runtime.js';
 import { kernelFor, splitsFor } from '../src/tensor/ops/matmul.js';
-import { describeChoice } from '../src/gpu/kernel-choice.js';
+import { describeChoice } from '../src/tensor/ops/matmul-classes.js';
 import { chooseProducts, measureProducts } from '../src/tensor/ops/matmul-choice.js';
 import type { ProductFn } from '../src/tensor/ops/matmul-check.js';
 import { matmulInto } from '../src/tensor/ops/matmul.js';

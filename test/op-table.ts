@@ -12,7 +12,7 @@ import { elementwise, type ElementwiseEntry } from '../src/tensor/ops/elementwis
 import { AUGMENT_SALT, augmentDraws as hostDraws, warpInto, warpTable } from '../src/tensor/ops/augment.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
 import { sumRowsRaw } from '../src/tensor/ops/reduce.js';
-import { availableMatmulKernels } from '../src/gpu/kernel-choice.js';
+import { availableMatmulKernels } from '../src/tensor/ops/matmul-classes.js';
 import { add, biasAdd, dropout, DropoutRng, fromArray, keep, matmul, mean, mseLoss, relu, scale, sub, sum, type Tensor } from '../src/tensor/index.js';
 import { klLoss, klRowsInto, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
 import { Adam, Sgd } from '../src/nn/optim.js';

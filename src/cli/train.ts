@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDevice } from '../api/device.js';
-import { choiceRecord, describeChoice } from '../gpu/kernel-choice.js';
+import { choiceRecord, describeChoice } from '../tensor/ops/matmul-classes.js';
 import type { Dataset } from '../data/dataset.js';
 import { checkWritableDir, writeAtomic } from '../io/atomic.js';
 import { InputError } from '../io/errors.js';

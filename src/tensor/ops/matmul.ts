@@ -5,7 +5,8 @@ import type { Uniform, Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor.js';
 import { defineFamily, grid1d } from '../../gpu/registry.js';
 import { sumRowsRaw } from './reduce.js';
-import { productClass, type MatmulKernel, type ProductShape } from '../../gpu/kernel-choice.js';
+import { productClass, type MatmulKernel, type ProductShape } from './matmul-classes.js';
+import './matmul-settings.js'; // rt.products and rt.splitK, read below
 
 const mm = ['uniform', 'read', 'read', 'read', 'read', 'rw'] as const; // dims, A, B, bias, mask, C
 const dims = { M: 'u32', N: 'u32', K: 'u32', chunk: 'u32' } as const; // chunk: K per split (split-K only)
