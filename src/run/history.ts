@@ -5,6 +5,7 @@
 import { writeAtomic } from '../io/atomic.js';
 import { accuracy, nmi } from '../metrics/clustering.js';
 import type { ProgressEvent } from '../nn/loop.js';
+import { isPretrainLabel } from '../dec/pretrain.js';
 
 export const HISTORY_FILE = 'history.json';
 
@@ -44,8 +45,6 @@ export interface RunHistory {
 
 export const emptyHistory = (): RunHistory => ({ format: 'webgpu-dec-history/1', pretrain: [], dec: [] });
 
-const isPretrain = (phase: string) => phase === 'pretrain' || phase.startsWith('pretrain layer') || phase === 'finetune';
-
 /** Records what the report plots. */
 export class HistoryRecorder {
   constructor(
@@ -55,7 +54,7 @@ export class HistoryRecorder {
 
   /** A progress event: a pretraining loss is kept as its epoch's (the last logged in each epoch). */
   observe(e: ProgressEvent): void {
-    if (!isPretrain(e.phase) || e.loss === undefined) return;
+    if (!isPretrainLabel(e.phase) || e.loss === undefined) return;
     const entry: PretrainEntry = { stage: e.phase, step: e.step, loss: e.loss };
     if (e.epoch !== undefined) entry.epoch = e.epoch;
     const all = this.history.pretrain;
