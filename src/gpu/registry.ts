@@ -7,7 +7,7 @@
 // a family) and builds every pipeline on the device (Dawn checks the binding kinds against the
 // shader).
 import { Uniform, type BindingKind, type Kernel } from './runtime.js';
-import { GRID_WG } from './shaders.js';
+import { addGeneratedWgsl, GRID_WG } from './shaders.js';
 
 export { GRID_WG };
 
@@ -36,10 +36,12 @@ const families: Family[] = [];
 
 /**
  * Declares the family of shaders/<file>.wgsl and records it in the registry (a file registered
- * twice is a mistake: two rooms would dispatch one shader under two declarations).
+ * twice is a mistake: two rooms would dispatch one shader under two declarations). `generated`:
+ * WGSL the room generates for the file (entry points from a table), appended to its source.
  */
-export function defineFamily<const E extends Record<string, Bindings>, const L extends Layout>(file: string, entries: E, layout: L): Family<E, L> {
+export function defineFamily<const E extends Record<string, Bindings>, const L extends Layout>(file: string, entries: E, layout: L, generated?: string): Family<E, L> {
   if (families.some((f) => f.file === file)) throw new Error(`kernel family ${file} is registered twice`);
+  if (generated) addGeneratedWgsl(file, generated);
   const kernels = Object.fromEntries(Object.entries(entries).map(([entry, bindings]) => [entry, { file, entry, bindings } satisfies Kernel])) as Family<E, L>['kernels'];
   const fields = Object.entries(layout);
   const params = (values: ParamsOf<L>): Uniform => {
