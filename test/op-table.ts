@@ -13,7 +13,7 @@ import { AUGMENT_SALT, augmentDraws as hostDraws, warpInto, warpTable } from '..
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
 import { sumRowsRaw } from '../src/tensor/ops/reduce.js';
 import { availableMatmulKernels } from '../src/tensor/ops/matmul-classes.js';
-import { sigmoid, add, biasAdd, dropout, DropoutRng, fromArray, keep, matmul, mean, mseLoss, relu, scale, sub, sum, type Tensor } from '../src/tensor/index.js';
+import { add, biasAdd, dropout, DropoutRng, fromArray, keep, matmul, mean, mseLoss, relu, scale, sub, sum, type Tensor } from '../src/tensor/index.js';
 import { klLoss, klRowsInto, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
 import { Adam, Sgd } from '../src/nn/optim.js';
 import { affinitiesInto, conditionalAffinitiesInto, squaredDistancesInto, sumInto } from '../src/tsne/tsne.js';
@@ -88,8 +88,6 @@ async function elementwiseCase(rt: Runtime, g: Guarded, [rows, cols]: number[], 
     scale: { inputs: [a, a], ref: (i) => alpha * a[i] },
     relu: { inputs: [a, a], ref: (i) => Math.max(a[i], 0) },
     relu_grad: { inputs: [a, b], ref: (i) => (b[i] > 0 ? a[i] : 0) },
-    sigmoid: { inputs: [a, a], ref: (i) => 1 / (1 + Math.exp(-a[i])) },
-    sigmoid_grad: { inputs: [a, b], ref: (i) => a[i] * b[i] * (1 - b[i]) },
     bias_add: { inputs: [a, row], ref: (i) => a[i] + row[i % cols] },
     broadcast_row: { inputs: [row, row], ref: (i) => alpha * row[i % cols] },
     broadcast_col: { inputs: [col, col], ref: (i) => alpha * col[Math.floor(i / cols)] },
@@ -503,7 +501,6 @@ export const OPS: OpEntry[] = [
   }),
   elementwiseEntry('scale: α·a', ['scale'], { scale: (rt) => gradcheck(rt, ([a]) => head(scale(a, 0.7), 't'), [input(2, 3, 'a')]) }),
   elementwiseEntry('ReLU and its backward', ['relu', 'relu_grad'], { ReLU: (rt) => gradcheck(rt, ([a]) => head(relu(a), 't'), [input(4, 5, 'a')]) }),
-  elementwiseEntry('sigmoid and its backward', ['sigmoid', 'sigmoid_grad'], { sigmoid: (rt) => gradcheck(rt, ([a]) => head(sigmoid(a), 't'), [input(4, 5, 'a')]) }),
   elementwiseEntry('bias add', ['bias_add'], { 'bias add': (rt) => gradcheck(rt, ([a, b]) => head(biasAdd(a, b), 't'), [input(4, 3, 'a'), input(1, 3, 'b')]) }),
   elementwiseEntry('gradient accumulation (p += α·a) and fill', ['axpy', 'fill'], { none: 'they write gradients and optimiser state; the tape tests check accumulation' }),
   {

@@ -49,12 +49,6 @@ const OPS = {
     what: 'out = max(a, 0)',
     grad: { reads: 'y', out: 'select(0.0, a[i], b[i] > 0.0)', what: "ReLU backward: out = a · [b > 0]     a: upstream gradient, b: the ReLU's output" },
   },
-  sigmoid: {
-    inputs: 1,
-    out: '1.0 / (1.0 + exp(-a[i]))',
-    what: 'out = σ(a) = 1 / (1 + e^−a)',
-    grad: { reads: 'y', out: 'a[i] * b[i] * (1.0 - b[i])', what: "sigmoid backward: out = a · b · (1 − b)     a: upstream gradient, b: the sigmoid's output" },
-  },
 } as const satisfies Record<string, OpSpec>;
 
 type Ops = typeof OPS;
@@ -144,5 +138,3 @@ export const add = op('add');
 export const scale = op('scale');
 /** y = max(a, 0);  da = g ⊙ [y > 0] */
 export const relu = op('relu');
-/** y = σ(a) = 1 / (1 + e^−a);  da = g ⊙ y ⊙ (1 − y) */
-export const sigmoid = op('sigmoid');
