@@ -11,9 +11,11 @@ import './matmul-settings.js'; // rt.products and rt.splitK, read below
 const mm = ['uniform', 'read', 'read', 'read', 'read', 'rw'] as const; // dims, A, B, bias, mask, C
 const dims = { M: 'u32', N: 'u32', K: 'u32', chunk: 'u32' } as const; // chunk: K per split (split-K only)
 
-/** shaders/matmul.wgsl, matmul_subgroup.wgsl (needs the `subgroups` feature) and matmul_tiled.wgsl. */
+/** shaders/matmul.wgsl: the register-blocked product, split-K's reduction and the naive reference. */
 export const matmulFamily = defineFamily('matmul', { matmul: mm, matmul_vec4: mm, splitk_reduce: mm, matmul_naive: mm }, dims);
+/** shaders/matmul_subgroup.wgsl: the product over subgroups (needs the `subgroups` feature). */
 export const matmulSubgroupFamily = defineFamily('matmul_subgroup', { matmul_subgroup: mm, matmul_subgroup_vec4: mm }, dims);
+/** shaders/matmul_tiled.wgsl: the product over workgroup-memory tiles. */
 export const matmulTiledFamily = defineFamily('matmul_tiled', { matmul_tiled: mm, matmul_tiled_vec4: mm }, dims);
 
 /** matmulInto's operand layouts and fused epilogue, on raw buffers. */
