@@ -1,11 +1,11 @@
 // The kernel registry's mechanism: a kernel family is one shader file in shaders/, its compute entry
 // points with the kinds of their bindings 0..n-1, and its uniform struct (binding 0), declared once
 // and packed by field name. The rooms declare their own families beside the code that dispatches
-// them (defineFamily); this layer knows none of them. test/kernels.test.ts imports every room and
-// checks the families registered against the WGSL sources (every entry exists, every @compute
-// function is listed, every uniform struct has these fields in this order, every shader file has
-// a family) and builds every pipeline on the device (Dawn checks the binding kinds against the
-// shader).
+// them (defineFamily); this layer knows none of them. test/kernels.test.ts imports every room
+// (through test/families.ts) and checks the registered families against the WGSL sources (every
+// entry exists, every @compute function is listed, every uniform struct has these fields in this
+// order, every shader file has a family) and builds every pipeline on the device (Dawn checks the
+// binding kinds against the shader).
 import { Uniform, type BindingKind, type Kernel } from './runtime.js';
 import { addGeneratedWgsl, GRID_WG } from './shaders.js';
 
