@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../src/gpu/runtime.js';
 import { packageRoot } from '../src/gpu/shaders.js';
-import { CHOICE_COLUMNS, choiceRows, type ProductChoice } from '../src/gpu/kernel-choice.js';
+import { CHOICE_COLUMNS, choiceRows, type ProductChoice } from '../src/tensor/ops/matmul-classes.js';
 import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { writeAtomic } from '../src/io/atomic.js';
 import { readMetrics, type RunMetrics, type Scores } from '../src/records/metrics.js';

@@ -4,8 +4,11 @@
 // F FLOPs over B bytes cannot beat max(F / peak, B / bandwidth); its share of that bound says how
 // far it is from what the adapter can do, whichever bound (compute or memory) applies.
 import type { Runtime } from '../src/gpu/runtime.js';
-import { grid1d, kernels, params } from '../src/gpu/kernels.js';
+import { defineFamily, grid1d } from '../src/gpu/registry.js';
 import { measure, type MeasureOptions } from './measure.js';
+
+/** shaders/roofline.wgsl: the peak and bandwidth probes. */
+export const rooflineFamily = defineFamily('roofline', { fma_peak: ['uniform', 'read', 'read', 'rw'], copy: ['uniform', 'read', 'read', 'rw'] }, { n: 'u32', iters: 'u32', pad0: 'u32', pad1: 'u32' });
 
 export interface Roofline {
   /** fp32 GFLOP/s of the FMA probe (an FMA counted as 2 FLOPs). */
@@ -43,9 +46,9 @@ export async function measureRoofline(rt: Runtime, o: MeasureOptions): Promise<R
   const out = rt.acquire(invocations * 16);
   rt.write(a, new Float32Array(invocations * 4).fill(0.5));
   rt.write(b, new Float32Array(invocations * 4).fill(0.25));
-  const u = params('roofline', { n: invocations, iters });
+  const u = rooflineFamily.params({ n: invocations, iters });
   const fmaMs = await timeOp(async (reps) => {
-    for (let r = 0; r < reps; r++) rt.dispatch(kernels.roofline.fma_peak, [u, a, b, out], grid1d(invocations));
+    for (let r = 0; r < reps; r++) rt.dispatch(rooflineFamily.kernels.fma_peak, [u, a, b, out], grid1d(invocations));
     await rt.sync();
   }, o);
   [a, b, out].forEach((x) => rt.release(x));
@@ -54,9 +57,9 @@ export async function measureRoofline(rt: Runtime, o: MeasureOptions): Promise<R
   const n = copyBytes / 16;
   const src = rt.acquire(copyBytes);
   const dst = rt.acquire(copyBytes);
-  const c = params('roofline', { n });
+  const c = rooflineFamily.params({ n });
   const copyMs = await timeOp(async (reps) => {
-    for (let r = 0; r < reps; r++) rt.dispatch(kernels.roofline.copy, [c, src, rt.scratch, dst], grid1d(n));
+    for (let r = 0; r < reps; r++) rt.dispatch(rooflineFamily.kernels.copy, [c, src, rt.scratch, dst], grid1d(n));
     await rt.sync();
   }, o);
   [src, dst].forEach((x) => rt.release(x));

@@ -4,7 +4,7 @@
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { cpus } from 'node:os';
 import { Runtime } from '../src/gpu/runtime.js';
-import { describeChoice } from '../src/gpu/kernel-choice.js';
+import { describeChoice } from '../src/tensor/ops/matmul-classes.js';
 import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { loadTfjsPeer, type TfjsPeer } from './peer-tfjs.js';
 import { runTorchPeer } from './peer-torch.js';

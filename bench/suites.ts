@@ -3,7 +3,7 @@
 import { Runtime } from '../src/gpu/runtime.js';
 import { setWaitMode } from '../src/gpu/wait.js';
 import { kernelFor, matmulInto } from '../src/tensor/ops/matmul.js';
-import { availableMatmulKernels, describeChoice, uniformChoice, type MatmulKernel } from '../src/gpu/kernel-choice.js';
+import { availableMatmulKernels, describeChoice, uniformChoice, type MatmulKernel } from '../src/tensor/ops/matmul-classes.js';
 import { augment, ChunkedRows, DropoutRng, fromArray, keep, mseLoss, planRows, tidy } from '../src/tensor/index.js';
 import { Autoencoder } from '../src/nn/autoencoder.js';
 import { makeRng, uniform } from '../src/random/rng.js';

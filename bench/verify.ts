@@ -3,7 +3,7 @@
 // For machines without the dev dependencies (vitest), e.g. a GPU server; prints one line per check.
 import { Runtime } from '../src/gpu/runtime.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
-import { availableMatmulKernels, describeChoice } from '../src/gpu/kernel-choice.js';
+import { availableMatmulKernels, describeChoice } from '../src/tensor/ops/matmul-classes.js';
 import { chooseProducts } from '../src/tensor/ops/matmul-choice.js';
 import { makeRng, uniform } from '../src/random/rng.js';
 import { productReference } from '../src/tensor/ops/matmul-check.js';

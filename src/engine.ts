@@ -4,14 +4,16 @@
  *
  * - The dispatch layer: {@link Runtime} (device, buffer pool, pipeline and bind-group caches, one
  *   command encoder recording until `flush()`, readback, GPU-timestamp profiling), {@link Uniform}
- *   for a kernel's parameter struct, and the {@link kernels} registry of the package's WGSL. A
- *   kernel of your own is a {@link Kernel} with its WGSL in `code`.
+ *   for a kernel's parameter struct, and the kernel registry: {@link defineFamily} declares a
+ *   family of WGSL entry points with its uniform struct, as every room of the package does for its
+ *   own (the tensor ops' families are exported here, e.g. {@link elementwiseFamily}). A kernel of
+ *   your own is a {@link Kernel} with its WGSL in `code`.
  * - GPU-resident 2-D f32 {@link Tensor}s and the tape: an op builds its output and, where an input
  *   needs a gradient, records its backward right beside it ({@link record}, {@link accumulate});
  *   `loss.backward()` walks the tape in reverse. {@link tidy} frees a scope's temporaries,
  *   {@link noGrad} records nothing.
- * - The ops (matmul with fused bias and ReLU, add, bias add, ReLU, scale, sums and means, MSE,
- *   dropout), the layers ({@link Linear}, {@link Autoencoder}) and the optimisers ({@link Sgd},
+ * - The ops (matmul with fused bias and ReLU, add, sub, bias add, ReLU, scale, sums and means,
+ *   MSE, dropout, augmentation's warps), the layers ({@link Linear}, {@link Autoencoder}) and the optimisers ({@link Sgd},
  *   {@link Adam}), which update parameters in place on the GPU.
  * @module webgpu-dec/engine
  */
@@ -21,25 +23,15 @@ export { Runtime, Uniform, UNIFORM_CACHE_LIMIT, type Kernel, type BindingKind, t
 export { BufferViews, type BufferRange } from './gpu/views.js';
 export { GpuDevice, type DeviceOptions, type AdapterDescription } from './gpu/device.js';
 export { BufferPool, STORAGE_USAGE, READBACK_USAGE } from './gpu/pool.js';
-export { kernels, allKernels, grid1d, type KernelFamily } from './gpu/kernels.js';
+export { defineFamily, registeredFamilies, allKernels, grid1d, type Family, type Bindings, type Layout, type ParamsOf } from './gpu/registry.js';
 export { shaderSource } from './gpu/shaders.js';
 export { GpuError, NoAdapterError, DeviceLostError, ShapeError } from './gpu/errors.js';
 
-// ---- tensors, the tape and the ops -------------------------------------------------------
-export { Tensor, empty, fill, fromArray, noGrad, needsGrad, record, accumulate, gradTarget, tidy, keep, type BackwardFn } from './tensor/tensor.js';
-export { matmul, matmulInto, type MatmulOptions, type MatmulFlags, type MatmulImpl } from './tensor/ops/matmul.js';
-export { ruleChoice, productClass, describeChoice, MATMUL_KERNELS, PRODUCT_CLASSES, CLASS_SHAPES, type MatmulKernel, type ProductClass, type ProductShape, type ProductChoice, type ClassChoice, type ChoiceSource } from './gpu/kernel-choice.js';
-export { chooseProducts, measureProducts, type ProductsReport, type ChooseOptions } from './tensor/ops/matmul-choice.js';
-export { cacheFile, readCachedChoice, type CacheLookup } from './gpu/kernel-cache.js';
-export { add, sub, biasAdd, relu, scale } from './tensor/ops/basic.js';
-export { sum, mean, type Axis } from './tensor/ops/reduce.js';
-export { mseLoss } from './tensor/ops/loss.js';
-export { dropout, DropoutRng } from './tensor/ops/dropout.js';
-export { ChunkedRows, RowSource, planRows, bindingLimit, BLOCK_ROWS, type RowPlan, type Block } from './tensor/chunked.js';
-export { PackedRows, wordsPerRow } from './tensor/packed.js';
+// ---- tensors, the tape, the ops and their kernel families: the tensor room's barrel, whole ---
+export * from './tensor/index.js';
 
 // ---- layers and optimisers ---------------------------------------------------------------
 export { Linear, type Init } from './nn/linear.js';
 export { Autoencoder } from './nn/autoencoder.js';
-export { Sgd, Adam, type ParamGroup, type OptimOptions } from './nn/optim.js';
+export { Sgd, Adam, optimFamily, type ParamGroup, type OptimOptions } from './nn/optim.js';
 export { makeRng, gaussian, uniform, type Rng } from './random/rng.js';

@@ -41,7 +41,7 @@ export { applyPreprocess, defaultPreprocess, type Preprocess, type ScaleMode, ty
 
 // ---- the pipeline's phases ----------------------------------------------------------------
 export { resolveConfig, scalingOf, CONFIG_FILE, type Overrides, type RunConfig, type DataSource, type AugmentConfig } from './run/config.js';
-export { presets, type Preset, type PresetName } from './run/presets.js';
+export { presets, type Preset, type PresetName, type Sizing } from './run/presets.js';
 export { upload } from './data/upload.js';
 export { runDec, rawKmeansPhase, pretrainPhase, kmeansPhase, decPhase, newAutoencoder, type PhaseHooks, type RunResult } from './run/phases.js';
 export { assign, encodeAll, type AssignModel, type AssignOptions, type Assignment } from './dec/assign.js';

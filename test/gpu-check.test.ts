@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PRODUCT_CLASSES } from '../src/gpu/kernel-choice.js';
+import { PRODUCT_CLASSES } from '../src/tensor/ops/matmul-classes.js';
 
 describe('npm run gpu-check -- --quick', () => {
   it('runs every part, one progress line each, and writes its JSON and markdown summary', () => {

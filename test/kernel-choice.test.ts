@@ -15,16 +15,16 @@ import {
   ruleChoice,
   uniformChoice,
   type ProductClass,
-} from '../src/gpu/kernel-choice.js';
-import { adapterKey, cacheFile } from '../src/gpu/kernel-cache.js';
+} from '../src/tensor/ops/matmul-classes.js';
+import { adapterKey, cacheFile } from '../src/tensor/ops/matmul-cache.js';
 import type { GpuDevice } from '../src/gpu/device.js';
 import type { Runtime } from '../src/gpu/runtime.js';
 import { kernelFor, splitsFor } from '../src/tensor/ops/matmul.js';
-import { describeChoice } from '../src/gpu/kernel-choice.js';
+import { describeChoice } from '../src/tensor/ops/matmul-classes.js';
 import { chooseProducts, measureProducts } from '../src/tensor/ops/matmul-choice.js';
 import type { ProductFn } from '../src/tensor/ops/matmul-check.js';
 import { matmulInto } from '../src/tensor/ops/matmul.js';
-import { params } from '../src/gpu/kernels.js';
+import { FAMILIES as F } from './families.js';
 import { productTable } from '../src/cli/info.js';
 import { useRuntime } from './helpers.js';
 
@@ -217,7 +217,7 @@ describe('a kernel that gives wrong products on this adapter', () => {
         matmulInto(rt(), a, b, c, s.M, s.N, s.K, { transA: s.transA, transB: s.transB }, kernel);
         return;
       }
-      rt().dispatch(broken, [params('matmul', { M: s.M, N: s.N, K: s.K }), a, b, c], [Math.ceil(s.N / 32), s.M], { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
+      rt().dispatch(broken, [F.matmul.params({ M: s.M, N: s.N, K: s.K }), a, b, c], [Math.ceil(s.N / 32), s.M], { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
     };
     const c = await measureProducts(rt(), 0, product); // even the classes past the budget are checked
     expect(c.refused?.subgroup).toMatch(/^wide 256×256×784: element \(\d+, \d+\) is \S+ where float64 gives \S+$/);

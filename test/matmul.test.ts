@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { matmulInto, splitKFor, type MatmulImpl } from '../src/tensor/ops/matmul.js';
-import { MATMUL_KERNELS } from '../src/gpu/kernel-choice.js';
+import { MATMUL_KERNELS } from '../src/tensor/ops/matmul-classes.js';
 import { matmul, fromArray } from '../src/tensor/index.js';
 import { expectClose, matmulRef, randomArray, useRuntime } from './helpers.js';
 

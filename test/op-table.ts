@@ -6,12 +6,13 @@
 // workgroups, one row, one column), without Dawn's bounds checks. Every check writes into guarded
 // buffers (sentinel.ts): a sentinel past every output, NaN past every input.
 import type { Runtime } from '../src/gpu/runtime.js';
-import { grid1d, kernels, params } from '../src/gpu/kernels.js';
+import { grid1d } from '../src/gpu/registry.js';
+import { FAMILIES as F, type FamilyName } from './families.js';
 import { elementwise, type ElementwiseEntry } from '../src/tensor/ops/elementwise.js';
 import { AUGMENT_SALT, augmentDraws as hostDraws, warpInto, warpTable } from '../src/tensor/ops/augment.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
 import { sumRowsRaw } from '../src/tensor/ops/reduce.js';
-import { availableMatmulKernels } from '../src/gpu/kernel-choice.js';
+import { availableMatmulKernels } from '../src/tensor/ops/matmul-classes.js';
 import { add, biasAdd, dropout, DropoutRng, fromArray, keep, matmul, mean, mseLoss, relu, scale, sub, sum, type Tensor } from '../src/tensor/index.js';
 import { klLoss, klRowsInto, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
 import { Adam, Sgd } from '../src/nn/optim.js';
@@ -21,7 +22,7 @@ import { expectClose, matmulRef, randomArray } from './helpers.js';
 import type { Guarded } from './sentinel.js';
 
 /** A registered entry point, `family.entry`. */
-export type EntryName = `${keyof typeof kernels}.${string}`;
+export type EntryName = `${FamilyName}.${string}`;
 
 export interface OpEntry {
   name: string;
@@ -240,11 +241,11 @@ async function decCase(rt: Runtime, g: Guarded, [n, d, k]: number[]): Promise<vo
   targetInto(rt, q, n, k, f, p, hard);
   klRowsInto(rt, p, q, n, k, rows);
   // The loss and gradient kernels with klLoss's bindings and grids; upstream gradient 2, scale 1/n.
-  const u = params('dec', { n, d, k, alpha, scale: 1 / n });
-  rt.dispatch(kernels.dec.kl_loss, [u, zb, mub, p, q, w, rt.scratch, loss], [1]);
+  const u = F.dec.params({ n, d, k, alpha, scale: 1 / n });
+  rt.dispatch(F.dec.kernels.kl_loss, [u, zb, mub, p, q, w, rt.scratch, loss], [1]);
   const up = g.input([2]);
-  rt.dispatch(kernels.dec.kl_grad_z, [u, zb, mub, p, q, w, up, dz], grid1d(n));
-  rt.dispatch(kernels.dec.kl_grad_mu, [u, zb, mub, p, q, w, up, dmu], [Math.ceil(d / 64), k]);
+  rt.dispatch(F.dec.kernels.kl_grad_z, [u, zb, mub, p, q, w, up, dz], grid1d(n));
+  rt.dispatch(F.dec.kernels.kl_grad_mu, [u, zb, mub, p, q, w, up, dmu], [Math.ceil(d / 64), k]);
 
   // Eqs. (1) and (3) in float64.
   const wRef = new Float64Array(n * k);
@@ -330,20 +331,20 @@ async function klGradcheck(rt: Runtime, alpha: number, upstream: number, seed: s
 
 /** [n, d, k, offset]: a chunk of n points whose per-point outputs start at `offset`. */
 async function kmeansCase(rt: Runtime, g: Guarded, [n, d, k, offset]: number[]): Promise<void> {
-  const u = (rows: number, j: number, at: number) => params('kmeans', { n: rows, d, k, j, offset: at });
+  const u = (rows: number, j: number, at: number) => F.kmeans.params({ n: rows, d, k, j, offset: at });
   const x = randomArray(n * d, `kx${n}${d}`, -2, 2);
   const c = randomArray(k * d, `kc${k}${d}`, -2, 2);
   const [xb, cb] = [g.input(x), g.input(c)];
   // row_norms: ‖x_i‖² into norms[offset + i]
   const norms = g.output(n, undefined, offset);
-  rt.dispatch(kernels.kmeans.row_norms, [u(n, 0, offset), xb, norms], grid1d(n));
+  rt.dispatch(F.kmeans.kernels.row_norms, [u(n, 0, offset), xb, norms], grid1d(n));
   const xn = await g.expectF32(norms, Array.from({ length: n }, (_, i) => sqDist(x, i, new Float64Array(d), 0, d)), close, 'row_norms', offset);
 
   // nearest_update: dist = min(dist, ‖x_i − c_j‖²) for the last centre
   const prev = randomArray(n, `kd${n}`, 0, 8);
   const dist = g.output(n, prev, offset);
   const [labels, counter] = [g.outputU32(n, undefined, offset), g.outputU32(1)]; // bound, not used by this entry
-  rt.dispatch(kernels.kmeans.nearest_update, [u(n, k - 1, offset), xb, cb, labels, dist, counter], grid1d(n));
+  rt.dispatch(F.kmeans.kernels.nearest_update, [u(n, k - 1, offset), xb, cb, labels, dist, counter], grid1d(n));
   await g.expectF32(dist, Array.from(prev, (v, i) => Math.min(v, sqDist(x, i, c, k - 1, d))), close, 'nearest_update', offset);
 
   // assign_dots: argmin_j ‖c_j‖² − 2 G[i, j] (G = X Cᵀ given), its count of changed labels
@@ -353,7 +354,7 @@ async function kmeansCase(rt: Runtime, g: Guarded, [n, d, k, offset]: number[]):
   const [label, adist, stats] = [g.outputU32(n, before, offset), g.output(n, undefined, offset), g.outputU32(1, [0])];
   const xnAll = new Float32Array(offset + n);
   xnAll.set(xn, offset);
-  rt.dispatch(kernels.kmeans.assign_dots, [u(n, 0, offset), g.input(gdots), g.input(xnAll), g.input(cn), label, adist, stats], grid1d(n));
+  rt.dispatch(F.kmeans.kernels.assign_dots, [u(n, 0, offset), g.input(gdots), g.input(xnAll), g.input(cn), label, adist, stats], grid1d(n));
   const best = Array.from({ length: n }, (_, i) => {
     let j0 = 0;
     for (let j = 1; j < k; j++) if (Math.fround(cn[j] - 2 * gdots[i * k + j]) < Math.fround(cn[j0] - 2 * gdots[i * k + j0])) j0 = j;
@@ -365,19 +366,19 @@ async function kmeansCase(rt: Runtime, g: Guarded, [n, d, k, offset]: number[]):
 
   // one_hot: H [n, k] from the labels at offset
   const h = g.output(n * k);
-  rt.dispatch(kernels.kmeans.one_hot, [u(n, 0, offset), label, h], grid1d(n));
+  rt.dispatch(F.kmeans.kernels.one_hot, [u(n, 0, offset), label, h], grid1d(n));
   await g.expectF32(h, Array.from({ length: n * k }, (_, e) => (best[Math.floor(e / k)] === e % k ? 1 : 0)), close, 'one_hot');
 
   // update_finish: c_j = sums_j / count_j, an empty cluster (the last) keeps its centre
   const sums = randomArray(k * d, `ks${k}${d}`, -5, 5);
   const counts = Array.from({ length: k }, (_, j) => (j === k - 1 ? 0 : j + 1));
   const centres = g.output(k * d, c);
-  rt.dispatch(kernels.kmeans.update_finish, [u(k, 0, 0), g.input(sums), g.input(counts), centres], [Math.ceil(d / 64), k]);
+  rt.dispatch(F.kmeans.kernels.update_finish, [u(k, 0, 0), g.input(sums), g.input(counts), centres], [Math.ceil(d / 64), k]);
   await g.expectF32(centres, Array.from(c, (v, e) => (counts[Math.floor(e / d)] > 0 ? sums[e] / counts[Math.floor(e / d)] : v)), close, 'update_finish');
 }
 
 const tsneParams = (n: number, o: { dx?: number; exaggeration?: number; lr?: number; momentum?: number; minGain?: number; k?: number } = {}) =>
-  params('tsne', { n, dx: o.dx, exaggeration: o.exaggeration ?? 1, lr: o.lr, momentum: o.momentum, min_gain: o.minGain ?? 0.01, k: o.k });
+  F.tsne.params({ n, dx: o.dx, exaggeration: o.exaggeration ?? 1, lr: o.lr, momentum: o.momentum, min_gain: o.minGain ?? 0.01, k: o.k });
 
 /** Forces (A, R), Σ_j w_ij, Z and the KL rows of n points in the plane. */
 async function tsneForcesCase(rt: Runtime, g: Guarded, [n]: number[]): Promise<void> {
@@ -385,9 +386,9 @@ async function tsneForcesCase(rt: Runtime, g: Guarded, [n]: number[]): Promise<v
   const y = randomArray(n * 2, `ty${n}`, -3, 3);
   const [pb, yb] = [g.input(p), g.input(y)];
   const [force, wrow, z, krow] = [g.output(n * 4), g.output(n), g.output(1), g.output(n)];
-  rt.dispatch(kernels.tsne.forces, [tsneParams(n), pb, yb, force, wrow], grid1d(n));
+  rt.dispatch(F.tsne.kernels.forces, [tsneParams(n), pb, yb, force, wrow], grid1d(n));
   sumInto(rt, wrow, n, z);
-  rt.dispatch(kernels.tsne.kl_rows, [tsneParams(n), pb, yb, z, krow], grid1d(n));
+  rt.dispatch(F.tsne.kernels.kl_rows, [tsneParams(n), pb, yb, z, krow], grid1d(n));
   const fRef = new Float64Array(n * 4);
   const wRef = new Float64Array(n);
   const w = (i: number, j: number) => 1 / (1 + (y[2 * i] - y[2 * j]) ** 2 + (y[2 * i + 1] - y[2 * j + 1]) ** 2);
@@ -416,7 +417,7 @@ async function tsneUpdateCase(rt: Runtime, g: Guarded, [n]: number[]): Promise<v
   const [f, y, v, gains] = [randomArray(n * 4, `uf${n}`), randomArray(n * 2, `uy${n}`), randomArray(n * 2, `uv${n}`), randomArray(n * 2, `ug${n}`, 0.5, 2)];
   const [yb, vb, gb] = [g.output(n * 2, y), g.output(n * 2, v), g.output(n * 2, gains)];
   const o = { exaggeration: 12, lr: 200, momentum: 0.5, minGain: 0.01 };
-  rt.dispatch(kernels.tsne.update, [tsneParams(n, o), g.input(f), g.input([3]), yb, vb, gb], grid1d(n));
+  rt.dispatch(F.tsne.kernels.update, [tsneParams(n, o), g.input(f), g.input([3]), yb, vb, gb], grid1d(n));
   const [yRef, vRef, gRef] = [new Float64Array(n * 2), new Float64Array(n * 2), new Float64Array(n * 2)];
   for (let e = 0; e < n * 2; e++) {
     const [i, t] = [Math.floor(e / 2), e % 2];
@@ -436,7 +437,7 @@ async function tsneRanksCase(rt: Runtime, g: Guarded, [n, k]: number[]): Promise
   const nbr = Array.from({ length: n * k }, (_, e) => (Math.floor(e / k) + 1 + (e % k)) % n);
   if (n > 1) nbr[k] = n + 5; // a bad index from the host is clamped, not followed past D
   const rank = g.outputU32(n * k);
-  rt.dispatch(kernels.tsne.ranks, [tsneParams(n, { k }), g.input(dist), g.inputU32(nbr), rank], grid1d(n * k));
+  rt.dispatch(F.tsne.kernels.ranks, [tsneParams(n, { k }), g.input(dist), g.inputU32(nbr), rank], grid1d(n * k));
   const ref = nbr.map((j0, e) => {
     const i = Math.floor(e / k);
     const j = Math.min(j0, n - 1);
@@ -523,9 +524,9 @@ export const OPS: OpEntry[] = [
       const [oRows, oMasked, oCols, oAll] = [g.output(cols), g.output(cols), g.output(rows), g.output(1)];
       sumRowsRaw(rt, ab, rows, cols, 1, oRows);
       sumRowsRaw(rt, ab, rows, cols, 1, oMasked, mb);
-      const u = params('reduce', { rows, cols, alpha: 0.5 });
-      rt.dispatch(kernels.reduce.sum_cols, [u, ab, rt.scratch, oCols], grid1d(rows), { MASK_B: false });
-      rt.dispatch(kernels.reduce.sum_all, [u, ab, rt.scratch, oAll], [1], { MASK_B: false });
+      const u = F.reduce.params({ rows, cols, alpha: 0.5 });
+      rt.dispatch(F.reduce.kernels.sum_cols, [u, ab, rt.scratch, oCols], grid1d(rows), { MASK_B: false });
+      rt.dispatch(F.reduce.kernels.sum_all, [u, ab, rt.scratch, oAll], [1], { MASK_B: false });
       await g.expectF32(oRows, colSums, sumTol(rows), 'sum_rows');
       await g.expectF32(oMasked, maskedColSums, sumTol(rows), 'sum_rows masked');
       await g.expectF32(oCols, Array.from(rowSums, (v) => 0.5 * v), sumTol(cols), 'sum_cols');
@@ -547,12 +548,12 @@ export const OPS: OpEntry[] = [
       y.forEach((v, i) => (sq += (v - t[i]) ** 2));
       const [yb, tb] = [g.input(y), g.input(t)];
       const [oSq, oMse, oMseOnly, oGrad, oGradHalf] = [g.output(1), g.output(1), g.output(1), g.output(n), g.output(n)];
-      rt.dispatch(kernels.reduce.sum_sq_diff, [params('reduce', { rows: 1, cols: n, alpha: 1 }), yb, tb, oSq], [1], { MASK_B: false });
+      rt.dispatch(F.reduce.kernels.sum_sq_diff, [F.reduce.params({ rows: 1, cols: n, alpha: 1 }), yb, tb, oSq], [1], { MASK_B: false });
       // The fused MSE: the loss, and with GRAD its gradient for g = 1 (else scratch is bound there).
-      const um = params('loss', { n, alpha: 1 / n, grad_alpha: 2 / n });
-      rt.dispatch(kernels.loss.mse, [um, yb, tb, oMse, oGrad], [1], { GRAD: true });
-      rt.dispatch(kernels.loss.mse, [um, yb, tb, oMseOnly, rt.scratch], [1], { GRAD: false });
-      rt.dispatch(kernels.loss.mse_grad, [params('loss', { n, alpha: 2 / n }), yb, tb, g.input([0.5]), oGradHalf], grid1d(n));
+      const um = F.loss.params({ n, alpha: 1 / n, grad_alpha: 2 / n });
+      rt.dispatch(F.loss.kernels.mse, [um, yb, tb, oMse, oGrad], [1], { GRAD: true });
+      rt.dispatch(F.loss.kernels.mse, [um, yb, tb, oMseOnly, rt.scratch], [1], { GRAD: false });
+      rt.dispatch(F.loss.kernels.mse_grad, [F.loss.params({ n, alpha: 2 / n }), yb, tb, g.input([0.5]), oGradHalf], grid1d(n));
       await g.expectF32(oSq, [sq], sumTol(n), 'sum_sq_diff');
       await g.expectF32(oMse, [sq / n], sumTol(n), 'mse');
       await g.expectF32(oMseOnly, [sq / n], sumTol(n), 'mse without its gradient');
@@ -575,7 +576,7 @@ export const OPS: OpEntry[] = [
       const y = randomArray(n, `my${n}`);
       const drop = g.output(n);
       const [rate, salt, seed, step] = [Math.fround(0.3), 5, 42, 3];
-      rt.dispatch(kernels.dropout.dropout, [params('dropout', { n, salt, rate }), g.input(y), g.inputU32([seed, step]), drop], grid1d(n));
+      rt.dispatch(F.dropout.kernels.dropout, [F.dropout.params({ n, salt, rate }), g.input(y), g.inputU32([seed, step]), drop], grid1d(n));
       await g.expectF32(drop, Array.from(y, (v, i) => (dropoutU(i, salt, seed, step) >= rate ? v / Math.fround(1 - rate) : 0)), exact, 'dropout');
     },
     grad: {
@@ -597,8 +598,8 @@ export const OPS: OpEntry[] = [
       const index = g.inputU32(perm);
       const out = g.output(6 * d);
       for (const [start, count] of [[0, 5], [5, 4]]) {
-        const u = params('gather', { rows: 6, d, offset: 2, chunk_start: start, chunk_rows: count });
-        rt.dispatch(kernels.gather.gather_rows, [u, g.input(x.subarray(start * d, (start + count) * d)), index, out], [1, 6]);
+        const u = F.gather.params({ rows: 6, d, offset: 2, chunk_start: start, chunk_rows: count });
+        rt.dispatch(F.gather.kernels.gather_rows, [u, g.input(x.subarray(start * d, (start + count) * d)), index, out], [1, 6]);
       }
       await g.expectF32(out, perm.slice(2, 8).flatMap((r) => Array.from(x.subarray(r * d, (r + 1) * d))), exact, `gather d=${d}`);
     },
@@ -618,8 +619,8 @@ export const OPS: OpEntry[] = [
       where.forEach((r, i) => expected.set(block.subarray(i * d, (i + 1) * d), r * d));
       for (const [start, count] of [[0, 5], [5, 4]]) {
         const chunk = g.output(count * d, new Float32Array(count * d).fill(-1));
-        const u = params('gather', { rows: 6, d, offset: 0, chunk_start: start, chunk_rows: count });
-        rt.dispatch(kernels.gather.scatter_rows, [u, g.input(block), index, chunk], [1, 6]);
+        const u = F.gather.params({ rows: 6, d, offset: 0, chunk_start: start, chunk_rows: count });
+        rt.dispatch(F.gather.kernels.scatter_rows, [u, g.input(block), index, chunk], [1, 6]);
         await g.expectF32(chunk, Array.from(expected.subarray(start * d, (start + count) * d)), exact, `scatter d=${d} chunk ${start}`);
       }
     },
@@ -641,8 +642,8 @@ export const OPS: OpEntry[] = [
       const expected = new Float32Array(6 * d).fill(-1);
       for (let r = 0; r < 4; r++) for (let c = 0; c < d; c++) expected[(1 + r) * d + c] = table[bytes[(2 + r) * d + c]];
       const out = g.output(6 * d, new Float32Array(6 * d).fill(-1));
-      const u = params('packed', { rows: 4, d, words: w, src_row: 2, dst_row: 1 });
-      rt.dispatch(kernels.packed.unpack_rows, [u, g.inputU32(Array.from(words)), g.input(table), out], [1, 4]);
+      const u = F.packed.params({ rows: 4, d, words: w, src_row: 2, dst_row: 1 });
+      rt.dispatch(F.packed.kernels.unpack_rows, [u, g.inputU32(Array.from(words)), g.input(table), out], [1, 4]);
       await g.expectF32(out, Array.from(expected), exact, `unpack d=${d}`);
     },
     grad: { none: 'the inputs of a step, read from 8-bit data: no parameters' },
@@ -849,7 +850,7 @@ async function rooflineCase(rt: Runtime, g: Guarded, [n]: number[]): Promise<voi
   const m = randomArray(4 * n, `rm${n}`, -0.9, 0.9);
   const c = randomArray(4 * n, `rc${n}`);
   const out = g.output(4 * n);
-  rt.dispatch(kernels.roofline.fma_peak, [params('roofline', { n, iters }), g.input(m), g.input(c), out], grid1d(n));
+  rt.dispatch(F.roofline.kernels.fma_peak, [F.roofline.params({ n, iters }), g.input(m), g.input(c), out], grid1d(n));
   const ref = new Float64Array(4 * n);
   for (let i = 0; i < 4 * n; i++) {
     const x = Array.from({ length: 8 }, (_, j) => c[i] + j);
@@ -858,7 +859,7 @@ async function rooflineCase(rt: Runtime, g: Guarded, [n]: number[]): Promise<voi
   }
   await g.expectF32(out, ref, { atol: 1e-5, rtol: 1e-5 }, `fma_peak n=${n}`);
   const copied = g.output(4 * n);
-  rt.dispatch(kernels.roofline.copy, [params('roofline', { n }), g.input(c), rt.scratch, copied], grid1d(n));
+  rt.dispatch(F.roofline.kernels.copy, [F.roofline.params({ n }), g.input(c), rt.scratch, copied], grid1d(n));
   await g.expectF32(copied, c, exact, `copy n=${n}`);
 }
 

@@ -3,10 +3,11 @@
 // registered entry point without an entry fails here. Then what the table does not hold: dropout's
 // statistics and the tape.
 import { describe, expect, it } from 'vitest';
-import { allKernels } from '../src/gpu/kernels.js';
+import { allKernels } from '../src/gpu/registry.js';
 import type { Kernel } from '../src/gpu/runtime.js';
 import { dropout, DropoutRng, fromArray, mseLoss, add, biasAdd, scale, sum, tidy } from '../src/tensor/index.js';
 import { expectClose, randomArray, useRuntime } from './helpers.js';
+import './families.js'; // registers every family, so that allKernels() lists them all
 import { availableKernels, OPS } from './op-table.js';
 import { Guarded } from './sentinel.js';
 

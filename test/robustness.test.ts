@@ -6,7 +6,8 @@
 // table's (op-table.ts) at its edge shapes, then what only a whole pass reaches.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { robustnessWanted } from '../src/gpu/device.js';
-import { grid1d, kernels, params } from '../src/gpu/kernels.js';
+import { grid1d } from '../src/gpu/registry.js';
+import { FAMILIES as F } from './families.js';
 import { Runtime } from '../src/gpu/runtime.js';
 import { info } from '../src/cli/info.js';
 import { elementwise } from '../src/tensor/ops/elementwise.js';
@@ -113,10 +114,10 @@ describe('a 2-D grid of workgroups (more than 65535 · 64 invocations)', () => {
     guarded();
     const [ab, bb, gb] = [g.input(a), g.input(b), g.input([1])];
     const [grad, drop, rowSums] = [g.output(n), g.output(n), g.output(n)];
-    rt().dispatch(kernels.loss.mse_grad, [params('loss', { n, alpha: 0.5 }), ab, bb, gb, grad], grid1d(n));
-    rt().dispatch(kernels.dropout.dropout, [params('dropout', { n, salt: 1, rate: 0 }), ab, g.inputU32([1, 2]), drop], grid1d(n));
+    rt().dispatch(F.loss.kernels.mse_grad, [F.loss.params({ n, alpha: 0.5 }), ab, bb, gb, grad], grid1d(n));
+    rt().dispatch(F.dropout.kernels.dropout, [F.dropout.params({ n, salt: 1, rate: 0 }), ab, g.inputU32([1, 2]), drop], grid1d(n));
     // Sums over the columns of an [n, 1] matrix: one row per invocation.
-    rt().dispatch(kernels.reduce.sum_cols, [params('reduce', { rows: n, cols: 1, alpha: -1 }), ab, rt().scratch, rowSums], grid1d(n), { MASK_B: false });
+    rt().dispatch(F.reduce.kernels.sum_cols, [F.reduce.params({ rows: n, cols: 1, alpha: -1 }), ab, rt().scratch, rowSums], grid1d(n), { MASK_B: false });
     await g.expectF32(grad, ref((i) => 0.5 * (a[i] - b[i])), exact, 'mse_grad');
     await g.expectF32(drop, a, exact, 'dropout at rate 0');
     await g.expectF32(rowSums, ref((i) => -a[i]), exact, 'sum_cols');
@@ -129,8 +130,8 @@ describe('a 2-D grid of workgroups (more than 65535 · 64 invocations)', () => {
     partials.set(a);
     partials.set(b, n);
     const c = g.output(n);
-    const u = params('matmul', { M: rows, N: cols, K: 2 });
-    rt().dispatch(kernels.matmul.splitk_reduce, [u, g.input(partials), rt().scratch, g.input(bias), rt().scratch, c], grid1d(n), { BIAS: true, RELU: false });
+    const u = F.matmul.params({ M: rows, N: cols, K: 2 });
+    rt().dispatch(F.matmul.kernels.splitk_reduce, [u, g.input(partials), rt().scratch, g.input(bias), rt().scratch, c], grid1d(n), { BIAS: true, RELU: false });
     await g.expectF32(c, ref((i) => a[i] + b[i] + bias[i % cols]), exact, 'splitk_reduce');
   });
 });
@@ -150,7 +151,7 @@ describe('the fused passes at their extremes', () => {
     const count = 65536 * 256 + 1;
     expect(grid1d(count, 256)).toEqual([32769, 2]);
     const partials = g.output(65537);
-    rt().dispatch(kernels.tsne.partial_sums, [params('tsne', { n: count }), g.input(new Float32Array(count).fill(1)), partials], grid1d(count, 256));
+    rt().dispatch(F.tsne.kernels.partial_sums, [F.tsne.params({ n: count }), g.input(new Float32Array(count).fill(1)), partials], grid1d(count, 256));
     const ref = new Float32Array(65537).fill(256);
     ref[65536] = 1;
     await g.expectF32(partials, ref, { atol: 0, rtol: 0 }, 'partials');

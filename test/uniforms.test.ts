@@ -1,7 +1,7 @@
 // The uniform cache stays bounded when a kernel's scalars change every call, and recycling its
 // buffers never changes what a recorded dispatch reads.
 import { describe, expect, it } from 'vitest';
-import { params } from '../src/gpu/kernels.js';
+import { FAMILIES as F } from './families.js';
 import { UNIFORM_CACHE_LIMIT, type Uniform, type Runtime } from '../src/gpu/runtime.js';
 import { elementwise } from '../src/tensor/ops/elementwise.js';
 import { useRuntime } from './helpers.js';
@@ -23,7 +23,7 @@ function fill4(r: Runtime, value: number, out: GPUBuffer): void {
 }
 
 function fillUniform(value: number): Uniform {
-  return params('elementwise', { n: 4, cols: 0, alpha: 1, beta: value });
+  return F.elementwise.params({ n: 4, cols: 0, alpha: 1, beta: value });
 }
 
 describe('the uniform cache', () => {

@@ -1,7 +1,7 @@
 // `webgpu-dec info`: the adapter, its limits and features, and the product kernel each class of
 // products gets on it (measured at first use, then read from the cache).
 import { Runtime } from '../gpu/runtime.js';
-import { CHOICE_COLUMNS, choiceRows, type ProductChoice } from '../gpu/kernel-choice.js';
+import { CHOICE_COLUMNS, choiceRows, type ProductChoice } from '../tensor/ops/matmul-classes.js';
 import { testedLine } from '../gpu/tested.js';
 import { chooseProducts } from '../tensor/ops/matmul-choice.js';
 import { flagHelp, parseFlags, type FlagSpec } from './args.js';

@@ -3,14 +3,14 @@
 // for 8-bit data packed four values to a word (unpacked on the GPU: src/tensor/packed.ts), and
 // written with one scatter_rows per chunk of the destination. Used by the upload of a data set
 // (upload.ts) and by the windows of data read from disk for every pass (streamed.ts).
-import { kernels, params } from '../gpu/kernels.js';
+import { gatherFamily } from '../tensor/chunked.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { ChunkedRows, PackedRows, wordsPerRow, type RowPlan } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
 import { blockBytes } from './formats/row-file.js';
 import { byteTable, convertInPlace } from './preprocess.js';
 
-const SCATTER = kernels.gather.scatter_rows;
+const SCATTER = gatherFamily.kernels.scatter_rows;
 /** Rows per scatter: a dispatch's second grid dimension (at most 65,535 workgroups). */
 const MAX_BLOCK_ROWS = 32768;
 
@@ -85,7 +85,7 @@ export class RowScatter {
     }
     rt.write(this.dst, this.where.subarray(0, m));
     out.chunks.forEach((chunk, c) => {
-      const u = params('gather', { rows: m, d: out.cols, offset: 0, chunk_start: c * out.plan.rowsPerChunk, chunk_rows: out.chunkRows(c) });
+      const u = gatherFamily.params({ rows: m, d: out.cols, offset: 0, chunk_start: c * out.plan.rowsPerChunk, chunk_rows: out.chunkRows(c) });
       rt.dispatch(SCATTER, [u, this.src, this.dst, chunk], [1, m]);
     });
     this.m = 0;

@@ -6,7 +6,7 @@
 import type { Runtime } from '../gpu/runtime.js';
 import type { Autoencoder } from '../nn/autoencoder.js';
 import { ChunkedRows, empty, type RowSource, noGrad, tidy, type Tensor } from '../tensor/index.js';
-import { kernels, params } from '../gpu/kernels.js';
+import { reduceFamily } from '../tensor/ops/reduce.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 import { klRowsInto, softAssignInto, targetFromF } from './dec-ops.js';
 
@@ -39,7 +39,7 @@ export interface AssignModel {
 /** The sum of `count` floats of `src` into out[at] (one workgroup; deterministic order). */
 function sumInto(rt: Runtime, src: GPUBuffer, count: number, out: GPUBuffer, at: number, scale = 1): void {
   const s = empty(rt, 1, 1);
-  rt.dispatch(kernels.reduce.sum_all, [params('reduce', { rows: 1, cols: count, alpha: scale }), src, rt.scratch, s.buffer], [1], { MASK_B: false });
+  rt.dispatch(reduceFamily.kernels.sum_all, [reduceFamily.params({ rows: 1, cols: count, alpha: scale }), src, rt.scratch, s.buffer], [1], { MASK_B: false });
   rt.copy(s.buffer, out, 4, 0, at * 4);
   s.dispose();
 }

@@ -2,14 +2,30 @@
 // backward is the fused gradient kernels (∂L/∂z flows on through the encoder).
 import { ShapeError } from '../gpu/errors.js';
 import type { Uniform, Kernel, Runtime } from '../gpu/runtime.js';
-import { grid1d, kernels, params as packParams } from '../gpu/kernels.js';
+import { defineFamily, grid1d } from '../gpu/registry.js';
 import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor/tensor.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 
-const { soft_assign: SOFT_ASSIGN, target_distribution: TARGET, kl_rows: KL_ROWS, kl_loss: KL_LOSS, kl_grad_z: KL_GRAD_Z, kl_grad_mu: KL_GRAD_MU } = kernels.dec;
+const kl = ['uniform', 'read', 'read', 'read', 'read', 'read', 'read', 'rw'] as const;
+
+/** shaders/dec.wgsl: the DEC equations. */
+export const decFamily = defineFamily(
+  'dec',
+  {
+    soft_assign: ['uniform', 'read', 'read', 'rw', 'rw'],
+    target_distribution: ['uniform', 'read', 'read', 'rw', 'rw'],
+    kl_rows: kl,
+    kl_loss: kl,
+    kl_grad_z: kl,
+    kl_grad_mu: kl,
+  },
+  { n: 'u32', d: 'u32', k: 'u32', alpha: 'f32', scale: 'f32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
+);
+
+const { soft_assign: SOFT_ASSIGN, target_distribution: TARGET, kl_rows: KL_ROWS, kl_loss: KL_LOSS, kl_grad_z: KL_GRAD_Z, kl_grad_mu: KL_GRAD_MU } = decFamily.kernels;
 
 function params(n: number, d: number, kk: number, alpha: number, scale = 1): Uniform {
-  return packParams('dec', { n, d, k: kk, alpha, scale });
+  return decFamily.params({ n, d, k: kk, alpha, scale });
 }
 
 /** q, w ([n, k] each) for n rows of z ([n, d]) against centres mu ([k, d]). Raw buffers. */

@@ -10,6 +10,9 @@ import type { Autoencoder } from '../nn/autoencoder.js';
 import { NonFiniteError, trainLoop, type LoopHooks } from '../nn/loop.js';
 import { Sgd } from '../nn/optim.js';
 import { autoencoderTensors, loadAutoencoder, optimizerState, restoreOptimizer, type TrainState } from '../nn/state.js';
+
+/** The DEC loop's phase: its checkpoints' position and its progress label. */
+export const DEC_PHASE = 'dec';
 import { add, augment, ChunkedRows, type RowSource, DropoutRng, fromArray, keep, mseLoss, type AugmentOptions, type Tensor } from '../tensor/index.js';
 import { assign, type AssignModel } from './assign.js';
 import { klLoss } from './dec-ops.js';
@@ -72,7 +75,7 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: RowSource, cente
   const model: AssignModel = { ae, mu: mu.buffer, k: cfg.k, alpha: cfg.alpha };
   const t: Targets = { p: new ChunkedRows(rt, x.plan, cfg.k), previous: null, changed: undefined, rng: aug ? new DropoutRng(rt, aug.seed) : null };
   const r = hooks.resume;
-  const from = r?.position.phase === 'dec' && r.position.step > 0 ? restore(r, ae, mu, opt, t) : 0;
+  const from = r?.position.phase === DEC_PHASE && r.position.step > 0 ? restore(r, ae, mu, opt, t) : 0;
   const batchesPerPass = Math.ceil(n / cfg.batch);
   try {
     // Eq. (3): P from Q over all points; true when fewer than tol of them changed cluster.
@@ -89,7 +92,7 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: RowSource, cente
     const end = await trainLoop(
       rt,
       {
-        phase: 'dec',
+        phase: DEC_PHASE,
         from,
         total: cfg.maxIter,
         opt,
@@ -118,7 +121,7 @@ export async function trainDec(rt: Runtime, ae: Autoencoder, x: RowSource, cente
     );
     // The final assignment and its confidences: the same pass `predict` makes with the saved model.
     const final = await assign(rt, model, x, { confidence: true });
-    hooks.progress({ phase: 'dec', step: end.step, total: end.step, changed: t.changed, elapsedS: end.elapsedS });
+    hooks.progress({ phase: DEC_PHASE, step: end.step, total: end.step, changed: t.changed, elapsedS: end.elapsedS });
     return { labels: final.hard, confidence: final.confidence!, centers: await mu.toArray(), iterations: end.step, stoppedBy: end.stopped ? 'tol' : 'max_iter' };
   } finally {
     opt.dispose();
@@ -144,7 +147,7 @@ async function capture(it: number, ae: Autoencoder, mu: Tensor, opt: Sgd, t: Tar
   const info: Record<string, number> = { ...o.info };
   if (t.changed !== undefined) info['dec.changed'] = t.changed;
   if (t.rng) info['augment.step'] = t.rng.step;
-  return { position: { phase: 'dec', stage: 0, step: it }, tensors, info };
+  return { position: { phase: DEC_PHASE, stage: 0, step: it }, tensors, info };
 }
 
 /** Restores what capture saved; returns the iteration to continue from. */

@@ -16,6 +16,15 @@ import { ShuffledBatches } from '../data/batches.js';
 import { trainLoop, type LoopHooks } from '../nn/loop.js';
 import { autoencoderTensors, loadAutoencoder, optimizerState, restoreOptimizer, type TrainState } from '../nn/state.js';
 
+/** Pretraining's phase: its checkpoints' position, and the progress label of end-to-end pretraining. */
+export const PRETRAIN_PHASE = 'pretrain';
+/** The progress label of the layer-wise schedule's last stage, the whole autoencoder fine-tuned. */
+export const FINETUNE_LABEL = 'finetune';
+/** The progress label of the layer-wise schedule's stage l (0-based) of L layer pairs. */
+export const layerLabel = (l: number, L: number): string => `${PRETRAIN_PHASE} layer ${l + 1}/${L}`;
+/** Whether a progress event's phase label is one of pretraining's (the run's history keeps their losses). */
+export const isPretrainLabel = (phase: string): boolean => phase === PRETRAIN_PHASE || phase.startsWith(`${PRETRAIN_PHASE} layer`) || phase === FINETUNE_LABEL;
+
 /** The pretraining optimiser and its schedule. */
 export interface OptimConfig {
   kind: 'sgd' | 'adam';
@@ -78,13 +87,13 @@ interface Stage {
 async function capture(s: Stage, step: number): Promise<TrainState> {
   const opt = await optimizerState(s.opt);
   const tensors = { ...(await autoencoderTensors(s.ae)), ...opt.tensors };
-  return { position: { phase: 'pretrain', stage: s.index, step }, tensors, info: { ...opt.info, 'dropout.step': s.rng?.step ?? 0 } };
+  return { position: { phase: PRETRAIN_PHASE, stage: s.index, step }, tensors, info: { ...opt.info, 'dropout.step': s.rng?.step ?? 0 } };
 }
 
 /** The step a stage starts at: 0, or where the resumed state left it (weights and state restored). */
 function restore(ctx: Ctx, s: Stage): number {
   const r = ctx.hooks.resume;
-  if (!r || r.position.phase !== 'pretrain' || r.position.stage !== s.index) return 0;
+  if (!r || r.position.phase !== PRETRAIN_PHASE || r.position.stage !== s.index) return 0;
   loadAutoencoder(s.ae, r.tensors, 'checkpoint');
   if (r.position.step === 0) return 0; // the checkpoint at the start: weights only, no optimiser yet
   restoreOptimizer(s.opt, r);
@@ -128,7 +137,7 @@ async function runStage(ctx: Ctx, phase: string, stage: Stage, steps: number, o:
 }
 
 /** The stages still to run: all of them, or from the resumed state's stage on. */
-const firstStage = (ctx: Ctx) => (ctx.hooks.resume?.position.phase === 'pretrain' ? ctx.hooks.resume.position.stage : 0);
+const firstStage = (ctx: Ctx) => (ctx.hooks.resume?.position.phase === PRETRAIN_PHASE ? ctx.hooks.resume.position.stage : 0);
 
 /** The paper's greedy layer-wise denoising pretraining (stages 0 … L−1), then end-to-end fine-tuning (stage L). */
 export async function pretrainLayerwise(ctx: Ctx, ae: Autoencoder, cfg: LayerwiseConfig): Promise<number> {
@@ -149,7 +158,7 @@ export async function pretrainLayerwise(ctx: Ctx, ae: Autoencoder, cfg: Layerwis
       try {
         if (l < L) {
           const [enc, dec] = layers;
-          loss = await runStage(ctx, `pretrain layer ${l + 1}/${L}`, stage, cfg.layerIters, cfg.optim, (step) => {
+          loss = await runStage(ctx, layerLabel(l, L), stage, cfg.layerIters, cfg.optim, (step) => {
             rng.next();
             // The clean input of this pair: the trained layers below, without dropout or gradients.
             const xb = stepBatch(ctx, rng, batchAt(step), false);
@@ -159,7 +168,7 @@ export async function pretrainLayerwise(ctx: Ctx, ae: Autoencoder, cfg: Layerwis
             return mseLoss(dec.forward(hidden), clean);
           });
         } else {
-          loss = await runStage(ctx, 'finetune', stage, cfg.finetuneIters, cfg.optim, (step) => {
+          loss = await runStage(ctx, FINETUNE_LABEL, stage, cfg.finetuneIters, cfg.optim, (step) => {
             const xb = stepBatch(ctx, rng, batchAt(step), true);
             return mseLoss(ae.decode(ae.encode(xb)), xb);
           });
@@ -185,7 +194,7 @@ export async function pretrainEndToEnd(ctx: Ctx, ae: Autoencoder, cfg: EndToEndC
   try {
     return await runStage(
       ctx,
-      'pretrain',
+      PRETRAIN_PHASE,
       stage,
       cfg.steps,
       cfg.optim,

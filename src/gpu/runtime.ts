@@ -16,7 +16,6 @@ import { shaderSource } from './shaders.js';
 import { Profiler } from './profiler.js';
 import { settle } from './wait.js';
 import { BufferViews } from './views.js';
-import { ruleChoice, type ProductChoice } from './kernel-choice.js';
 
 /** A binding's kind: a uniform buffer, a read-only storage buffer, or a read-write one. */
 export type BindingKind = 'uniform' | 'read' | 'rw';
@@ -122,25 +121,10 @@ export class Runtime {
     return { uniforms: this.uniforms.size, freeUniforms: free, bindGroups: this.bindGroups.size };
   }
 
-  /**
-   * The product kernel of each class of products, and whether its deep products are split along K:
-   * the rules of ruleChoice until the product choice is measured or read from the cache
-   * (chooseProducts in src/tensor/ops/matmul-choice.ts, which the commands and the library call),
-   * or set from a run's config on resume. May be changed (the bench times one kernel everywhere).
-   */
-  products: ProductChoice;
-
-  /**
-   * Forces split-K on (true) or off (false) for every deep product, whatever `products` says;
-   * 'auto' (the default) follows `products`. The tests force both paths.
-   */
-  splitK: boolean | 'auto' = 'auto';
-
   private constructor(readonly gpu: GpuDevice) {
     this.device = gpu.device;
     this.pool = new BufferPool(this.device);
     this.views = new BufferViews(this.device);
-    this.products = ruleChoice(gpu);
   }
 
   /** Opens a device on the chosen adapter (see DeviceOptions) and a runtime over it. */

@@ -6,10 +6,24 @@
 import type { Uniform, Runtime } from '../gpu/runtime.js';
 import { makeRng, type Rng } from '../random/rng.js';
 import type { Block, RowSource } from '../tensor/index.js';
-import { grid1d, kernels, params } from '../gpu/kernels.js';
+import { defineFamily, grid1d } from '../gpu/registry.js';
+import { reduceFamily } from '../tensor/ops/reduce.js';
 import { elementwise } from '../tensor/ops/elementwise.js';
 import { matmulInto } from '../tensor/ops/matmul.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
+
+/** shaders/kmeans.wgsl. */
+export const kmeansFamily = defineFamily(
+  'kmeans',
+  {
+    nearest_update: ['uniform', 'read', 'read', 'rw', 'rw', 'rw'],
+    row_norms: ['uniform', 'read', 'rw'],
+    assign_dots: ['uniform', 'read', 'read', 'read', 'rw', 'rw', 'rw'],
+    one_hot: ['uniform', 'read', 'rw'],
+    update_finish: ['uniform', 'read', 'read', 'rw'],
+  },
+  { n: 'u32', d: 'u32', k: 'u32', j: 'u32', offset: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
+);
 
 /** Lloyd iterations per restart at most (scikit-learn's default). */
 export const KMEANS_MAX_ITER = 300;
@@ -34,7 +48,7 @@ export interface KMeansResult {
   iterations: number;
 }
 
-const { nearest_update: NEAREST, row_norms: ROW_NORMS, assign_dots: ASSIGN, one_hot: ONE_HOT, update_finish: UPDATE } = kernels.kmeans;
+const { nearest_update: NEAREST, row_norms: ROW_NORMS, assign_dots: ASSIGN, one_hot: ONE_HOT, update_finish: UPDATE } = kmeansFamily.kernels;
 
 /**
  * The GPU buffers of one k-means run over `x`, and its dispatches. A Lloyd iteration goes over the
@@ -84,7 +98,7 @@ class Lloyd {
   }
 
   private params(rows: number, offset: number, j = 0): Uniform {
-    return params('kmeans', { n: rows, d: this.d, k: this.k, j, offset });
+    return kmeansFamily.params({ n: rows, d: this.d, k: this.k, j, offset });
   }
 
   /**
@@ -162,8 +176,8 @@ export async function kmeans(rt: Runtime, x: RowSource, opts: KMeansOptions): Pr
       }
       // Final assignment against the final centres, and its inertia Σ_i min_j ‖x_i − c_j‖².
       await run.pass(false);
-      const u = params('reduce', { rows: 1, cols: n, alpha: 1 });
-      rt.dispatch(kernels.reduce.sum_all, [u, run.dist, rt.scratch, inertiaBuf], [1], { MASK_B: false });
+      const u = reduceFamily.params({ rows: 1, cols: n, alpha: 1 });
+      rt.dispatch(reduceFamily.kernels.sum_all, [u, run.dist, rt.scratch, inertiaBuf], [1], { MASK_B: false });
       const [inertia] = await rt.readF32(inertiaBuf, 1);
       if (!best || inertia < best.inertia) {
         best = { centers: await rt.readF32(run.c, k * x.cols), labels: await rt.readU32(run.label, n), inertia, iterations: Math.min(it + 1, maxIter) };

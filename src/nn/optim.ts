@@ -1,12 +1,18 @@
 // SGD with momentum and Adam as GPU kernels that update parameters in place: one dispatch per step
 // updates every parameter, over the optimiser's parameter arena (arena.ts, shaders/optim.wgsl).
 import type { Kernel, Runtime } from '../gpu/runtime.js';
-import { grid1d, kernels, params } from '../gpu/kernels.js';
+import { defineFamily, grid1d } from '../gpu/registry.js';
 import { BLOCK, ParamArena, type ParamGroup } from './arena.js';
+
+// Params, H, blocks, g, p, v, m: the optimiser over a parameter arena
+const optim = ['uniform', 'rw', 'read', 'read', 'rw', 'rw', 'rw'] as const;
+
+/** shaders/optim.wgsl. */
+export const optimFamily = defineFamily('optim', { sgd: optim, adam: optim }, { first_block: 'u32', blocks: 'u32', parity: 'u32', pad: 'u32' });
 
 export type { ParamGroup } from './arena.js';
 
-const { sgd: SGD, adam: ADAM } = kernels.optim;
+const { sgd: SGD, adam: ADAM } = optimFamily.kernels;
 
 /** Hyper-parameters; change them in `opts` between steps (uploaded before the next step). */
 export interface OptimOptions {
@@ -72,7 +78,7 @@ abstract class Optimizer {
     // Adam reads t from H[6 + parity] and writes t + 1 into the other slot (optim.wgsl); SGD has no t.
     const parity = this.kernel === ADAM ? this.t % 2 : 0;
     for (const [first, count] of ranges) {
-      const u = params('optim', { first_block: first, blocks: count, parity });
+      const u = optimFamily.params({ first_block: first, blocks: count, parity });
       this.rt.dispatch(this.kernel, [u, this.hyper, arena.blocks, arena.g, arena.p, arena.v, arena.m], grid1d(count * (BLOCK / 4), 64)); // one invocation per vec4, 4 blocks a workgroup
     }
     this.t++;

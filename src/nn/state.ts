@@ -7,16 +7,19 @@ import type { Autoencoder } from './autoencoder.js';
 import type { Linear } from './linear.js';
 import type { Adam, Sgd } from './optim.js';
 
-/** Where a run stands: `step` steps of stage `stage` of `phase` are done. */
-export interface Position {
-  phase: 'pretrain' | 'kmeans' | 'dec';
+/**
+ * Where a run stands: `step` steps of stage `stage` of `phase` are done. The phases are named by
+ * whoever trains (the method's loops, the job's order of them), not here.
+ */
+export interface Position<Phase extends string = string> {
+  phase: Phase;
   stage: number;
   step: number;
 }
 
 /** The state of training at one position: tensors by name and small numbers (counters). */
-export interface TrainState {
-  position: Position;
+export interface TrainState<Phase extends string = string> {
+  position: Position<Phase>;
   tensors: Record<string, StTensor>;
   info: Record<string, number>;
 }

@@ -12,6 +12,7 @@ import { InputError } from '../io/errors.js';
 import { checkFiniteTensors, encodeSafetensors, readSafetensors, type StTensor } from '../io/safetensors.js';
 import { NonFiniteError } from '../nn/loop.js';
 import type { Position, TrainState } from '../nn/state.js';
+import { PRETRAIN_PHASE } from '../dec/pretrain.js';
 import { emptyHistory, writeHistory, type RunHistory } from '../records/history.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -48,7 +49,7 @@ export function parsePolicy(text: string): CheckpointPolicy | null {
   return m[2] ? { minutes: Number(m[1]) } : Number.isInteger(Number(m[1])) ? { steps: Number(m[1]) } : null;
 }
 
-export const describe = (p: Position) => `${p.phase}${p.phase === 'pretrain' ? ` stage ${p.stage + 1}` : ''} at step ${p.step}`;
+export const describe = (p: Position) => `${p.phase}${p.phase === PRETRAIN_PHASE ? ` stage ${p.stage + 1}` : ''} at step ${p.step}`;
 
 /** A row-major matrix with its shape, as a checkpoint keeps it. */
 export interface SavedMatrix {

@@ -1,6 +1,6 @@
 // One run's configuration, resolved once from a preset and the user's overrides, and written to
 // the run directory as config.json: every phase reads it, and `--resume` rebuilds the run from it.
-import type { ChoiceRecord } from '../gpu/kernel-choice.js';
+import type { ChoiceRecord } from '../tensor/ops/matmul-classes.js';
 import type { Preprocess, ScaleMode } from '../data/preprocess.js';
 import type { StreamLayout } from '../data/streamed.js';
 import { OptionError, type OptionName } from '../io/errors.js';

@@ -5,8 +5,8 @@
 import { writeHistory, type DecEntry, type PretrainEntry, type RunHistory } from '../records/history.js';
 import { accuracy, nmi } from '../metrics/clustering.js';
 import type { ProgressEvent } from '../nn/loop.js';
+import { isPretrainLabel } from '../dec/pretrain.js';
 
-const isPretrain = (phase: string) => phase === 'pretrain' || phase.startsWith('pretrain layer') || phase === 'finetune';
 
 /** Records what the report plots. */
 export class HistoryRecorder {
@@ -17,7 +17,7 @@ export class HistoryRecorder {
 
   /** A progress event: a pretraining loss is kept as its epoch's (the last logged in each epoch). */
   observe(e: ProgressEvent): void {
-    if (!isPretrain(e.phase) || e.loss === undefined) return;
+    if (!isPretrainLabel(e.phase) || e.loss === undefined) return;
     const entry: PretrainEntry = { stage: e.phase, step: e.step, loss: e.loss };
     if (e.epoch !== undefined) entry.epoch = e.epoch;
     const all = this.history.pretrain;

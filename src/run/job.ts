@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../gpu/runtime.js';
-import { choiceRecord, describeChoice } from '../gpu/kernel-choice.js';
+import { choiceRecord, describeChoice } from '../tensor/ops/matmul-classes.js';
 import type { Dataset } from '../data/dataset.js';
 import { datasetFromArray, type ArrayShape } from '../data/from-array.js';
 import { gpuRowBytes, type ReadOptions } from '../data/load.js';

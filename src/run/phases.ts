@@ -7,15 +7,15 @@ import type { Runtime } from '../gpu/runtime.js';
 import { AUGMENT_SALT, augmentDraws, type AugmentOptions, type RowSource } from '../tensor/index.js';
 import { Autoencoder } from '../nn/autoencoder.js';
 import type { LoopHooks, ProgressSink } from '../nn/loop.js';
-import { autoencoderTensors, loadAutoencoder, type Position } from '../nn/state.js';
+import { autoencoderTensors, loadAutoencoder } from '../nn/state.js';
 import { makeRng } from '../random/rng.js';
 import { upload } from '../data/upload.js';
 import type { Dataset } from '../data/dataset.js';
 import { scores, type Scores } from '../metrics/clustering.js';
 import { kmeans, KMEANS_MAX_ITER, type KMeansResult } from '../kmeans/kmeans.js';
 import { encodeAll } from '../dec/assign.js';
-import { trainDec, type DecResult } from '../dec/dec-train.js';
-import { pretrainEndToEnd, pretrainLayerwise } from '../dec/pretrain.js';
+import { DEC_PHASE, trainDec, type DecResult } from '../dec/dec-train.js';
+import { PRETRAIN_PHASE, pretrainEndToEnd, pretrainLayerwise } from '../dec/pretrain.js';
 import { Checkpoints, Interrupted, type Snapshot } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { HistoryRecorder } from './history.js';
@@ -115,8 +115,9 @@ export interface RunResult {
   maps: StageMap[];
 }
 
-/** Order of the phases, for "is this phase still to run?" on resume. */
-const ORDER: Position['phase'][] = ['pretrain', 'kmeans', 'dec'];
+/** The phases a checkpoint can stand in, in order, for "is this phase still to run?" on resume. */
+const ORDER = [PRETRAIN_PHASE, 'kmeans', DEC_PHASE] as const;
+type Phase = (typeof ORDER)[number];
 
 /** The run's result from the DEC phase and the finished phases' labels and times. */
 function result(ds: Dataset, ck: Checkpoints, dec: DecResult, ae: Autoencoder, maps: StageMap[]): RunResult {
@@ -147,9 +148,9 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
   const ck = hooks.checkpoints ?? new Checkpoints(null, {});
   const r = hooks.resume;
   if (r) ck.carry(r);
-  const at = r ? ORDER.indexOf(r.position.phase) : -1;
-  const todo = (phase: Position['phase']) => ORDER.indexOf(phase) >= at;
-  const boundary = async (phase: Position['phase'], label: string) =>
+  const at = r ? (ORDER as readonly string[]).indexOf(r.position.phase) : -1;
+  const todo = (phase: Phase) => ORDER.indexOf(phase) >= at;
+  const boundary = async (phase: Phase, label: string) =>
     ck.boundary({ position: { phase, stage: 0, step: 0 }, tensors: await autoencoderTensors(ae), info: {}, label });
   const history = new HistoryRecorder(ck.history, ds.labels);
   const aug = augmentation(cfg);

@@ -10,9 +10,16 @@
 // What the passes and minibatches take rows through is a RowSource: ranges, blocks, and (for the
 // shuffled batches) a gather. ChunkedRows is the float32 one; PackedRows (packed.ts) holds 8-bit
 // rows, and StreamedRows (src/data/streamed.ts) reads rows from their file a window at a time.
-import { kernels, params } from '../gpu/kernels.js';
+import { defineFamily } from '../gpu/registry.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { empty, type Tensor } from './tensor.js';
+
+/** shaders/gather.wgsl: rows gathered from (and scattered into) a chunked matrix. */
+export const gatherFamily = defineFamily(
+  'gather',
+  { gather_rows: ['uniform', 'read', 'read', 'rw'], scatter_rows: ['uniform', 'read', 'read', 'rw'] },
+  { rows: 'u32', d: 'u32', offset: 'u32', chunk_start: 'u32', chunk_rows: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
+);
 
 /** Rows per block of a pass over the data (encoder activations of a block stay small). */
 export const BLOCK_ROWS = 1024;
@@ -176,8 +183,8 @@ export class ChunkedRows extends RowSource {
   /** Rows index[offset … offset + rows) (u32 row numbers on the GPU) into `out`: one gather per chunk, each copying the rows that live in it. */
   gather(index: GPUBuffer, offset: number, rows: number, out: GPUBuffer): void {
     this.chunks.forEach((chunk, c) => {
-      const u = params('gather', { rows, d: this.cols, offset, chunk_start: c * this.plan.rowsPerChunk, chunk_rows: this.chunkRows(c) });
-      this.rt.dispatch(kernels.gather.gather_rows, [u, chunk, index, out], [1, rows]);
+      const u = gatherFamily.params({ rows, d: this.cols, offset, chunk_start: c * this.plan.rowsPerChunk, chunk_rows: this.chunkRows(c) });
+      this.rt.dispatch(gatherFamily.kernels.gather_rows, [u, chunk, index, out], [1, rows]);
     });
   }
 

@@ -2,11 +2,18 @@
 // word: a quarter of the float32 memory and upload. They are unpacked to float32 wherever rows are
 // taken (a range, a block of a pass, a shuffled batch) by `unpack_rows` through a table of the 256
 // preprocessed values, so every value equals the float32 path's (shaders/packed.wgsl).
-import { kernels, params } from '../gpu/kernels.js';
+import { defineFamily } from '../gpu/registry.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { ChunkedRows, planRows, RowSource, type RowPlan } from './chunked.js';
 
-const UNPACK = kernels.packed.unpack_rows;
+/** shaders/packed.wgsl: Params, words, table, out. */
+export const packedFamily = defineFamily(
+  'packed',
+  { unpack_rows: ['uniform', 'read', 'read', 'rw'] },
+  { rows: 'u32', d: 'u32', words: 'u32', src_row: 'u32', dst_row: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32' },
+);
+
+const UNPACK = packedFamily.kernels.unpack_rows;
 /** Rows per unpack dispatch: its grid's second dimension (at most 65,535 workgroups). */
 const MAX_ROWS = 32768;
 
@@ -45,7 +52,7 @@ export class PackedRows extends RowSource {
   private unpack(src: GPUBuffer, srcRow: number, rows: number, dst: GPUBuffer, dstRow: number): void {
     for (let done = 0; done < rows; done += MAX_ROWS) {
       const m = Math.min(MAX_ROWS, rows - done);
-      const u = params('packed', { rows: m, d: this.cols, words: this.words.cols, src_row: srcRow + done, dst_row: dstRow + done });
+      const u = packedFamily.params({ rows: m, d: this.cols, words: this.words.cols, src_row: srcRow + done, dst_row: dstRow + done });
       this.rt.dispatch(UNPACK, [u, src, this.table, dst], [1, m]);
     }
   }

@@ -5,16 +5,32 @@
 // awaited one check later so the GPU never waits for the host.
 import seedrandom from 'seedrandom';
 import { InputError, OptionError } from '../io/errors.js';
-import { grid1d, kernels, params as packParams } from '../gpu/kernels.js';
+import { defineFamily, grid1d } from '../gpu/registry.js';
 import type { Uniform, Runtime } from '../gpu/runtime.js';
 import { bindingLimit } from '../tensor/chunked.js';
 import { pcaInit } from './pca.js';
 import { mapNeighbours, trustworthinessFromRanks } from './trustworthiness.js';
 
+/** shaders/tsne.wgsl. */
+export const tsneFamily = defineFamily(
+  'tsne',
+  {
+    sq_dists: ['uniform', 'read', 'rw'],
+    perplexity_rows: ['uniform', 'rw', 'rw'],
+    symmetrise: ['uniform', 'rw'],
+    forces: ['uniform', 'read', 'read', 'rw', 'rw'],
+    partial_sums: ['uniform', 'read', 'rw'],
+    update: ['uniform', 'read', 'read', 'rw', 'rw', 'rw'],
+    kl_rows: ['uniform', 'read', 'read', 'read', 'rw'],
+    ranks: ['uniform', 'read', 'read', 'rw'],
+  },
+  { n: 'u32', dx: 'u32', exaggeration: 'f32', lr: 'f32', momentum: 'f32', log_perplexity: 'f32', min_gain: 'f32', k: 'u32' },
+);
+
 /** tsne.wgsl's `forces` workgroup: F = 64 points, one per invocation. */
 const FORCES_WG = 64;
 
-const K = kernels.tsne;
+const K = tsneFamily.kernels;
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 
 /** t-SNE settings; the defaults (in the comments) are scikit-learn's. */
@@ -56,7 +72,7 @@ export interface TsneResult {
 
 /** Uniform of every tsne.wgsl entry point, with the defaults the unused fields take. */
 function params(n: number, o: { dx?: number; exaggeration?: number; lr?: number; momentum?: number; logPerplexity?: number; minGain?: number; k?: number } = {}): Uniform {
-  return packParams('tsne', {
+  return tsneFamily.params({
     n,
     dx: o.dx,
     exaggeration: o.exaggeration ?? 1,

@@ -7,9 +7,12 @@
 // result is the input of a step: nothing is recorded on the tape.
 import type { Runtime } from '../../gpu/runtime.js';
 import { ShapeError } from '../../gpu/errors.js';
-import { grid1d, kernels, params } from '../../gpu/kernels.js';
+import { defineFamily, grid1d } from '../../gpu/registry.js';
 import { empty, type Tensor } from '../tensor.js';
 import type { DropoutRng } from './dropout.js';
+
+/** shaders/augment.wgsl: Params, images, T, out. */
+export const augmentFamily = defineFamily('augment', { warp: ['uniform', 'read', 'read', 'rw'] }, { rows: 'u32', h: 'u32', w: 'u32', pad: 'u32' });
 
 /** How far images are warped, and their shape. */
 export interface AugmentOptions {
@@ -43,7 +46,7 @@ export function augment(x: Tensor, rng: DropoutRng, o: AugmentOptions): Tensor {
 
 /** The map for given warps: t [rows, 4] holds each image's cos θ, sin θ, t_x and t_y (warpTable). */
 export function warpInto(rt: Runtime, x: GPUBuffer, t: GPUBuffer, rows: number, h: number, w: number, out: GPUBuffer): void {
-  rt.dispatch(kernels.augment.warp, [params('augment', { rows, h, w }), x, t, out], grid1d(rows * h * w));
+  rt.dispatch(augmentFamily.kernels.warp, [augmentFamily.params({ rows, h, w }), x, t, out], grid1d(rows * h * w));
 }
 
 /** The kernel's table of warps, [rows, 4]: cos θ, sin θ, t_x, t_y, each rounded once from float64. */

@@ -2,7 +2,10 @@
 // forward and the backward pass, so nothing is stored and the same seed gives the same masks.
 import type { Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels, params } from '../../gpu/kernels.js';
+import { defineFamily, grid1d } from '../../gpu/registry.js';
+
+/** shaders/dropout.wgsl. */
+export const dropoutFamily = defineFamily('dropout', { dropout: ['uniform', 'read', 'read', 'rw'] }, { n: 'u32', salt: 'u32', rate: 'f32', pad: 'u32' });
 
 /** A [seed, step] pair on the GPU; `step` is advanced once per training step (before its submit). */
 export class DropoutRng {
@@ -42,8 +45,8 @@ export class DropoutRng {
 }
 
 function dropoutRaw(x: GPUBuffer, n: number, rate: number, rng: DropoutRng, salt: number, out: GPUBuffer, rt: Runtime): void {
-  const u = params('dropout', { n, salt, rate });
-  rt.dispatch(kernels.dropout.dropout, [u, x, rng.buffer, out], grid1d(n));
+  const u = dropoutFamily.params({ n, salt, rate });
+  rt.dispatch(dropoutFamily.kernels.dropout, [u, x, rng.buffer, out], grid1d(n));
 }
 
 /** y = x ⊙ m / (1 − rate), m ~ Bernoulli(1 − rate);  dx = g ⊙ m / (1 − rate).  `salt` tells layers apart. */

@@ -1,7 +1,14 @@
 // Mean squared error over every element (the Caffe / Keras scale: a mean over batch × d).
 import { ShapeError } from '../../gpu/errors.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels, params } from '../../gpu/kernels.js';
+import { defineFamily, grid1d } from '../../gpu/registry.js';
+
+/** shaders/loss.wgsl. */
+export const lossFamily = defineFamily(
+  'loss',
+  { mse_grad: ['uniform', 'read', 'read', 'read', 'rw'], mse: ['uniform', 'read', 'read', 'rw', 'rw'] },
+  { n: 'u32', pad0: 'u32', alpha: 'f32', grad_alpha: 'f32' },
+);
 
 /**
  * L = (1/n) Σ (y − t)²           y, t: [rows, cols] -> L: [1, 1];  dy = (2/n)(y − t) · g = −dt
@@ -14,13 +21,13 @@ export function mseLoss(y: Tensor, t: Tensor): Tensor {
   const n = y.size;
   const loss = empty(rt, 1, 1);
   const unitGrad = needsGrad(y) && !t.requiresGrad ? empty(rt, y.rows, y.cols) : null;
-  const u = params('loss', { n, alpha: 1 / n, grad_alpha: 2 / n });
-  rt.dispatch(kernels.loss.mse, [u, y.buffer, t.buffer, loss.buffer, unitGrad?.buffer ?? rt.scratch], [1], { GRAD: !!unitGrad });
+  const u = lossFamily.params({ n, alpha: 1 / n, grad_alpha: 2 / n });
+  rt.dispatch(lossFamily.kernels.mse, [u, y.buffer, t.buffer, loss.buffer, unitGrad?.buffer ?? rt.scratch], [1], { GRAD: !!unitGrad });
   if (!needsGrad(y, t)) return loss;
   const grad = (g: Tensor, alpha: number): Tensor => {
     const d = empty(rt, y.rows, y.cols);
-    const ug = params('loss', { n, alpha });
-    rt.dispatch(kernels.loss.mse_grad, [ug, y.buffer, t.buffer, g.buffer, d.buffer], grid1d(n));
+    const ug = lossFamily.params({ n, alpha });
+    rt.dispatch(lossFamily.kernels.mse_grad, [ug, y.buffer, t.buffer, g.buffer, d.buffer], grid1d(n));
     return d;
   };
   const backward = (g: Tensor) => {

@@ -4,7 +4,7 @@
 // not give (a subgroup size, the way a workgroup is cut into subgroups, the order lanes run in)
 // computes wrong products there; refused, it costs speed, never correctness.
 import type { Runtime } from '../../gpu/runtime.js';
-import { productClass, type MatmulKernel, type ProductShape } from '../../gpu/kernel-choice.js';
+import { productClass, type MatmulKernel, type ProductShape } from './matmul-classes.js';
 
 /** Records C[M, N] = op(A) · op(B) with one kernel (split along K or not) on raw buffers. */
 export type ProductFn = (kernel: MatmulKernel, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, s: ProductShape, split: boolean) => void;

@@ -3,7 +3,7 @@
 // refused), then timed at each class's representative shape (CLASS_SHAPES), and the fastest
 // replaces the rules' kernel (ruleChoice) where it is at least 10 % faster; split-K likewise. About
 // two seconds on lavapipe (half of it the float64 references), a fraction of one on a GPU; the
-// result is cached per adapter, driver and package version (src/gpu/kernel-cache.ts), so later runs
+// result is cached per adapter, driver and package version (./matmul-cache.ts), so later runs
 // read it instead.
 import { performance } from 'node:perf_hooks';
 import type { Runtime } from '../../gpu/runtime.js';
@@ -18,8 +18,8 @@ import {
   type MatmulKernel,
   type ProductChoice,
   type ProductClass,
-} from '../../gpu/kernel-choice.js';
-import { readCachedChoice, writeCachedChoice } from '../../gpu/kernel-cache.js';
+} from './matmul-classes.js';
+import { readCachedChoice, writeCachedChoice } from './matmul-cache.js';
 import { matmulInto, splitKFor } from './matmul.js';
 import { checkShapes, disagreement, productReference, type ProductFn } from './matmul-check.js';
 

@@ -3,9 +3,20 @@
 import { ShapeError } from '../../gpu/errors.js';
 import type { Uniform, Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor.js';
-import { grid1d, kernels, params } from '../../gpu/kernels.js';
+import { defineFamily, grid1d } from '../../gpu/registry.js';
 import { sumRowsRaw } from './reduce.js';
-import { productClass, type MatmulKernel, type ProductShape } from '../../gpu/kernel-choice.js';
+import { productClass, type MatmulKernel, type ProductShape } from './matmul-classes.js';
+import './matmul-settings.js'; // rt.products and rt.splitK, read below
+
+const mm = ['uniform', 'read', 'read', 'read', 'read', 'rw'] as const; // dims, A, B, bias, mask, C
+const dims = { M: 'u32', N: 'u32', K: 'u32', chunk: 'u32' } as const; // chunk: K per split (split-K only)
+
+/** shaders/matmul.wgsl: the register-blocked product, split-K's reduction and the naive reference. */
+export const matmulFamily = defineFamily('matmul', { matmul: mm, matmul_vec4: mm, splitk_reduce: mm, matmul_naive: mm }, dims);
+/** shaders/matmul_subgroup.wgsl: the product over subgroups (needs the `subgroups` feature). */
+export const matmulSubgroupFamily = defineFamily('matmul_subgroup', { matmul_subgroup: mm, matmul_subgroup_vec4: mm }, dims);
+/** shaders/matmul_tiled.wgsl: the product over workgroup-memory tiles. */
+export const matmulTiledFamily = defineFamily('matmul_tiled', { matmul_tiled: mm, matmul_tiled_vec4: mm }, dims);
 
 /** matmulInto's operand layouts and fused epilogue, on raw buffers. */
 export interface MatmulFlags {
@@ -79,10 +90,10 @@ export function matmulInto(
     MASK_A: !!f.maskA,
     MASK_B: !!f.maskB,
   };
-  const u = params('matmul', { M, N, K });
+  const u = matmulFamily.params({ M, N, K });
   const buffers = [u, a, b, f.bias ?? rt.scratch, f.maskA ?? f.maskB ?? rt.scratch, c];
   if (impl === 'naive') {
-    rt.dispatch(kernels.matmul.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
+    rt.dispatch(matmulFamily.kernels.matmul_naive, buffers, [Math.ceil(N / 8), Math.ceil(M / 8)], constants);
     return;
   }
   const shape = { M, N, K, transA: f.transA, transB: f.transB };
@@ -129,16 +140,16 @@ function dispatchProduct(
     const wg = Math.max(SUBGROUP_WG, sg);
     const rowsPerGroup = (wg / sg) * SUBGROUP_BLOCK;
     const groups: [number, number, number] = [Math.ceil(N / (SUBGROUP_BLOCK * sg)), Math.ceil(M / rowsPerGroup), splits];
-    const entry = vec4 ? kernels.matmul_subgroup.matmul_subgroup_vec4 : kernels.matmul_subgroup.matmul_subgroup;
+    const entry = vec4 ? matmulSubgroupFamily.kernels.matmul_subgroup_vec4 : matmulSubgroupFamily.kernels.matmul_subgroup;
     rt.dispatch(entry, buffers, groups, { ...constants, SG: sg, WG: wg, LANES: Math.min(sg, 8) });
   } else if (kernel === 'tiled') {
     const groups: [number, number, number] = [Math.ceil(N / TILE.n), Math.ceil(M / TILE.m), splits];
-    rt.dispatch(vec4 ? kernels.matmul_tiled.matmul_tiled_vec4 : kernels.matmul_tiled.matmul_tiled, buffers, groups, constants);
+    rt.dispatch(vec4 ? matmulTiledFamily.kernels.matmul_tiled_vec4 : matmulTiledFamily.kernels.matmul_tiled, buffers, groups, constants);
   } else {
     const { x, y } = workgroupFor(M, N);
     const groups: [number, number, number] = [Math.ceil(N / (BLOCK.cols * x)), Math.ceil(M / (BLOCK.rows * y)), splits];
     // The vec4 variant has no split-K (split-K runs on GPUs, where 'tiled' is the kernel).
-    const entry = vec4 && splits === 1 ? kernels.matmul.matmul_vec4 : kernels.matmul.matmul;
+    const entry = vec4 && splits === 1 ? matmulFamily.kernels.matmul_vec4 : matmulFamily.kernels.matmul;
     rt.dispatch(entry, buffers, groups, { ...constants, WG_X: x, WG_Y: y });
   }
 }
@@ -164,11 +175,11 @@ function splitK(rt: Runtime, kernel: MatmulKernel | 'scalar', buffers: (GPUBuffe
   const chunk = Math.ceil(K / splits / TILE.k) * TILE.k;
   const used = Math.ceil(K / chunk);
   const partial = rt.acquire(used * M * N * 4);
-  const slice = params('matmul', { M, N, K, chunk });
+  const slice = matmulFamily.params({ M, N, K, chunk });
   const vec4 = kernel !== 'scalar' && M % 4 === 0 && N % 4 === 0 && K % 4 === 0;
   dispatchProduct(rt, kernel, [slice, a, b, rt.scratch, mask, partial], M, N, K, used, { ...constants, BIAS: false, RELU: false, SPLIT_K: true }, vec4);
-  const sum = params('matmul', { M, N, K: used });
-  rt.dispatch(kernels.matmul.splitk_reduce, [sum, partial, rt.scratch, bias, rt.scratch, c], grid1d(M * N), { BIAS: constants.BIAS, RELU: constants.RELU });
+  const sum = matmulFamily.params({ M, N, K: used });
+  rt.dispatch(matmulFamily.kernels.splitk_reduce, [sum, partial, rt.scratch, bias, rt.scratch, c], grid1d(M * N), { BIAS: constants.BIAS, RELU: constants.RELU });
   rt.release(partial);
 }
 

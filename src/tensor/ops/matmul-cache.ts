@@ -5,10 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import { packageVersion } from '../io/version.js';
-import type { GpuDevice } from './device.js';
-import { parseChoice, type ProductChoice } from './kernel-choice.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { packageVersion } from '../../io/version.js';
+import type { GpuDevice } from '../../gpu/device.js';
+import { parseChoice, type ProductChoice } from './matmul-classes.js';
 
 // 2: every kernel checked against float64 before the choice (matmul-check.ts); a /1 file's entries
 // were not, so they are measured (and checked) again.

@@ -1,11 +1,10 @@
 // Which matrix-product kernel each class of product gets on an adapter. The choice is measured on
-// the adapter at first use (src/tensor/ops/matmul-choice.ts), cached per adapter, driver and
-// package version (./kernel-cache.ts), and recorded in a run's config; this file holds the pure
-// parts: the classes, their representative shapes, the rules used before (or without) a
+// the adapter at first use (./matmul-choice.ts), cached per adapter, driver and package version
+// (./matmul-cache.ts), and recorded in a run's config; this file holds the pure parts: the classes, their representative shapes, the rules used before (or without) a
 // measurement, and the WEBGPU_DEC_MATMUL override.
-import type { GpuDevice } from './device.js';
+import type { GpuDevice } from '../../gpu/device.js';
 
-/** The kernels a runtime may choose for products (see MatmulImpl in src/tensor/ops/matmul.ts). */
+/** The kernels a runtime may choose for products (see MatmulImpl in ./matmul.ts). */
 export type MatmulKernel = 'blocked' | 'subgroup' | 'tiled';
 
 /** Every product kernel: the tests and the bench iterate this list. */
@@ -84,7 +83,7 @@ export interface ProductChoice {
   classes: Record<ProductClass, ClassChoice>;
   /**
    * Kernels this adapter runs but that disagreed with float64 when checked before the choice
-   * (src/tensor/ops/matmul-check.ts), with where and by how much: no class gets them.
+   * (./matmul-check.ts), with where and by how much: no class gets them.
    */
   refused?: Partial<Record<MatmulKernel, string>>;
 }
