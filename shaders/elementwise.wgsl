@@ -1,4 +1,4 @@
-// Elementwise kernels over flat f32 arrays of n elements, and their broadcasts.
+// The differentiable elementwise ops over flat f32 arrays of n elements, forward and backward.
 // Dispatch: grid1d (GRID_WG invocations per workgroup, a 2-D grid of workgroups past 65535);
 // element index i = grid_index(gid, nwg), both from the prelude (src/gpu/shaders.ts).
 // The entry points follow this file, generated from the table in src/tensor/ops/elementwise.ts:

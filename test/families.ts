@@ -5,6 +5,7 @@
 import { augmentFamily } from '../src/tensor/ops/augment.js';
 import { dropoutFamily } from '../src/tensor/ops/dropout.js';
 import { elementwiseFamily } from '../src/tensor/ops/elementwise.js';
+import { primitivesFamily } from '../src/tensor/ops/primitives.js';
 import { lossFamily } from '../src/tensor/ops/loss.js';
 import { matmulFamily, matmulSubgroupFamily, matmulTiledFamily } from '../src/tensor/ops/matmul.js';
 import { reduceFamily } from '../src/tensor/ops/reduce.js';
@@ -18,6 +19,7 @@ import { rooflineFamily } from '../bench/roofline.js';
 
 export const FAMILIES = {
   elementwise: elementwiseFamily,
+  primitives: primitivesFamily,
   reduce: reduceFamily,
   loss: lossFamily,
   dropout: dropoutFamily,

@@ -12,6 +12,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   io: [],
   random: [],
   metrics: [],
+  records: ['io'],
   gpu: ['io'],
   tensor: ['gpu', 'io'],
   nn: ['gpu', 'io', 'random', 'tensor'],
@@ -20,11 +21,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   tsne: ['gpu', 'io', 'random', 'tensor'],
   dec: ['gpu', 'io', 'random', 'tensor', 'nn', 'data'],
   model: ['gpu', 'io', 'random', 'tensor', 'nn', 'data', 'dec'],
-  run: ['gpu', 'io', 'random', 'tensor', 'nn', 'data', 'metrics', 'kmeans', 'tsne', 'dec', 'model'],
-  report: ['io', 'metrics'],
-  experiments: ['gpu', 'io', 'random', 'tensor', 'nn', 'data', 'metrics', 'kmeans', 'tsne', 'dec', 'model', 'run'],
-  api: ['gpu', 'io', 'random', 'tensor', 'nn', 'data', 'metrics', 'kmeans', 'tsne', 'dec', 'model', 'run', 'report'],
-  cli: ['gpu', 'io', 'random', 'tensor', 'nn', 'data', 'metrics', 'kmeans', 'tsne', 'dec', 'model', 'run', 'report', 'experiments', 'api'],
+  run: ['gpu', 'io', 'random', 'tensor', 'nn', 'data', 'metrics', 'kmeans', 'tsne', 'dec', 'model', 'records', 'report'],
+  report: ['io', 'metrics', 'records'],
+  experiments: ['gpu', 'io', 'random', 'tensor', 'nn', 'data', 'metrics', 'kmeans', 'tsne', 'dec', 'model', 'run', 'records'],
+  api: ['gpu', 'io', 'random', 'tensor', 'nn', 'data', 'metrics', 'kmeans', 'tsne', 'dec', 'model', 'run', 'report', 'records'],
+  cli: ['gpu', 'io', 'random', 'tensor', 'nn', 'data', 'metrics', 'kmeans', 'tsne', 'dec', 'model', 'run', 'report', 'experiments', 'api', 'records'],
 };
 
 function files(dir: string): string[] {

@@ -9,6 +9,12 @@ import type { Runtime } from '../src/gpu/runtime.js';
 import { grid1d } from '../src/gpu/registry.js';
 import { FAMILIES as F, type FamilyName } from './families.js';
 import { elementwise, type ElementwiseEntry } from '../src/tensor/ops/elementwise.js';
+import { primitive, type PrimitiveEntry } from '../src/tensor/ops/primitives.js';
+
+/** An entry of the op table's shader or of the primitives'. */
+type PointwiseEntry = ElementwiseEntry | PrimitiveEntry;
+const PRIMITIVES: readonly string[] = ['axpy', 'bias_add', 'broadcast_row', 'broadcast_col', 'broadcast_all', 'fill'] satisfies PrimitiveEntry[];
+const isPrimitive = (e: PointwiseEntry): e is PrimitiveEntry => PRIMITIVES.includes(e);
 import { AUGMENT_SALT, augmentDraws as hostDraws, warpInto, warpTable } from '../src/tensor/ops/augment.js';
 import { matmulInto, type MatmulImpl } from '../src/tensor/ops/matmul.js';
 import { sumRowsRaw } from '../src/tensor/ops/reduce.js';
@@ -76,13 +82,13 @@ function sqDist(x: ArrayLike<number>, i: number, y: ArrayLike<number>, j: number
 }
 
 /** One elementwise entry on `rows × cols` against its reference (inputs the entry does not read: scratch). */
-async function elementwiseCase(rt: Runtime, g: Guarded, [rows, cols]: number[], entry: ElementwiseEntry): Promise<void> {
+async function elementwiseCase(rt: Runtime, g: Guarded, [rows, cols]: number[], entry: PointwiseEntry): Promise<void> {
   const n = rows * cols;
   const [a, b, prev] = ['a', 'b', 'prev'].map((s) => randomArray(n, `${s}${rows}x${cols}`));
   const row = randomArray(cols, `row${cols}`);
   const col = randomArray(rows, `col${rows}`);
   const [alpha, beta] = [-1.5, 0.25];
-  const cases: Record<ElementwiseEntry, { inputs: (Float32Array | null)[]; preset?: Float32Array; ref: (i: number) => number }> = {
+  const cases: Record<PointwiseEntry, { inputs: (Float32Array | null)[]; preset?: Float32Array; ref: (i: number) => number }> = {
     add: { inputs: [a, b], ref: (i) => a[i] + alpha * b[i] },
     axpy: { inputs: [a, null], preset: prev, ref: (i) => prev[i] + alpha * a[i] },
     scale: { inputs: [a, a], ref: (i) => alpha * a[i] },
@@ -97,13 +103,14 @@ async function elementwiseCase(rt: Runtime, g: Guarded, [rows, cols]: number[], 
   const c = cases[entry];
   const [x, y] = c.inputs.map((v) => (v ? g.input(v) : rt.scratch));
   const out = g.output(n, c.preset);
-  elementwise(rt, entry, n, cols, alpha, beta, [x, y], out);
+  if (isPrimitive(entry)) primitive(rt, entry, n, cols, alpha, beta, [x, y], out);
+  else elementwise(rt, entry, n, cols, alpha, beta, [x, y], out);
   await g.expectF32(out, Array.from({ length: n }, (_, i) => c.ref(i)), exact, `${entry} ${rows}x${cols}`);
 }
 
-const elementwiseEntry = (name: string, entries: ElementwiseEntry[], grad: OpEntry['grad']): OpEntry => ({
+const elementwiseEntry = (name: string, entries: PointwiseEntry[], grad: OpEntry['grad']): OpEntry => ({
   name,
-  kernels: entries.map((e): EntryName => `elementwise.${e}`),
+  kernels: entries.map((e): EntryName => (isPrimitive(e) ? `primitives.${e}` : `elementwise.${e}`)),
   odd: ODD,
   edge: EDGE,
   check: async (rt, g, shape) => {
@@ -505,7 +512,7 @@ export const OPS: OpEntry[] = [
   elementwiseEntry('gradient accumulation (p += α·a) and fill', ['axpy', 'fill'], { none: 'they write gradients and optimiser state; the tape tests check accumulation' }),
   {
     name: 'sums and means over rows, columns and all (masked too), and their backward broadcasts',
-    kernels: ['reduce.sum_rows', 'reduce.sum_cols', 'reduce.sum_all', 'elementwise.broadcast_row', 'elementwise.broadcast_col', 'elementwise.broadcast_all'],
+    kernels: ['reduce.sum_rows', 'reduce.sum_cols', 'reduce.sum_all', 'primitives.broadcast_row', 'primitives.broadcast_col', 'primitives.broadcast_all'],
     odd: ODD,
     edge: EDGE,
     check: async (rt, g, [rows, cols]) => {

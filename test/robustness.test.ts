@@ -11,6 +11,7 @@ import { FAMILIES as F } from './families.js';
 import { Runtime } from '../src/gpu/runtime.js';
 import { info } from '../src/cli/info.js';
 import { elementwise } from '../src/tensor/ops/elementwise.js';
+import { primitive } from '../src/tensor/ops/primitives.js';
 import { kmeans } from '../src/kmeans/kmeans.js';
 import { ChunkedRows, planRows } from '../src/tensor/index.js';
 import { useRuntime } from './helpers.js';
@@ -103,8 +104,8 @@ describe('a 2-D grid of workgroups (more than 65535 · 64 invocations)', () => {
     const [ab, bb, biasb] = [g.input(a), g.input(b), g.input(bias)];
     const [sum, biased, bcast] = [g.output(n), g.output(n), g.output(n)];
     elementwise(rt(), 'add', n, cols, 2, 0, [ab, bb], sum);
-    elementwise(rt(), 'bias_add', n, cols, 1, 0, [ab, biasb], biased);
-    elementwise(rt(), 'broadcast_col', n, cols, 3, 0, [ab, ab], bcast);
+    primitive(rt(), 'bias_add', n, cols, 1, 0, [ab, biasb], biased);
+    primitive(rt(), 'broadcast_col', n, cols, 3, 0, [ab, ab], bcast);
     await g.expectF32(sum, ref((i) => a[i] + 2 * b[i]), exact, 'add');
     await g.expectF32(biased, ref((i) => a[i] + bias[i % cols]), exact, 'bias_add');
     await g.expectF32(bcast, ref((i) => 3 * a[Math.floor(i / cols)]), exact, 'broadcast_col');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAMILIES as F } from './families.js';
 import { UNIFORM_CACHE_LIMIT, type Uniform, type Runtime } from '../src/gpu/runtime.js';
-import { elementwise } from '../src/tensor/ops/elementwise.js';
+import { primitive } from '../src/tensor/ops/primitives.js';
 import { useRuntime } from './helpers.js';
 
 const rt = useRuntime();
@@ -19,11 +19,11 @@ async function gather(r: Runtime, buffers: GPUBuffer[], floats: number): Promise
 
 /** The n = 4 'fill' dispatch with value v: its uniform is {4, 0, 1, v}. */
 function fill4(r: Runtime, value: number, out: GPUBuffer): void {
-  elementwise(r, 'fill', 4, 0, 1, value, [r.scratch, r.scratch], out);
+  primitive(r, 'fill', 4, 0, 1, value, [r.scratch, r.scratch], out);
 }
 
 function fillUniform(value: number): Uniform {
-  return F.elementwise.params({ n: 4, cols: 0, alpha: 1, beta: value });
+  return F.primitives.params({ n: 4, cols: 0, alpha: 1, beta: value });
 }
 
 describe('the uniform cache', () => {
@@ -49,7 +49,7 @@ describe('the uniform cache', () => {
     let half = { uniforms: 0, bindGroupsCreated: 0, buffers: 0, bindGroups: 0 };
     for (let i = 0; i < 10_000; i++) {
       const alpha = (i + 1) / 4;
-      elementwise(r, 'axpy', 4, 0, alpha, 0, [ones, ones], acc[i % perFlush]);
+      primitive(r, 'axpy', 4, 0, alpha, 0, [ones, ones], acc[i % perFlush]);
       expected[i % perFlush] += alpha;
       if (i % perFlush === perFlush - 1) {
         fill4(r, 7, hot); // the same content every flush: stays cached, its bind group too

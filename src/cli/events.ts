@@ -6,7 +6,7 @@
 // Every event has "event" (its kind, below). Numbers are plain JSON numbers; a field that does not
 // apply is null, never left out, so every event of one kind has the same keys.
 //
-//   {"event":"start", "command":"train"|"predict"|"embed"|"tsne", "version":"0.1.0", ...}
+//   {"event":"start", "command":"train"|"predict"|"embed"|"tsne", "version":"0.2.0", ...}
 //       first, once the flags and the input are checked; the rest says what runs:
 //       train: out, data, n, d, k, preset, seed, adapter, resume ({phase, stage, step} or null);
 //       predict, embed: model, data, n, k; tsne: data, model (or null), n, adapter.

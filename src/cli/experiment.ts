@@ -55,8 +55,9 @@ drops most sharply). Writes clusters.json, clusters.md, clusters.html.
 ${flagHelp(clustersFlags)}
 
 On a software adapter each run of the default (quick) preset takes about as long as one
-"webgpu-dec train"; --preset paper is meant for GPU servers. Each finished run is saved in
-OUT/runs/; the same command with the same --out skips what is done.`;
+"webgpu-dec train"; --preset paper is sized for a GPU (the current kernels have not been
+measured on one). Each finished run is saved in OUT/runs/; the same command with the same --out
+skips what is done.`;
 
 function list(name: string, text: string, integer: boolean): number[] {
   const range = /^(\d+)\.\.(\d+)$/.exec(text.trim());

@@ -8,7 +8,7 @@ import { makeRng, type Rng } from '../random/rng.js';
 import type { Block, RowSource } from '../tensor/index.js';
 import { defineFamily, grid1d } from '../gpu/registry.js';
 import { reduceFamily } from '../tensor/ops/reduce.js';
-import { elementwise } from '../tensor/ops/elementwise.js';
+import { primitive } from '../tensor/ops/primitives.js';
 import { matmulInto } from '../tensor/ops/matmul.js';
 import { sumRowsRaw } from '../tensor/ops/reduce.js';
 
@@ -130,7 +130,7 @@ class Lloyd {
   /** total = part (the first block) or total += part: the same additions in block order, however chunked. */
   private add(part: GPUBuffer, total: GPUBuffer, n: number, first: boolean): void {
     if (first) this.rt.copy(part, total, n * 4);
-    else elementwise(this.rt, 'axpy', n, n, 1, 0, [part, this.rt.scratch], total);
+    else primitive(this.rt, 'axpy', n, n, 1, 0, [part, this.rt.scratch], total);
   }
 
   /** dist = min(dist, distance to centre j), for k-means++. */

@@ -17,7 +17,7 @@
 // ∂L/∂μ). A gradient written elsewhere (an op of the user's own) is copied into its slot by
 // gatherGrads(): a copy, not a dispatch, recorded just before the update.
 import type { Runtime } from '../gpu/runtime.js';
-import { elementwise } from '../tensor/ops/elementwise.js';
+import { primitive } from '../tensor/ops/primitives.js';
 import { keep, Tensor } from '../tensor/index.js';
 
 /** A parameter the optimiser updates, with its multipliers. */
@@ -157,7 +157,7 @@ export class ParamArena {
 
   /** v = m = 0. */
   resetState(): void {
-    for (const b of [this.v, this.m]) elementwise(this.rt, 'fill', this.length, 0, 1, 0, [this.rt.scratch, this.rt.scratch], b);
+    for (const b of [this.v, this.m]) primitive(this.rt, 'fill', this.length, 0, 1, 0, [this.rt.scratch, this.rt.scratch], b);
   }
 
   /** Each parameter's v and m, in parameter order (two readbacks). */

@@ -3,6 +3,7 @@
 // whole.
 export * from './tensor.js';
 export * from './ops/elementwise.js';
+export { primitive, primitivesFamily, type PrimitiveEntry } from './ops/primitives.js';
 export { sub, biasAdd } from './ops/basic.js';
 export { matmul, matmulInto, matmulFamily, matmulSubgroupFamily, matmulTiledFamily, type MatmulOptions, type MatmulFlags, type MatmulImpl } from './ops/matmul.js';
 export { ruleChoice, productClass, describeChoice, MATMUL_KERNELS, PRODUCT_CLASSES, CLASS_SHAPES, type MatmulKernel, type ProductClass, type ProductShape, type ProductChoice, type ClassChoice, type ChoiceSource, type ChoiceRecord } from './ops/matmul-classes.js';

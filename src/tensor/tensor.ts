@@ -188,7 +188,7 @@ function collect(x: unknown, into: Set<Tensor>): void {
 
 // ---- construction (kernels live in ops/; these two are needed by the tape itself) -------------
 
-import { elementwise } from './ops/elementwise.js';
+import { primitive } from './ops/primitives.js';
 
 /** A tensor with a pooled buffer and unspecified contents. */
 export function empty(rt: Runtime, rows: number, cols: number, requiresGrad = false): Tensor {
@@ -198,7 +198,7 @@ export function empty(rt: Runtime, rows: number, cols: number, requiresGrad = fa
 /** A tensor filled with `value` on the GPU. */
 export function fill(rt: Runtime, rows: number, cols: number, value: number): Tensor {
   const t = empty(rt, rows, cols);
-  elementwise(rt, 'fill', t.size, 0, 1, value, [rt.scratch, rt.scratch], t.buffer);
+  primitive(rt, 'fill', t.size, 0, 1, value, [rt.scratch, rt.scratch], t.buffer);
   return t;
 }
 
@@ -211,5 +211,5 @@ export function fromArray(rt: Runtime, data: ArrayLike<number>, rows: number, co
 }
 
 function axpyInPlace(y: Tensor, x: Tensor, alpha: number): void {
-  elementwise(y.rt, 'axpy', y.size, 0, alpha, 0, [x.buffer, x.buffer], y.buffer);
+  primitive(y.rt, 'axpy', y.size, 0, alpha, 0, [x.buffer, x.buffer], y.buffer);
 }

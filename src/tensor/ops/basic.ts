@@ -2,7 +2,8 @@
 // broadcasts over the rows. Forward and backward side by side.
 import { ShapeError } from '../../gpu/errors.js';
 import { accumulate, empty, gradTarget, needsGrad, record, type Tensor } from '../tensor.js';
-import { add, elementwise, scale } from './elementwise.js';
+import { add, scale } from './elementwise.js';
+import { primitive } from './primitives.js';
 import { sumRowsRaw } from './reduce.js';
 
 /** y = a − b */
@@ -15,7 +16,7 @@ export function biasAdd(a: Tensor, bias: Tensor): Tensor {
   if (bias.rows !== 1 || bias.cols !== a.cols) throw new ShapeError('biasAdd', a.shape, bias.shape, 'bias must be [1, cols]');
   const rt = a.rt;
   const y = empty(rt, a.rows, a.cols);
-  elementwise(rt, 'bias_add', y.size, y.cols, 1, 0, [a.buffer, bias.buffer], y.buffer);
+  primitive(rt, 'bias_add', y.size, y.cols, 1, 0, [a.buffer, bias.buffer], y.buffer);
   if (!needsGrad(a, bias)) return y;
   return record(y, (g) => {
     if (a.requiresGrad) accumulate(a, scale(g, 1)); // g needs no gradient: recorded on no tape

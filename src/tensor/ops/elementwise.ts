@@ -1,7 +1,7 @@
-// The elementwise kernels and ops as one table. Each entry point of shaders/elementwise.wgsl is one
-// WGSL expression for out[i] here; the shader's entry points are generated from the table (the
-// bounds guard written once, in entryWgsl), and the differentiable ops (add, scale, ReLU) are built
-// from the same entries, forward and backward side by side. A new pointwise op is one entry in OPS
+// The differentiable elementwise ops as one table. Each entry point of shaders/elementwise.wgsl is
+// one WGSL expression for out[i] here; the shader's entry points are generated from the table (the
+// bounds guard written once, in entryWgsl: ./primitives.ts, whose kernels the tape needs), and the
+// ops (add, scale, ReLU) are built from the same entries, forward and backward side by side. A new pointwise op is one entry in OPS
 // and one export line below it, a float64 reference in test/op-table.ts and its name in
 // docs/library.md.
 //
@@ -11,22 +11,7 @@ import { ShapeError } from '../../gpu/errors.js';
 import { defineFamily, grid1d } from '../../gpu/registry.js';
 import type { Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
-
-/** An entry point: out[i] = `out`, and what it computes, with shapes (the comment above it in the WGSL). */
-interface KernelSpec {
-  out: string;
-  what: string;
-}
-
-/** Entry points that are no op of their own: accumulation, fill, bias add and the sums' backward broadcasts. */
-const KERNELS = {
-  axpy: { out: 'out[i] + P.alpha * a[i]', what: 'out += alpha · a               (gradient accumulation, in place)' },
-  bias_add: { out: 'a[i] + b[i % P.cols]', what: 'out[r, c] = a[r, c] + b[c]     a, out: [rows, cols], b: [1, cols]' },
-  broadcast_row: { out: 'P.alpha * a[i % P.cols]', what: 'out[r, c] = alpha · a[c]       a: [1, cols] (backward of a sum over rows)' },
-  broadcast_col: { out: 'P.alpha * a[i / P.cols]', what: 'out[r, c] = alpha · a[r]       a: [rows, 1] (backward of a sum over columns)' },
-  broadcast_all: { out: 'P.alpha * a[0]', what: 'out = alpha · a[0]             (backward of a sum over everything)' },
-  fill: { out: 'P.beta', what: 'out = beta' },
-} as const satisfies Record<string, KernelSpec>;
+import { entryWgsl, POINTWISE_BINDINGS, POINTWISE_PARAMS, type KernelSpec } from './primitives.js';
 
 /**
  * A differentiable op of one input (`a`) or two (`a`, `b`), of the same shape as its output, with
@@ -54,32 +39,17 @@ const OPS = {
 type Ops = typeof OPS;
 type GradEntry<N extends keyof Ops> = N extends unknown ? (Ops[N]['grad'] extends { out: string } ? `${N}_grad` : never) : never;
 /** An entry point of shaders/elementwise.wgsl. */
-export type ElementwiseEntry = keyof typeof KERNELS | keyof Ops | GradEntry<keyof Ops>;
-
-/** One generated entry point: the grid index, the bounds guard, out[i]. */
-function entryWgsl(name: string, k: KernelSpec): string {
-  return `
-// ${k.what}
-@compute @workgroup_size(GRID_WG)
-fn ${name}(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = grid_index(gid, nwg);
-  if (i >= P.n) { return; }
-  out[i] = ${k.out};
-}
-`;
-}
+export type ElementwiseEntry = keyof Ops | GradEntry<keyof Ops>;
 
 const specs: [string, KernelSpec][] = [
   ...Object.entries(OPS).flatMap(([name, op]): [string, KernelSpec][] => ('out' in op.grad ? [[name, op], [`${name}_grad`, op.grad]] : [[name, op]])),
-  ...Object.entries(KERNELS),
 ];
-const ew = ['uniform', 'read', 'read', 'rw'] as const; // Params, a, b, out
 
 /** shaders/elementwise.wgsl: its Params and bindings, and the entry points generated from the table. */
 export const elementwiseFamily = defineFamily(
   'elementwise',
-  Object.fromEntries(specs.map(([name]) => [name, ew])) as Record<ElementwiseEntry, typeof ew>,
-  { n: 'u32', cols: 'u32', alpha: 'f32', beta: 'f32' },
+  Object.fromEntries(specs.map(([name]) => [name, POINTWISE_BINDINGS])) as Record<ElementwiseEntry, typeof POINTWISE_BINDINGS>,
+  POINTWISE_PARAMS,
   specs.map(([name, k]) => entryWgsl(name, k)).join(''),
 );
 

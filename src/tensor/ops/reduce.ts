@@ -2,7 +2,7 @@
 import type { Runtime } from '../../gpu/runtime.js';
 import { accumulate, empty, needsGrad, record, type Tensor } from '../tensor.js';
 import { defineFamily, grid1d } from '../../gpu/registry.js';
-import { elementwise } from './elementwise.js';
+import { primitive } from './primitives.js';
 
 const ew = ['uniform', 'read', 'read', 'rw'] as const; // Params, a, mask, out
 
@@ -39,7 +39,7 @@ function reduce(a: Tensor, axis: Axis, alpha: number): Tensor {
   return record(y, (g) => {
     const da = empty(rt, a.rows, a.cols);
     const entry = axis === 'rows' ? 'broadcast_row' : axis === 'cols' ? 'broadcast_col' : 'broadcast_all';
-    elementwise(rt, entry, a.size, a.cols, alpha, 0, [g.buffer, g.buffer], da.buffer);
+    primitive(rt, entry, a.size, a.cols, alpha, 0, [g.buffer, g.buffer], da.buffer);
     accumulate(a, da);
   });
 }
