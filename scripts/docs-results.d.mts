@@ -4,6 +4,8 @@ export interface Block {
   page: string;
   name: string;
   make(root: string): string;
+  /** 'code': counted from the sources (line counts), not read from a result file. */
+  kind?: 'code';
 }
 export const BLOCKS: Block[];
 /** Each page as the script would write it, and what differs from it as it is. */
