@@ -1,26 +1,13 @@
 // The trained model as a value: saved and loaded as model.safetensors (the file `webgpu-dec train`
 // writes), and applied to plain arrays: predict (clusters) and embed (z = f_θ(x)).
 import { writeFileAtomic } from '../io/atomic.js';
-import { applicationOfArray, embedApplication, loadModelFile, modelFromBytes as fromBytes, predictApplication, type ModelFile } from '../run/apply.js';
+import type { DecModel } from '../model/model-file.js';
+import { applicationOfArray, embedApplication, predictApplication } from '../run/apply.js';
 import type { Scores } from '../metrics/clustering.js';
 import { withDevice, type DeviceChoice } from './device.js';
 
-/**
- * A trained DEC model: the autoencoder's weights and the cluster centres (`tensors`), what it was
- * trained with (`meta`: dims, k, α, the input preprocessing, preset, seed) and the model file's
- * bytes. Plain data: it holds no GPU memory.
- */
-export type DecModel = ModelFile;
-
-/** A model from the bytes of a model file (`name` for messages). */
-export function modelFromBytes(bytes: Uint8Array, name = 'model'): DecModel {
-  return fromBytes(bytes, name);
-}
-
-/** Reads a model.safetensors written by saveModel or by `webgpu-dec train`. */
-export function loadModel(file: string): DecModel {
-  return loadModelFile(file);
-}
+export type { DecModel } from '../model/model-file.js';
+export { loadModel, modelFromBytes } from '../run/apply.js';
 
 /** Writes the model file (to a temporary name, then renamed); returns its path. */
 export function saveModel(model: DecModel, file: string): string {

@@ -1,9 +1,9 @@
-// `webgpu-dec train`: DEC on the bundled digits or on the user's own data, as a loop over the
-// pipeline's phases (src/run/phases.ts). Writes config.json at the start, checkpoints while it
-// runs, metrics.json, assignments.csv, model.safetensors and history.json at the end, then the
-// t-SNE maps (tsne.csv, tsne.json) and report.html; `--resume DIR`
-// continues a run from its checkpoint. Everything the user gave is checked before anything is
-// written: bad input leaves no run directory behind.
+// `webgpu-dec train`: DEC on the bundled digits or on the user's own data, the job of
+// src/run/job.ts (as the library's cluster() runs it): config.json at the start, checkpoints while
+// it runs, metrics.json, assignments.csv, model.safetensors and history.json at the end, then the
+// t-SNE maps (tsne.csv, tsne.json) and report.html; `--resume DIR` continues a run from its
+// checkpoint. This file parses the flags, prints, and turns Ctrl-C into a checkpoint. Everything the
+// user gave is checked before anything is written: bad input leaves no run directory behind.
 import { parsePolicy, Interrupted, type CheckpointPolicy } from '../run/checkpoint.js';
 import { CONFIG_FILE, describeSchedule, type Overrides } from '../run/config.js';
 import { dataMode, describeProducts, newFileJob, onDevice, resumeJob, runJob, runStamp, type Job } from '../run/job.js';

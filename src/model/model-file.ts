@@ -56,6 +56,16 @@ export interface LoadedModel {
   tensors: Record<string, StTensor>;
 }
 
+/**
+ * A trained DEC model: the autoencoder's weights and the cluster centres (`tensors`), what it was
+ * trained with (`meta`: dims, k, α, the input preprocessing, preset, seed) and the model file's
+ * bytes. Plain data: it holds no GPU memory.
+ */
+export interface DecModel extends LoadedModel {
+  /** The model file (safetensors) that `meta` and `tensors` were read from: what saveModel writes. */
+  readonly bytes: Uint8Array;
+}
+
 /** Reads and checks a model file (bytes given, or read from `file`). */
 export function readModel(file: string, bytes?: Uint8Array): LoadedModel {
   const { tensors, metadata: m } = bytes ? decodeSafetensors(bytes, file) : readSafetensors(file);

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { InputError } from '../io/errors.js';
 import { readJson, writeJson } from './json.js';
 
+/** The configuration's file name in a run folder. */
 export const CONFIG_FILE = 'config.json';
+/** Its format tag, checked when it is read back. */
 export const CONFIG_FORMAT = 'webgpu-dec-config/1';
 
 /** Writes DIR/config.json. */

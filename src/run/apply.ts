@@ -10,24 +10,18 @@ import { loadData, type ReadOptions } from '../data/load.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { npyBytes } from '../data/formats/npy.js';
 import { scores, type Scores } from '../metrics/clustering.js';
-import { readModel, type LoadedModel } from '../model/model-file.js';
+import { readModel, type DecModel, type LoadedModel } from '../model/model-file.js';
 import { checkModelInput, embedRows, predictRows } from '../model/trained-model.js';
 import { assignmentsCsv } from '../records/assignments.js';
 import { round } from './outputs.js';
 
-/** A model file's contents, with its bytes (what saveModel writes back). */
-export interface ModelFile extends LoadedModel {
-  /** The model file (safetensors) that `meta` and `tensors` were read from. */
-  readonly bytes: Uint8Array;
-}
-
 /** A model from the bytes of a model file (`name` for messages). */
-export function modelFromBytes(bytes: Uint8Array, name = 'model'): ModelFile {
+export function modelFromBytes(bytes: Uint8Array, name = 'model'): DecModel {
   return { ...readModel(name, bytes), bytes };
 }
 
 /** Reads a model.safetensors written by saveModel or by `webgpu-dec train`. */
-export function loadModelFile(file: string): ModelFile {
+export function loadModel(file: string): DecModel {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
