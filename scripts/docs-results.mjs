@@ -65,6 +65,7 @@ const DEFAULT_RUN = 'bench/results/default-run-epyc-2core.json';
 const TORCH = 'bench/results/torch-recipe-default-epyc-2core.jsonl';
 const PUBLISHED = 'docs/results/published.json';
 const DRIVERS = 'bench/results/test-drivers-epyc-2core.json';
+const RERUN = 'docs/results/default-run-0.2.0-check.json';
 
 function defaultRuns(root) {
   const d = readJson(root, DEFAULT_RUN);
@@ -125,14 +126,19 @@ function readmeStatus(root) {
   const other = t.rows.filter((r) => !r.config.startsWith('lavapipe'));
   const tests = [...new Set(t.rows.map((r) => r.passed + r.failed))].join(' / ');
   const gpu = ['bench/results/nvidia-h200.json', 'bench/results/nvidia-h200-splitk.json'].map((f) => ({ f, d: readJson(root, f) }));
+  const re = readJson(root, RERUN);
+  const same = Object.entries(re.same).filter(([, v]) => v === true).map(([f]) => `\`${f}\``);
   return [
     `- **Kernel tests** (every kernel against a float64 reference, with gradient checks): ${passed ? 'all' : 'not all'} ${tests} passed at subgroup sizes ${lav.map((r) => r.subgroup).join(', ')} on lavapipe (Mesa 25.0.7) and on ${other.map((r) => r.adapter.split(' / ').pop()).join(', ')}; \`${t.command}\`, commit ${shortCommit(t.commit)} (version ${t.version}), ${String(t.date).slice(0, 10)} ([the table](docs/performance.md#every-subgroup-size-and-a-second-driver)).`,
     `- **The default run** (\`npm start\`, seeds ${runs.map((r) => r.seed).join(', ')}): on lavapipe Mesa 25.0.7 (${d.cpu}), commit ${shortCommit(d.commit)} (version ${d.version}), ${d.date} ([the seeds](docs/experiments.md#the-default-run-over-seeds)).`,
+    `- **The default run's figures hold at version ${re.version}**: \`npm start\` at commit ${shortCommit(re.commit)} (${re.date}) gave DEC ACC ${f3(re.after.dec.acc)} and left ${same.join(', ')} byte for byte as commit ${re.before.commit} (version ${re.before.version}) did on the same adapter with the same product kernels; \`model.safetensors\` differs only in the package version its metadata records.`,
     `- **Not verified on a GPU**: the current kernels have not been run or measured on a GPU. The only GPU figures kept (${(gpu[0].d.machine ?? gpu[0].d.adapter).split(",")[0]}, ${gpu[0].d.date}) are of an older kernel set ([performance.md](docs/performance.md#gpus)); \`npm run gpu-check\` on a GPU machine measures this version.`,
     '',
     sourceLine(DRIVERS, t),
     '',
     sourceLine(DEFAULT_RUN, d),
+    '',
+    sourceLine(RERUN, re),
   ].join('\n');
 }
 
