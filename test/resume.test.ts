@@ -1,8 +1,8 @@
 // Runs that survive: a run killed with SIGKILL in pretraining and again in DEC, resumed each time,
 // ends exactly as an uninterrupted run; Ctrl-C (SIGINT) checkpoints and exits 130; a scheduler's
-// SIGTERM checkpoints and exits 143, and resumed, ends as one run; a NaN stops the run with exit 1,
-// naming the phase and step, and keeps the last good checkpoint. Through the command line, as a user
-// meets it.
+// SIGTERM checkpoints and exits 143, and resumed, ends as one run; a lost device exits 3 and keeps
+// the last checkpoint, from which --resume ends as one run; a NaN stops the run with exit 1, naming
+// the phase and step, and keeps the last good checkpoint. Through the command line, as a user meets it.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -194,6 +194,34 @@ describe('checkpoints and --resume', () => {
     const third = runSync(['train', '--resume', dir]);
     expect(third.status, third.stderr).toBe(0);
     expect(third.stderr).toMatch(new RegExp(`resuming .* at dec step ${atDec.step}`));
+    expect(finalFiles(dir)).toEqual(finalFiles(straight()));
+    expect(outputs(dir)).toEqual(outputs(straight()));
+  });
+
+  it('a lost device (destroyed in DEC through the test hook): exit 3, one line naming the adapter and the reason, the last checkpoint kept; --resume finishes as one run', () => {
+    const dir = join(root, 'lost');
+    // WEBGPU_DEC_TEST_LOSE_DEVICE_AT (src/run/job.ts): the device goes at DEC's progress event of
+    // step 40, which the checkpoint due at step 40 reports first; so the state of step 40 is never
+    // read back, and the checkpoint of step 30 is the last good one.
+    const lost = spawnSync(process.execPath, [BIN, ...small, '--checkpoint-every', '10', '--out', dir], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, WEBGPU_DEC_TEST_LOSE_DEVICE_AT: 'dec:40' },
+    });
+    expect(lost.status, lost.stderr).toBe(3);
+    const lines = lost.stderr.trim().split('\n');
+    const adapter = /, adapter (.*)$/m.exec(lost.stderr)![1]; // the run's first line names it
+    expect(lines.at(-1)).toBe(
+      `webgpu-dec: GPU device lost on adapter "${adapter}" (destroyed: device was destroyed); ` +
+        `the last checkpoint (dec at step 30) is kept: continue with: webgpu-dec train --resume ${dir} (--adapter NAME for another GPU)`,
+    );
+    expect(lines.filter((l) => /device lost|^\s+at /.test(l))).toHaveLength(1); // no stack trace, said once
+    expect(Checkpoints.load(dir).position).toMatchObject({ phase: 'dec', step: 30 });
+    expect(existsSync(join(dir, 'metrics.json'))).toBe(false);
+
+    const resumed = runSync(['train', '--resume', dir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming .* at dec step 30/);
     expect(finalFiles(dir)).toEqual(finalFiles(straight()));
     expect(outputs(dir)).toEqual(outputs(straight()));
   });

@@ -5,7 +5,11 @@
 // checkpoint. This file parses the flags, prints, and turns Ctrl-C and SIGTERM into a checkpoint. Everything the
 // user gave is checked before anything is written: bad input leaves no run directory behind.
 import { constants as osConstants } from 'node:os';
-import { parsePolicy, Interrupted, type CheckpointPolicy } from '../run/checkpoint.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHECKPOINT_FILE, describe, parsePolicy, Interrupted, type CheckpointPolicy } from '../run/checkpoint.js';
+import { DeviceLostError } from '../gpu/errors.js';
+import { METRICS_FILE } from '../records/metrics.js';
 import { CONFIG_FILE, describeSchedule, type Overrides } from '../run/config.js';
 import { dataMode, describeProducts, newFileJob, onDevice, resumeJob, runJob, runStamp, type Job } from '../run/job.js';
 import type { RunMetrics } from '../records/metrics.js';
@@ -153,6 +157,8 @@ export async function train(args: string[]): Promise<number> {
     checkpoints.stopRequested = true;
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onStop);
+  // Where the checkpoint on disk stands, for the message should the device be lost.
+  let lastCheckpoint = job.resume ? describe(job.resume.position) : null;
   try {
     const at = job.resume?.position;
     const what = at ? `resuming ${out} at ${at.phase} step ${at.step}` : `${ds.name}`;
@@ -163,6 +169,7 @@ export async function train(args: string[]): Promise<number> {
     rep.start({ out, data: ds.name, n: ds.n, d: ds.d, k: cfg.k, preset: cfg.preset, seed: cfg.seed, adapter: rt.adapterName, resume: at ? { ...at } : null });
     const updates = new TargetUpdates(() => checkpoints.history, rep, job.resume?.history);
     checkpoints.saved = (snap) => {
+      lastCheckpoint = snap.label ?? describe(snap.position);
       updates.flush();
       rep.event(checkpoints.event(snap));
     };
@@ -194,6 +201,7 @@ export async function train(args: string[]): Promise<number> {
       const by = stop.signal && stop.signal !== 'SIGINT' ? `by ${stop.signal} ` : '';
       throw new Interrupted(`${by}(${e.message.replace(/^interrupted /, '')}); continue with: webgpu-dec train --resume ${out}`, stop.code);
     }
+    if (e instanceof DeviceLostError) e.message += `; ${afterLoss(out, lastCheckpoint)}`;
     throw e;
   } finally {
     // The signal handlers stay until the process exits: a late second signal must not kill the
@@ -201,6 +209,21 @@ export async function train(args: string[]): Promise<number> {
     rep.close(); // the bar gives way to the error message, if any
     rt.destroy();
   }
+}
+
+/**
+ * What a lost device leaves, for the end of its one-line message. Nothing after the loss touches
+ * the checkpoint: it is written atomically, only from state read back from a live device (a
+ * readback on a lost one fails), and removed only once the outputs are written, which needs the
+ * device; a loss after that (in the t-SNE maps) finds the outputs written.
+ */
+function afterLoss(out: string, lastCheckpoint: string | null): string {
+  if (existsSync(join(out, CHECKPOINT_FILE))) {
+    const at = lastCheckpoint ? ` (${lastCheckpoint})` : '';
+    return `the last checkpoint${at} is kept: continue with: webgpu-dec train --resume ${out} (--adapter NAME for another GPU)`;
+  }
+  if (existsSync(join(out, METRICS_FILE))) return `the run's outputs are written in ${out}; its t-SNE maps and report.html are not`;
+  return `no checkpoint was written: start the run again`;
 }
 
 function printSummary(m: RunMetrics, out: string, print: (line: string) => void): void {
