@@ -169,7 +169,7 @@ export async function train(args: string[]): Promise<number> {
     rep.start({ out, data: ds.name, n: ds.n, d: ds.d, k: cfg.k, preset: cfg.preset, seed: cfg.seed, adapter: rt.adapterName, resume: at ? { ...at } : null });
     const updates = new TargetUpdates(() => checkpoints.history, rep, job.resume?.history);
     checkpoints.saved = (snap) => {
-      lastCheckpoint = snap.label ?? describe(snap.position);
+      lastCheckpoint = `${describe(snap.position)}${snap.label ? `, ${snap.label}` : ''}`;
       updates.flush();
       rep.event(checkpoints.event(snap));
     };
