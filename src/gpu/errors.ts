@@ -28,8 +28,10 @@ export class NoAdapterError extends GpuError {
 export class DeviceLostError extends GpuError {
   readonly exitCode = 3;
   constructor(
+    /** Dawn's reason: `destroyed` (the device was destroyed, not by us) or `unknown` (a reset, a driver fault). */
     readonly reason: string,
     message: string,
+    /** The adapter's name, as `GpuDevice.name` gives it. */
     readonly adapter = '',
   ) {
     const detail = message.replace(/\s*\n\s*/g, ' ').trim();
