@@ -2,8 +2,9 @@
 // src/run/job.ts (as the library's cluster() runs it): config.json at the start, checkpoints while
 // it runs, metrics.json, assignments.csv, model.safetensors and history.json at the end, then the
 // t-SNE maps (tsne.csv, tsne.json) and report.html; `--resume DIR` continues a run from its
-// checkpoint. This file parses the flags, prints, and turns Ctrl-C and SIGTERM into a checkpoint. Everything the
-// user gave is checked before anything is written: bad input leaves no run directory behind.
+// checkpoint. This file parses the flags, prints, turns Ctrl-C and SIGTERM into a checkpoint and
+// says what a lost device left. Everything the user gave is checked before anything is written: bad
+// input leaves no run directory behind.
 import { constants as osConstants } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
