@@ -53,7 +53,9 @@ function launch() {
 
   // Ctrl-C signals the whole foreground process group, so the child gets SIGINT from the terminal
   // anyway; we forward it too, for `kill -INT <launcher pid>` (the child copes with getting it
-  // twice). We never die from these ourselves: we exit with the child's code once it has exited.
+  // twice). SIGTERM likewise: `docker stop` and Kubernetes signal only us (the container's first
+  // process), Slurm and `kill -- -PGID` the whole group; `train` checkpoints on either and exits 143.
+  // We never die from these ourselves: we exit with the child's code once it has exited.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
 
   // A closed stderr (say `2>&1 | head`) must not kill the launcher and leave the child orphaned.

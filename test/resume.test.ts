@@ -1,7 +1,8 @@
 // Runs that survive: a run killed with SIGKILL in pretraining and again in DEC, resumed each time,
-// ends exactly as an uninterrupted run; Ctrl-C (SIGINT) checkpoints and exits 130; a NaN stops the
-// run with exit 1, naming the phase and step, and keeps the last good checkpoint. Through the
-// command line, as a user meets it.
+// ends exactly as an uninterrupted run; Ctrl-C (SIGINT) checkpoints and exits 130; a scheduler's
+// SIGTERM checkpoints and exits 143, and resumed, ends as one run; a lost device exits 3 and keeps
+// the last checkpoint, from which --resume ends as one run; a NaN stops the run with exit 1, naming
+// the phase and step, and keeps the last good checkpoint. Through the command line, as a user meets it.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,43 @@ function killWhen(args: string[], when: RegExp): Promise<string> {
   });
 }
 
+/**
+ * Starts `args` in its own process group and, as soon as stderr shows a line matching `when`,
+ * sends SIGTERM to the whole group, as `docker stop`, Kubernetes and Slurm do: the command gets it
+ * twice, from the group kill and forwarded by the launcher. Resolves with the exit code and stderr.
+ */
+function terminateWhen(args: string[], when: RegExp): Promise<{ code: number | null; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (!sent && when.test(err) && child.exitCode === null) {
+        sent = true;
+        process.kill(-child.pid!, 'SIGTERM');
+      }
+    });
+    child.on('close', (code) => resolve({ code, err }));
+  });
+}
+
+/** The uninterrupted run of `small` (made once, by whichever test needs it first). */
+let straightRun: string | null = null;
+function straight(): string {
+  if (straightRun) return straightRun;
+  const dir = join(root, 'straight');
+  const r = runSync([...small, '--out', dir]);
+  expect(r.status, r.stderr).toBe(0);
+  return (straightRun = dir);
+}
+
+/** The files a user takes away, as bytes. */
+const finalFiles = (dir: string) => ({
+  model: readFileSync(join(dir, 'model.safetensors')),
+  assignments: readFileSync(join(dir, 'assignments.csv')),
+});
+
 const outputs = (dir: string) => {
   const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
   return {
@@ -51,9 +89,7 @@ const outputs = (dir: string) => {
 
 describe('checkpoints and --resume', () => {
   it('killed (SIGKILL) in pretraining and in DEC, resumed twice: the same assignments, metrics, history and t-SNE maps as one run', async () => {
-    const straight = join(root, 'straight');
-    const r = runSync([...small, '--out', straight]);
-    expect(r.status, r.stderr).toBe(0);
+    const same = straight();
 
     const dir = join(root, 'killed');
     const first = await killWhen([...small, '--checkpoint-every', '10', '--out', dir], /checkpoint: pretrain stage 1 at step [1-9]\d/);
@@ -66,7 +102,7 @@ describe('checkpoints and --resume', () => {
     expect(third.status, third.stderr).toBe(0);
     expect(third.stderr).toMatch(/resuming .* at dec step [1-9]\d/);
     expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false); // removed once the outputs are written
-    expect(outputs(dir)).toEqual(outputs(straight));
+    expect(outputs(dir)).toEqual(outputs(same));
   });
 
   it('with augmentation and the reconstruction term (their draws counted in the checkpoint): killed in DEC, resumed, the same as one run', async () => {
@@ -131,6 +167,63 @@ describe('checkpoints and --resume', () => {
     const resumed = runSync(['train', '--resume', dir]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(existsSync(join(dir, 'metrics.json'))).toBe(true);
+  });
+
+  it('SIGTERM (preemption, delivered twice) in pretraining and in DEC: each time the step finishes, a checkpoint, exit 143; resumed twice, the same model and assignments as one run', async () => {
+    const dir = join(root, 'sigterm');
+    const resumeLine = (at: string) => new RegExp(`^webgpu-dec: interrupted by SIGTERM \\(${at} at step \\d+\\); continue with: webgpu-dec train --resume ${dir}$`);
+    const first = await terminateWhen([...small, '--out', dir], /\[pretrain\] .*iter [1-9]\d/);
+    expect(first.code, first.err).toBe(143);
+    // One request, whatever the number of signals: said once, one checkpoint after it.
+    expect(first.err.match(/stopping after this step/g), first.err).toEqual(['stopping after this step']);
+    expect(first.err).toMatch(/stopping after this step \(SIGTERM: a checkpoint, then exit 143\)/);
+    expect(first.err.trim().split('\n').at(-1), first.err).toMatch(resumeLine('pretrain stage 1'));
+    const atPretrain = Checkpoints.load(dir).position;
+    expect(atPretrain.phase).toBe('pretrain');
+    expect(atPretrain.step).toBeGreaterThan(0);
+    expect(atPretrain.step).toBeLessThan(300);
+
+    const second = await terminateWhen(['train', '--resume', dir], /\[dec\] .*iter [1-9]\d/);
+    expect(second.code, second.err).toBe(143);
+    expect(second.err).toMatch(/resuming .* at pretrain step [1-9]\d/);
+    expect(second.err.trim().split('\n').at(-1), second.err).toMatch(resumeLine('dec'));
+    const atDec = Checkpoints.load(dir).position;
+    expect(atDec.phase).toBe('dec');
+    expect(atDec.step).toBeGreaterThan(0);
+
+    const third = runSync(['train', '--resume', dir]);
+    expect(third.status, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(new RegExp(`resuming .* at dec step ${atDec.step}`));
+    expect(finalFiles(dir)).toEqual(finalFiles(straight()));
+    expect(outputs(dir)).toEqual(outputs(straight()));
+  });
+
+  it('a lost device (destroyed in DEC through the test hook): exit 3, one line naming the adapter and the reason, the last checkpoint kept; --resume finishes as one run', () => {
+    const dir = join(root, 'lost');
+    // WEBGPU_DEC_TEST_LOSE_DEVICE_AT (src/run/job.ts): the device goes at DEC's progress event of
+    // step 40, which the checkpoint due at step 40 reports first; so the state of step 40 is never
+    // read back, and the checkpoint of step 30 is the last good one.
+    const lost = spawnSync(process.execPath, [BIN, ...small, '--checkpoint-every', '10', '--out', dir], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, WEBGPU_DEC_TEST_LOSE_DEVICE_AT: 'dec:40' },
+    });
+    expect(lost.status, lost.stderr).toBe(3);
+    const lines = lost.stderr.trim().split('\n');
+    const adapter = /, adapter (.*)$/m.exec(lost.stderr)![1]; // the run's first line names it
+    expect(lines.at(-1)).toBe(
+      `webgpu-dec: GPU device lost on adapter "${adapter}" (destroyed: device was destroyed); ` +
+        `the last checkpoint (dec at step 30) is kept: continue with: webgpu-dec train --resume ${dir} (--adapter NAME for another GPU)`,
+    );
+    expect(lines.filter((l) => /device lost|^\s+at /.test(l))).toHaveLength(1); // no stack trace, said once
+    expect(Checkpoints.load(dir).position).toMatchObject({ phase: 'dec', step: 30 });
+    expect(existsSync(join(dir, 'metrics.json'))).toBe(false);
+
+    const resumed = runSync(['train', '--resume', dir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming .* at dec step 30/);
+    expect(finalFiles(dir)).toEqual(finalFiles(straight()));
+    expect(outputs(dir)).toEqual(outputs(straight()));
   });
 
   it('a NaN in training stops the run (exit 1, phase and step named) and keeps the last good checkpoint', () => {

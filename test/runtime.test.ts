@@ -47,11 +47,16 @@ describe('the GPU runtime', () => {
     }
   });
 
-  it('a lost device rejects pending waits instead of hanging', async () => {
+  it('a lost device rejects pending waits instead of hanging, with one line naming the adapter and the reason (exit code 3)', async () => {
     const rt = await Runtime.create();
     const buf = rt.acquire(1024);
     rt.device.destroy(); // not through rt.destroy(): the runtime sees an unexpected loss
-    await expect(rt.readF32(buf, 4)).rejects.toThrow(DeviceLostError);
+    const err = await rt.readF32(buf, 4).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(DeviceLostError);
+    const lost = err as DeviceLostError;
+    expect(lost.message).toContain(`GPU device lost on adapter "${rt.adapterName}" (destroyed`);
+    expect(lost.message).not.toContain('\n');
+    expect([lost.exitCode, lost.reason, lost.adapter]).toEqual([3, 'destroyed', rt.adapterName]);
     rt.destroy();
   });
 

@@ -1,14 +1,17 @@
 // The real command line process. bin/webgpu-dec.js runs this file in a child process (to keep Dawn's
 // native start-up warnings off the user's terminal) or, with WEBGPU_DEC_NO_FORK=1, in its own process.
 //
-// Exit codes: what main() returns; 2 for bad input (errors with an `exitCode`: InputError and its
-// subclasses UsageError, DataError); 1 for any other failure at run time.
+// Exit codes: what main() returns, else the thrown error's `exitCode`: 2 for bad input (InputError
+// and its subclasses UsageError, DataError), 3 for a lost GPU device (DeviceLostError), 130 / 143
+// for a run that `train` stopped cleanly on SIGINT / SIGTERM (Interrupted); 1 for any other failure
+// at run time.
 //
-// Signals (for whoever adds a SIGINT handler here, e.g. to stop training cleanly): Ctrl-C in a
-// terminal reaches this process twice, once from the terminal (it signals the whole foreground
-// process group) and once forwarded by the launcher (which must forward it for `kill -INT <launcher>`).
-// A handler must therefore treat a second SIGINT within a moment as the same request, not as "force
-// quit now", and exit 130 when it is done.
+// Signals (for whoever adds a handler, as src/cli/train.ts does for SIGINT and SIGTERM): Ctrl-C in
+// a terminal reaches this process twice, once from the terminal (it signals the whole foreground
+// process group) and once forwarded by the launcher (which must forward it for `kill -INT <launcher>`);
+// a scheduler's SIGTERM likewise (`docker stop`, Slurm and Kubernetes signal every process of the
+// job). A handler must therefore treat a second signal as the same request, not as "force quit
+// now", and exit 128 + the first signal's number when it is done.
 import { OptionError } from '../io/errors.js';
 import { main } from './main.js';
 import { flagOf } from './flag-names.js';

@@ -1,8 +1,8 @@
 // The command line: `webgpu-dec <command> [flags]`. Errors are one line and a non-zero exit.
 // Conventions every command keeps: --help/-h prints its usage (exit 0, no device opened); progress
 // goes to stderr (src/cli/reporter.ts); --json, where a command has it, makes stdout JSON lines only
-// (src/cli/events.ts); exit codes 0 / 1 / 2 / 130 (src/cli/entry.ts), 128 + N for a signal
-// (bin/webgpu-dec.js).
+// (src/cli/events.ts); exit codes 0 / 1 / 2 / 3 (device lost) / 130 / 143 (src/cli/entry.ts), 128 + N
+// for a signal (bin/webgpu-dec.js).
 //
 // A command's module is loaded when that command runs (or shows its help): loading them all would
 // cost every call, --version included, a second or more (the GPU runtime, Vega for the report).
@@ -33,8 +33,9 @@ common flags:
 
 Progress goes to stderr: a bar per phase on a terminal, one line per report otherwise
 (WEBGPU_DEC_STDERR_TTY=0 forces the lines, =1 the bars). Exit codes: 0 done, 1 failed at run time,
-2 bad input (flags, data, files), 130 interrupted by Ctrl-C (train: continue with --resume DIR),
-128 + N killed by signal N (143 SIGTERM, 129 SIGHUP or the launcher gone).`;
+2 bad input (flags, data, files), 3 GPU device lost (train keeps its last checkpoint: --resume DIR),
+130 Ctrl-C or 143 SIGTERM (train: finishes the step, writes a checkpoint; continue with --resume DIR),
+128 + N killed by signal N otherwise (137 SIGKILL, 129 SIGHUP or the launcher gone).`;
 
 type Command = [run: (args: string[]) => Promise<number>, usage: string];
 

@@ -2,9 +2,15 @@
 // src/run/job.ts (as the library's cluster() runs it): config.json at the start, checkpoints while
 // it runs, metrics.json, assignments.csv, model.safetensors and history.json at the end, then the
 // t-SNE maps (tsne.csv, tsne.json) and report.html; `--resume DIR` continues a run from its
-// checkpoint. This file parses the flags, prints, and turns Ctrl-C into a checkpoint. Everything the
-// user gave is checked before anything is written: bad input leaves no run directory behind.
-import { parsePolicy, Interrupted, type CheckpointPolicy } from '../run/checkpoint.js';
+// checkpoint. This file parses the flags, prints, turns Ctrl-C and SIGTERM into a checkpoint and
+// says what a lost device left. Everything the user gave is checked before anything is written: bad
+// input leaves no run directory behind.
+import { constants as osConstants } from 'node:os';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHECKPOINT_FILE, describe, parsePolicy, Interrupted, type CheckpointPolicy } from '../run/checkpoint.js';
+import { DeviceLostError } from '../gpu/errors.js';
+import { METRICS_FILE } from '../records/metrics.js';
 import { CONFIG_FILE, describeSchedule, type Overrides } from '../run/config.js';
 import { dataMode, describeProducts, newFileJob, onDevice, resumeJob, runJob, runStamp, type Job } from '../run/job.js';
 import type { RunMetrics } from '../records/metrics.js';
@@ -20,6 +26,9 @@ import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
  * computes (the run's config.json says that). The help and the check both read this list.
  */
 const RESUME_FLAGS = ['adapter', 'checkpoint-every', 'json'] as const;
+
+/** The signals that stop a run cleanly at the next step: Ctrl-C and a scheduler's preemption. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export const trainFlags: FlagSpec = {
   data: { kind: 'string', help: 'mnist (the bundled 10,000 digits, default) or a file: .npy, .csv, .idx/.idx3-ubyte (.gz too)' },
@@ -136,13 +145,21 @@ export async function train(args: string[]): Promise<number> {
   onDevice(job, rt);
   const rep = new Reporter('train', f.json === true);
   const checkpoints = new ReportedCheckpoints(out, policy, (line) => rep.say(line), runStamp(cfg));
-  // Ctrl-C: finish the step, write a checkpoint, exit 130. Repeats (a terminal and a launcher may
-  // both deliver one) change nothing.
-  const onSigint = () => {
-    if (!checkpoints.stopRequested) rep.say('stopping after this step (a checkpoint, then exit 130)');
+  // Ctrl-C (SIGINT) and preemption (SIGTERM: Slurm, Kubernetes, docker stop, then SIGKILL after a
+  // grace period): finish the step, write a checkpoint, exit 128 + the signal's number (130, 143).
+  // The first signal decides; later ones, of either kind, change nothing: each is usually delivered
+  // twice (a terminal or a process-group kill signals this process, and the launcher forwards its
+  // own), and a second request must not turn into "quit now" while the checkpoint is written.
+  const stop: { signal?: NodeJS.Signals; code?: number } = {};
+  const onStop = (signal: NodeJS.Signals) => {
+    if (stop.signal) return;
+    [stop.signal, stop.code] = [signal, 128 + osConstants.signals[signal]];
+    rep.say(`stopping after this step (${signal === 'SIGINT' ? '' : `${signal}: `}a checkpoint, then exit ${stop.code})`);
     checkpoints.stopRequested = true;
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of STOP_SIGNALS) process.on(signal, onStop);
+  // Where the checkpoint on disk stands, for the message should the device be lost.
+  let lastCheckpoint = job.resume ? describe(job.resume.position) : null;
   try {
     const at = job.resume?.position;
     const what = at ? `resuming ${out} at ${at.phase} step ${at.step}` : `${ds.name}`;
@@ -153,6 +170,7 @@ export async function train(args: string[]): Promise<number> {
     rep.start({ out, data: ds.name, n: ds.n, d: ds.d, k: cfg.k, preset: cfg.preset, seed: cfg.seed, adapter: rt.adapterName, resume: at ? { ...at } : null });
     const updates = new TargetUpdates(() => checkpoints.history, rep, job.resume?.history);
     checkpoints.saved = (snap) => {
+      lastCheckpoint = `${describe(snap.position)}${snap.label ? `, ${snap.label}` : ''}`;
       updates.flush();
       rep.event(checkpoints.event(snap));
     };
@@ -180,14 +198,33 @@ export async function train(args: string[]): Promise<number> {
     rep.done(metrics, files);
     return 0;
   } catch (e) {
-    if (e instanceof Interrupted) throw new Interrupted(`(${e.message.replace(/^interrupted /, '')}); continue with: webgpu-dec train --resume ${out}`);
+    if (e instanceof Interrupted) {
+      const by = stop.signal && stop.signal !== 'SIGINT' ? `by ${stop.signal} ` : '';
+      throw new Interrupted(`${by}(${e.message.replace(/^interrupted /, '')}); continue with: webgpu-dec train --resume ${out}`, stop.code);
+    }
+    if (e instanceof DeviceLostError) e.message += `; ${afterLoss(out, lastCheckpoint)}`;
     throw e;
   } finally {
-    // The SIGINT handler stays until the process exits: a late second Ctrl-C must not kill the
+    // The signal handlers stay until the process exits: a late second signal must not kill the
     // process while it reports how to resume.
     rep.close(); // the bar gives way to the error message, if any
     rt.destroy();
   }
+}
+
+/**
+ * What a lost device leaves, for the end of its one-line message. Nothing after the loss touches
+ * the checkpoint: it is written atomically, only from state read back from a live device (a
+ * readback on a lost one fails), and removed only once the outputs are written, which needs the
+ * device; a loss after that (in the t-SNE maps) finds the outputs written.
+ */
+function afterLoss(out: string, lastCheckpoint: string | null): string {
+  if (existsSync(join(out, CHECKPOINT_FILE))) {
+    const at = lastCheckpoint ? ` (${lastCheckpoint})` : '';
+    return `the last checkpoint${at} is kept: continue with: webgpu-dec train --resume ${out} (--adapter NAME for another GPU)`;
+  }
+  if (existsSync(join(out, METRICS_FILE))) return `the run's outputs are written in ${out}; its t-SNE maps and report.html are not`;
+  return `no checkpoint was written: start the run again`;
 }
 
 function printSummary(m: RunMetrics, out: string, print: (line: string) => void): void {

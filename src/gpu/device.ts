@@ -75,7 +75,7 @@ export class GpuDevice {
       this.errors.push(`${kind}: ${err.message}`);
     });
     void device.lost.then((info) => {
-      if (!this.destroyed) this.lostError = new DeviceLostError(info.reason, info.message);
+      if (!this.destroyed) this.lostError = new DeviceLostError(info.reason, info.message, this.name);
     });
   }
 

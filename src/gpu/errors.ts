@@ -19,10 +19,23 @@ export class NoAdapterError extends GpuError {
   }
 }
 
-/** The device was lost (driver reset, out of memory) with its reason. */
+/**
+ * The device was lost (driver reset, an Xid error, out of memory), named with its adapter and
+ * Dawn's reason, on one line (Dawn's message may span several). The command line exits 3 for it,
+ * a code of its own: a scheduler or a wrapper script can tell a lost GPU (retry, maybe elsewhere,
+ * with `train --resume`) from bad input (2) and from any other failure (1).
+ */
 export class DeviceLostError extends GpuError {
-  constructor(reason: string, message: string) {
-    super(`GPU device lost (${reason}): ${message}`);
+  readonly exitCode = 3;
+  constructor(
+    /** Dawn's reason: `destroyed` (the device was destroyed, not by us) or `unknown` (a reset, a driver fault). */
+    readonly reason: string,
+    message: string,
+    /** The adapter's name, as `GpuDevice.name` gives it. */
+    readonly adapter = '',
+  ) {
+    const detail = message.replace(/\s*\n\s*/g, ' ').trim();
+    super(`GPU device lost${adapter ? ` on adapter "${adapter}"` : ''} (${reason}${detail ? `: ${detail}` : ''})`);
     this.name = 'DeviceLostError';
   }
 }

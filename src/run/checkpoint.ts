@@ -27,10 +27,16 @@ export interface Snapshot extends TrainState {
   history?: RunHistory;
 }
 
-/** Ctrl-C: the step finished, a checkpoint was written; the command exits 130. */
+/**
+ * A stop asked for (Ctrl-C, or a scheduler's SIGTERM): the step finished, a checkpoint was written.
+ * The command exits `exitCode`: 128 + the signal's number, as a process killed by it would (130 for
+ * SIGINT, 143 for SIGTERM), so that schedulers and shells read the usual status.
+ */
 export class Interrupted extends Error {
-  readonly exitCode = 130;
-  constructor(where: string) {
+  constructor(
+    where: string,
+    readonly exitCode = 130,
+  ) {
     super(`interrupted ${where}`);
     this.name = 'Interrupted';
   }
@@ -106,7 +112,7 @@ export class Checkpoints {
   readonly spent: Partial<Record<TimedPhase, number>> = {};
   /** The curves recorded so far: saved with every checkpoint, written as history.json beside it. */
   history: RunHistory = emptyHistory();
-  /** Set by the CLI's SIGINT handler: the next step boundary saves and stops. */
+  /** Set by the CLI's SIGINT and SIGTERM handler: the next step boundary saves and stops. */
   stopRequested = false;
   /** The phase running now and when it started: its time so far goes into each checkpoint. */
   clock: { phase: TimedPhase; since: number } | null = null;

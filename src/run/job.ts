@@ -160,6 +160,28 @@ export interface JobHooks {
   gpuDone?: () => void;
 }
 
+/**
+ * TEST ONLY: WEBGPU_DEC_TEST_LOSE_DEVICE_AT=<phase>:<step> (e.g. "dec:40", "pretrain:60") destroys
+ * the device at the first progress event of that phase at or past that step, as a driver reset or
+ * an Xid error would lose it, so that a test can show, through the command line, what a user meets
+ * then (test/resume.test.ts). GPUDevice.destroy() itself, not the runtime's destroy(): the runtime
+ * must see a loss it did not ask for. Unset (always, outside tests), the progress hook is the
+ * caller's own: nothing is added to the loop.
+ */
+function loseDeviceForTests(rt: Runtime, progress: ProgressSink): ProgressSink {
+  const at = /^(.+):(\d+)$/.exec(process.env.WEBGPU_DEC_TEST_LOSE_DEVICE_AT ?? '');
+  if (!at) return progress;
+  const [phase, step] = [at[1], Number(at[2])];
+  let lost = false;
+  return (e) => {
+    if (!lost && e.phase === phase && e.step >= step) {
+      lost = true;
+      rt.device.destroy();
+    }
+    progress(e);
+  };
+}
+
 /** What a job returns. */
 export interface JobResult {
   /** The run's result, less the autoencoder (disposed: the model bytes hold it). */
@@ -184,7 +206,8 @@ export async function runJob(rt: Runtime, job: Job, hooks: JobHooks): Promise<Jo
   const { cfg, ds, out } = job;
   onDevice(job, rt);
   if (out && !job.resume) writeConfig(out, cfg);
-  const r = await runDec(rt, ds, cfg, { progress: hooks.progress, checkpoints: hooks.checkpoints, resume: job.resume });
+  const progress = loseDeviceForTests(rt, hooks.progress);
+  const r = await runDec(rt, ds, cfg, { progress, checkpoints: hooks.checkpoints, resume: job.resume });
   hooks.trained?.();
   const meta = modelMetaOf(cfg, ds.image ?? null, rt.adapterName);
   let metrics: RunMetrics;

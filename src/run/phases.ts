@@ -36,7 +36,7 @@ export interface PhaseHooks {
 function kmeansWithProgress(rt: Runtime, x: RowSource, phase: string, restarts: number, cfg: RunConfig, hooks: PhaseHooks): Promise<KMeansResult> {
   const t0 = performance.now();
   const onIteration = (restart: number, it: number, changed: number) => {
-    // Ctrl-C: k-means starts again on resume (from the checkpoint at the phase's start).
+    // A stop (Ctrl-C, SIGTERM): k-means starts again on resume (from the checkpoint at the phase's start).
     if (hooks.checkpoints?.stopRequested) throw new Interrupted(`${phase}, which restarts on --resume`);
     if ((it + 1) % 20 !== 0) return;
     const elapsedS = (performance.now() - t0) / 1000;
