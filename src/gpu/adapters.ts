@@ -158,7 +158,7 @@ export async function adapterFlag(wanted: string, source: AdapterSource, toggles
       source,
       wanted,
       `adapter ${n} ("${e.name}") cannot be opened: Dawn's node bindings open an adapter by its name, and that name opens adapter ${e.opens}; ` +
-        `make one card visible per process (a container's device list, e.g. docker --gpus device=${n}) and use adapter 0`,
+        `make one card visible per process (a container's device list, e.g. docker run --gpus device=I with I the card's nvidia-smi index) and use adapter 0`,
     );
   }
   return e.name;
