@@ -1,4 +1,4 @@
-// `npm run gpu-check -- [--quick] [--out DIR] [--adapter SUBSTRING]` (the `--` only when a flag is given): everything a GPU machine should be checked for, in one
+// `npm run gpu-check -- [--quick] [--out DIR] [--adapter N|NAME]` (the `--` only when a flag is given): everything a GPU machine should be checked for, in one
 // command, with a progress line per part: the adapter; the product-kernel choice, measured afresh;
 // the matmul and training suites with the roofline; the default run on the bundled digits; the
 // `paper` preset at the shortened schedule of its parity row (docs/experiments.md). Writes
@@ -32,7 +32,7 @@ function parseArgs(args: string[]): Options {
     if (args[i] === '--quick') o.quick = true;
     else if (args[i] === '--out' && args[i + 1]) o.out = args[++i];
     else if (args[i] === '--adapter' && args[i + 1]) o.adapter = args[++i];
-    else throw new Error(`unknown flag "${args[i]}"; use --quick, --out DIR, --adapter SUBSTRING`);
+    else throw new Error(`unknown flag "${args[i]}"; use --quick, --out DIR, --adapter N|NAME`);
   }
   return o;
 }

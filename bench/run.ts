@@ -35,7 +35,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       const names = (args[++i] ?? '').split(',');
       for (const n of names) if (!(n in SUITES)) throw new Error(`unknown suite "${n}"; choose from ${Object.keys(SUITES).join(', ')}`);
       o.suites = names as BenchOptions['suites'];
-    } else throw new Error(`unknown flag "${a}"; use --json FILE, --suite ${Object.keys(SUITES).join(',')}, --quick, --adapter NAME, --only SUBSTRING`);
+    } else throw new Error(`unknown flag "${a}"; use --json FILE, --suite ${Object.keys(SUITES).join(',')}, --quick, --adapter N|NAME, --only SUBSTRING`);
     if (o.json === undefined && a === '--json') throw new Error('--json needs a file name');
   }
   return o;
@@ -83,7 +83,7 @@ export async function benchmark(o: BenchOptions, log: (line: string) => void = (
     const products = await chooseProducts(rt);
     log(`products: ${describeChoice(rt.products)} (${products.how})`);
     if (o.suites.includes('matmul')) {
-      const loaded = await loadTfjsPeer(o.adapter);
+      const loaded = await loadTfjsPeer(rt.gpu.dawnAdapter ?? undefined); // the adapter ours opened (a number resolved to its name)
       if (typeof loaded === 'string') {
         log(loaded);
         notes.push(loaded);

@@ -256,7 +256,7 @@ describe('bad input to --out, --resume, predict and embed: one line, exit 2, not
   it("--resume's help names exactly the flags it takes", () => {
     const named = [...(trainFlags.resume.help.match(/--[a-z-]+/g) ?? [])];
     expect(named).toEqual(['--adapter', '--checkpoint-every', '--json']);
-    expect(trainUsage).toContain('webgpu-dec train --resume DIR [--adapter NAME] [--checkpoint-every N|Mm] [--json]');
+    expect(trainUsage).toContain('webgpu-dec train --resume DIR [--adapter N|NAME] [--checkpoint-every N|Mm] [--json]');
     for (const flag of named) {
       // Each is accepted: the folder, not the flag, is what fails (no config.json there).
       const sub = mkdtempSync(join(dir, 'h-'));

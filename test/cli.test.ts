@@ -25,12 +25,22 @@ describe('the command line', () => {
     expect(r.stdout).toMatch(/maxStorageBufferBindingSize\s+\d+/);
     expect(r.stdout).toMatch(/features:/);
   });
-  it('an adapter that is not there: one line naming the fix, non-zero exit', () => {
+  it('an adapter name that no adapter has: one line naming the adapters there are, exit 2', () => {
     const r = cli(['info'], { WEBGPU_DEC_ADAPTER: 'no-such-adapter-xyz' });
-    expect(r.status).not.toBe(0);
+    expect(r.status).toBe(2);
     const lines = errLines(r.stderr);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/no WebGPU adapter found matching "no-such-adapter-xyz".*install-software-gpu\.sh/);
+    expect(lines[0]).toMatch(/^webgpu-dec: WEBGPU_DEC_ADAPTER=no-such-adapter-xyz: no adapter's name contains "no-such-adapter-xyz" \(case matters\); the adapters are 0 \S.*\(webgpu-dec info --adapters\)$/);
+  });
+  it('no adapter at all (no Vulkan driver named): one line naming the fix, exit 1', () => {
+    for (const args of [['info'], ['info', '--adapters'], ['info', '--adapter', '0']]) {
+      const r = cli(args, { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+      expect(r.status, args.join(' ')).toBe(1);
+      // Our one line; the rest is the Vulkan loader's and Dawn's own warnings about the missing driver.
+      const lines = errLines(r.stderr).filter((l) => l.startsWith('webgpu-dec'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/no WebGPU adapter found.*install-software-gpu\.sh/);
+    }
   });
   it('an unknown command is one line and exit 2', () => {
     const r = cli(['frobnicate']);

@@ -213,7 +213,7 @@ describe('checkpoints and --resume', () => {
     const adapter = /, adapter (.*)$/m.exec(lost.stderr)![1]; // the run's first line names it
     expect(lines.at(-1)).toBe(
       `webgpu-dec: GPU device lost on adapter "${adapter}" (destroyed: device was destroyed); ` +
-        `the last checkpoint (dec at step 30) is kept: continue with: webgpu-dec train --resume ${dir} (--adapter NAME for another GPU)`,
+        `the last checkpoint (dec at step 30) is kept: continue with: webgpu-dec train --resume ${dir} (--adapter N|NAME for another GPU)`,
     );
     expect(lines.filter((l) => /device lost|^\s+at /.test(l))).toHaveLength(1); // no stack trace, said once
     expect(Checkpoints.load(dir).position).toMatchObject({ phase: 'dec', step: 30 });

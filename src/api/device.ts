@@ -11,7 +11,10 @@ export interface DeviceChoice {
    * it, each call opens its own and destroys it before returning.
    */
   device?: Runtime;
-  /** Without `device`: the adapter whose name contains this (else env WEBGPU_DEC_ADAPTER). */
+  /**
+   * Without `device`: the adapter, as its number in `webgpu-dec info --adapters` ("1") or a
+   * substring of its name; else env WEBGPU_DEC_ADAPTER (see DeviceOptions.adapter).
+   */
   adapter?: string;
 }
 

@@ -9,6 +9,12 @@ export class UsageError extends InputError {
   }
 }
 
+/**
+ * `--adapter`'s help, one text for every command: a number is an index into `info --adapters`'
+ * list (Dawn's order), anything else a substring of a name (src/gpu/adapters.ts).
+ */
+export const ADAPTER_HELP = 'the adapter: its number in webgpu-dec info --adapters (0 … n−1), or a substring of its name (case matters); else env WEBGPU_DEC_ADAPTER, read the same way';
+
 /** 'flag': a switch that takes no value (`--json`), true when given; 'size': bytes, written `40G`, `800M`, `1.5GiB` or a number. */
 /**
  * `setting`: a run setting, the library option whose field is the flag in camelCase

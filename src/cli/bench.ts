@@ -2,7 +2,7 @@
 // parse their own flags (bench/run.ts parseBenchArgs); the tfjs peer is used where it is installed.
 import { UsageError } from './args.js';
 
-export const benchUsage = `usage: webgpu-dec bench [--suite matmul,training,robustness,wait] [--only SUBSTRING] [--quick] [--json FILE] [--adapter SUBSTRING]
+export const benchUsage = `usage: webgpu-dec bench [--suite matmul,training,robustness,wait] [--only SUBSTRING] [--quick] [--json FILE] [--adapter N|NAME]
 
 Runs the benchmark suites on one adapter, in one process: our kernels, a naive kernel and the
 @tensorflow/tfjs-backend-webgpu peer where it is installed, and prints a markdown table of medians
@@ -13,7 +13,8 @@ with ratios on stdout.
   --only SUBSTRING     only the matrix products whose name contains this (e.g. 256x784x500)
   --quick              fewer and shorter samples (a smoke run, not figures to quote)
   --json FILE          also write the figures to FILE
-  --adapter SUBSTRING  use the adapter whose name contains this (or env WEBGPU_DEC_ADAPTER)`;
+  --adapter N|NAME     the adapter: its number in webgpu-dec info --adapters, or a substring of
+                       its name (case matters); else env WEBGPU_DEC_ADAPTER, read the same way`;
 
 export async function benchCommand(args: string[]): Promise<number> {
   const { parseBenchArgs, runBench } = await import('../../bench/run.js');

@@ -1,17 +1,23 @@
 // `webgpu-dec info`: the adapter, its limits and features, and the product kernel each class of
-// products gets on it (measured at first use, then read from the cache).
+// products gets on it (measured at first use, then read from the cache); `info --adapters`: every
+// adapter Dawn can open, numbered as `--adapter N` reads a number.
+import { describeAdapters, type AdapterDetails } from '../gpu/adapters.js';
+import { robustnessWanted } from '../gpu/device.js';
+import { NoAdapterError } from '../gpu/errors.js';
 import { Runtime } from '../gpu/runtime.js';
 import { CHOICE_COLUMNS, choiceRows, type ProductChoice } from '../tensor/ops/matmul-classes.js';
 import { testedLine } from '../gpu/tested.js';
 import { chooseProducts } from '../tensor/ops/matmul-choice.js';
-import { flagHelp, parseFlags, type FlagSpec } from './args.js';
+import { ADAPTER_HELP, flagHelp, parseFlags, UsageError, type FlagSpec } from './args.js';
 
 export const infoFlags: FlagSpec = {
-  adapter: { kind: 'string', help: 'use the adapter whose name contains this (or env WEBGPU_DEC_ADAPTER)' },
+  adapter: { kind: 'string', help: ADAPTER_HELP },
+  adapters: { kind: 'flag', help: 'list every adapter Dawn can open, numbered 0 … n−1 (the numbers --adapter takes), and nothing else' },
   measure: { kind: 'flag', help: 'measure the product kernels again, every class, and rewrite the cache (after a driver update, or a measurement on a busy machine)' },
 };
 
-export const infoUsage = `usage: webgpu-dec info [--adapter SUBSTRING] [--measure]
+export const infoUsage = `usage: webgpu-dec info [--adapter N|NAME] [--measure]
+       webgpu-dec info --adapters
 
 The WebGPU adapter this machine offers: vendor, architecture, device, description, its limits and
 features, whether Dawn's bounds checks are on (env WEBGPU_DEC_ROBUSTNESS=1 turns them on), the
@@ -22,10 +28,19 @@ checked against a float64 product (one that disagrees is refused, and named here
 $WEBGPU_DEC_CACHE_DIR (default ~/.cache/webgpu-dec/kernels.json), and overridden by env
 WEBGPU_DEC_MATMUL=blocked|subgroup|tiled (on stdout).
 
+--adapters lists every adapter instead, one line each: its number, name, Dawn backend, vendor and
+architecture, subgroup sizes, largest storage buffer binding and largest buffer. The numbers are
+Dawn's own order (number 0 is the adapter every command opens when none is named); an adapter that
+shares its name with an earlier one is listed, but Dawn's node bindings cannot open it.
+
 ${flagHelp(infoFlags)}`;
 
 export function infoCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, infoFlags);
+  if (f.adapters === true) {
+    if (f.adapter !== undefined || f.measure === true) throw new UsageError('--adapters lists every adapter: it takes neither --adapter nor --measure');
+    return listAdapters();
+  }
   return info({ adapter: f.adapter as string | undefined, measure: f.measure === true });
 }
 
@@ -59,6 +74,38 @@ export async function info(opts: { adapter?: string; measure?: boolean }): Promi
     rt.destroy();
   }
   return 0;
+}
+
+/** `info --adapters`: the adapters as an aligned table, each of its numbers openable by --adapter N. */
+export async function listAdapters(): Promise<number> {
+  // The same toggles as the commands' own devices: the list is the enumeration they search.
+  const list = await describeAdapters(robustnessWanted() ? [] : ['enable-dawn-features=disable_robustness']);
+  if (!list.length) throw new NoAdapterError(''); // as every command says it: with the fix
+  console.log(adapterTable(list).join('\n'));
+  return 0;
+}
+
+/** Bytes as MiB or GiB, to two decimals at most (Dawn reports 4 GiB less 4 bytes as lavapipe's largest buffer). */
+const mib = (bytes: number) => (bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30).toFixed(2)} GiB` : `${+(bytes / 2 ** 20).toFixed(2)} MiB`);
+
+/** One line per adapter under a header; an adapter these bindings cannot open says which opens instead. */
+export function adapterTable(list: readonly AdapterDetails[]): string[] {
+  const head = ['#', 'name', 'backend', 'vendor / architecture', 'subgroup sizes', 'storage binding', 'buffer'];
+  const rows = list.map((a) => [
+    String(a.index),
+    a.name,
+    a.backend,
+    [a.vendor, a.architecture].filter(Boolean).join(' / '),
+    a.subgroupSizes ? (a.subgroupSizes[0] === a.subgroupSizes[1] ? String(a.subgroupSizes[0]) : `${a.subgroupSizes[0]}–${a.subgroupSizes[1]}`) : 'none',
+    mib(a.maxStorageBufferBindingSize),
+    mib(a.maxBufferSize),
+  ]);
+  const width = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (r: string[]) => r.map((v, j) => (j === r.length - 1 ? v : v.padEnd(width[j]))).join('  ');
+  const notes = list
+    .filter((a) => a.opens !== a.index)
+    .map((a) => `adapter ${a.index}: its name opens adapter ${a.opens}; Dawn's node bindings open adapters by name, so it cannot be opened here (its figures are adapter ${a.opens}'s)`);
+  return [line(head), ...rows.map(line), ...notes];
 }
 
 /**

@@ -21,11 +21,13 @@ commands:
   tsne                 exact t-SNE on the GPU of a data file (or of its embedding, --model): tsne.csv, .json, .svg
   experiment           the paper's experiments: "experiment imbalance" (imbalanced clusters), "experiment clusters" (choosing k)
   bench                the benchmark suites (matmul, training, wait); --json FILE, --suite, --quick
-  info                 the WebGPU adapter: vendor, architecture, device, limits, features
+  info                 the WebGPU adapter: vendor, architecture, device, limits, features;
+                       info --adapters: every adapter, numbered
   help [COMMAND]       this text, or a command's flags (as "webgpu-dec COMMAND --help")
 
 common flags:
-  --adapter SUBSTRING  pick the adapter whose name contains SUBSTRING (or env WEBGPU_DEC_ADAPTER)
+  --adapter N|NAME     the adapter: its number in "webgpu-dec info --adapters", or a substring of its
+                       name (or env WEBGPU_DEC_ADAPTER, read the same way)
   --json               train, predict, embed, tsne: JSON-lines events on stdout and nothing else there
                        ({"event": "start" | "progress" | "target_update" | "checkpoint" | "done", ...})
   -h, --help           a command's usage and flags

@@ -9,7 +9,7 @@ import { checkWritableFile } from '../io/atomic.js';
 import { applicationOfFiles, embedApplication, predictApplication, writeEmbedding, writePrediction, type Application } from '../run/apply.js';
 import { dataMode } from '../run/job.js';
 import { round } from '../run/outputs.js';
-import { flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
+import { ADAPTER_HELP, flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
 import { GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 
@@ -17,7 +17,7 @@ const common: FlagSpec = {
   model: { kind: 'string', help: 'a model.safetensors written by webgpu-dec train (required)' },
   data: { kind: 'string', help: 'mnist or a file: .npy, .csv, .idx (.gz too) with the model\'s number of columns (required)' },
   json: { kind: 'flag', help: 'JSON-lines events on stdout: start, done (see webgpu-dec help)' },
-  adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
+  adapter: { kind: 'string', help: ADAPTER_HELP },
   'gpu-memory': GPU_MEMORY_FLAG,
 };
 export const predictFlags: FlagSpec = {

@@ -16,7 +16,7 @@ import { dataMode, describeProducts, newFileJob, onDevice, resumeJob, runJob, ru
 import type { RunMetrics } from '../records/metrics.js';
 import type { ProgressEvent } from '../nn/loop.js';
 import { openDevice } from '../api/device.js';
-import { fieldOfFlag, flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
+import { ADAPTER_HELP, fieldOfFlag, flagHelp, parseFlags, UsageError, type FlagSpec, type Flags } from './args.js';
 import { GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 import { ReportedCheckpoints, TargetUpdates } from './train-events.js';
@@ -68,12 +68,12 @@ export const trainFlags: FlagSpec = {
   image: { kind: 'string', help: 'HxW: the rows of an NPY or CSV file are images of this shape (for --augment and the report)' },
   'recon-weight': { kind: 'number', help: "IDEC: keep the decoder in DEC, loss KL + γ·MSE with this γ (default 0: DEC; IDEC's 0.1)", setting: true },
   json: { kind: 'flag', help: 'JSON-lines events on stdout (start, progress, target_update, checkpoint, done; see webgpu-dec help); the summary goes to stderr' },
-  adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
+  adapter: { kind: 'string', help: ADAPTER_HELP },
   'gpu-memory': GPU_MEMORY_FLAG,
 };
 
 export const trainUsage = `usage: webgpu-dec train [flags]
-       webgpu-dec train --resume DIR [--adapter NAME] [--checkpoint-every N|Mm] [--json]
+       webgpu-dec train --resume DIR [--adapter N|NAME] [--checkpoint-every N|Mm] [--json]
 
 ${flagHelp(trainFlags)}`;
 
@@ -221,7 +221,7 @@ export async function train(args: string[]): Promise<number> {
 function afterLoss(out: string, lastCheckpoint: string | null): string {
   if (existsSync(join(out, CHECKPOINT_FILE))) {
     const at = lastCheckpoint ? ` (${lastCheckpoint})` : '';
-    return `the last checkpoint${at} is kept: continue with: webgpu-dec train --resume ${out} (--adapter NAME for another GPU)`;
+    return `the last checkpoint${at} is kept: continue with: webgpu-dec train --resume ${out} (--adapter N|NAME for another GPU)`;
   }
   if (existsSync(join(out, METRICS_FILE))) return `the run's outputs are written in ${out}; its t-SNE maps and report.html are not`;
   return `no checkpoint was written: start the run again`;

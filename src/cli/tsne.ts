@@ -4,7 +4,7 @@
 import { openDevice } from '../api/device.js';
 import { prepareMap, runMap } from '../run/map.js';
 import { fmtTime } from '../run/progress.js';
-import { flagHelp, parseFlags, UsageError, type FlagSpec } from './args.js';
+import { ADAPTER_HELP, flagHelp, parseFlags, UsageError, type FlagSpec } from './args.js';
 import { GPU_MEMORY_FLAG, readOptionsOf } from './options.js';
 import { Reporter } from './reporter.js';
 
@@ -19,7 +19,7 @@ export const tsneFlags: FlagSpec = {
   seed: { kind: 'int', help: 'the subset and a random initialisation (default 0)' },
   out: { kind: 'string', help: 'the folder to write tsne.csv, tsne.json and tsne.svg into (required)' },
   json: { kind: 'flag', help: 'JSON-lines events on stdout: start, progress, done (see webgpu-dec help)' },
-  adapter: { kind: 'string', help: 'use the adapter whose name contains this' },
+  adapter: { kind: 'string', help: ADAPTER_HELP },
   'gpu-memory': GPU_MEMORY_FLAG,
 };
 

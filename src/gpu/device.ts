@@ -1,5 +1,6 @@
 // Adapter and device: finding one, naming it, and turning GPU errors into exceptions.
-import { create, globals } from 'webgpu';
+import { globals } from 'webgpu';
+import { adapterFlag, instanceFor, POWER_PREFERENCE, unmatchedAdapter, type AdapterSource } from './adapters.js';
 import { DeviceLostError, GpuError, NoAdapterError } from './errors.js';
 
 Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, … as in a browser
@@ -14,7 +15,12 @@ export interface AdapterDescription {
 
 /** Which adapter to open. */
 export interface DeviceOptions {
-  /** Substring of the adapter's name (Dawn's `adapter=` flag); else env WEBGPU_DEC_ADAPTER. */
+  /**
+   * The adapter: a number, its index in the list of `webgpu-dec info --adapters` (Dawn's
+   * enumeration; 0 is the one opened when none is named), or a substring of its name (Dawn's
+   * `adapter=` flag: the first adapter, in that order, whose name contains it; case matters); else
+   * env WEBGPU_DEC_ADAPTER, read the same way. See adapters.ts for how a number is opened.
+   */
   adapter?: string;
   /**
    * Keep Dawn's robustness transform (bounds checks on every storage access). Off by default: every
@@ -30,24 +36,6 @@ export interface DeviceOptions {
 export function robustnessWanted(opts: DeviceOptions = {}): boolean {
   if (opts.robustness !== undefined) return opts.robustness;
   return /^(1|on|true|yes)$/i.test(process.env.WEBGPU_DEC_ROBUSTNESS ?? '');
-}
-
-/**
- * Dawn's instances, one per set of flags, kept for the life of the process. Why: dawn.node's async
- * runner, which every adapter, device and buffer shares, holds a raw pointer to the instance that
- * the object returned by create() owns (dawn/node/binding/AsyncRunner.cpp). Once that object was
- * garbage-collected while anything made from it was still referenced (a destroyed runtime a caller
- * keeps, a tensor kept past the end), a later GC or event poll touched freed memory and the process
- * died with SIGSEGV or an abort, at a moment that depended on the GC (test/runtime.test.ts shows it).
- * A kept instance does not keep the process alive: a process exits by itself once its devices are
- * destroyed. The flags take only a few values (adapter name, robustness), so few are ever made.
- */
-const instances = new Map<string, GPU>();
-function instanceFor(flags: string[]): GPU {
-  const key = flags.join('\n');
-  let gpu = instances.get(key);
-  if (!gpu) instances.set(key, (gpu = create(flags)));
-  return gpu;
 }
 
 /** A WebGPU device plus the state needed to report its errors and loss as exceptions. */
@@ -68,6 +56,12 @@ export class GpuDevice {
     readonly subgroupSize: number | null,
     /** Whether Dawn's robustness checks are on (see DeviceOptions.robustness). */
     readonly robustness: boolean,
+    /**
+     * The value of Dawn's `adapter=` flag it was opened with (a number resolved to the adapter's
+     * full name), or null: Dawn's first adapter. Another Dawn instance given it opens the same
+     * adapter (the benchmark's tfjs peer does).
+     */
+    readonly dawnAdapter: string | null = null,
   ) {
     device.addEventListener('uncapturederror', (ev) => {
       const err = (ev as GPUUncapturedErrorEvent).error;
@@ -84,15 +78,20 @@ export class GpuDevice {
    * limits; NoAdapterError where there is none.
    */
   static async open(opts: DeviceOptions = {}): Promise<GpuDevice> {
-    const wanted = opts.adapter ?? process.env.WEBGPU_DEC_ADAPTER;
+    const source: AdapterSource = opts.adapter !== undefined ? 'option' : 'env';
+    const wanted = (opts.adapter ?? process.env.WEBGPU_DEC_ADAPTER)?.trim();
     const robust = robustnessWanted(opts);
-    const flags = [...(wanted ? [`adapter=${wanted}`] : []), ...(robust ? [] : ['enable-dawn-features=disable_robustness'])];
-    const gpu = instanceFor(flags);
+    const toggles = robust ? [] : ['enable-dawn-features=disable_robustness'];
+    // A number becomes that adapter's full name (adapters.ts); a name goes to Dawn as it is.
+    const name = wanted ? await adapterFlag(wanted, source, toggles) : undefined;
+    const gpu = instanceFor([...(name ? [`adapter=${name}`] : []), ...toggles]);
     let adapter: GPUAdapter | null = null;
     try {
-      adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      adapter = await gpu.requestAdapter({ powerPreference: POWER_PREFERENCE });
     } catch (e) {
-      throw new NoAdapterError(wanted ? ` matching "${wanted}" (${(e as Error).message.split('\n').join(' ')})` : '');
+      const message = (e as Error).message ?? String(e);
+      // Dawn rejects a name no adapter contains with its list of adapters: bad input, one line naming them.
+      throw (wanted && unmatchedAdapter(wanted, source, message)) || new NoAdapterError(wanted ? ` matching "${wanted}" (${message.split('\n').join(' ')})` : '');
     }
     if (!adapter) throw new NoAdapterError(wanted ? ` matching "${wanted}"` : '');
     const a = adapter.limits;
@@ -114,7 +113,7 @@ export class GpuDevice {
     const i = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
     const info = { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description };
     const subgroupSize = device.features.has('subgroups') && i.subgroupMinSize && i.subgroupMinSize === i.subgroupMaxSize ? i.subgroupMinSize : null;
-    return new GpuDevice(adapter, device, info, subgroupSize, robust);
+    return new GpuDevice(adapter, device, info, subgroupSize, robust, name ?? null);
   }
 
   /** One line naming the adapter, e.g. for metrics.json and benchmark tables. */
@@ -142,7 +141,7 @@ export class GpuDevice {
     return this.lostError !== null;
   }
 
-  /** Destroys the device; the process can then exit by itself (the instance stays: see instanceFor). */
+  /** Destroys the device; the process can then exit by itself (the instance stays: see instanceFor in adapters.ts). */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;

@@ -116,6 +116,12 @@ export interface RunConfig {
    * that gave wrong products on this adapter when checked against float64, and where.
    */
   products?: ChoiceRecord;
+  /**
+   * The adapter the run started on, named as metrics.json names it (vendor / architecture / device
+   * / description). Absent in configs written before it was recorded. --resume may continue on
+   * another adapter only where `products` can run there (run/job.ts onDevice).
+   */
+  adapter?: string;
   /** DEC-DA's augmentation of every training batch; absent: none. */
   augment?: AugmentConfig;
   /**

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../gpu/runtime.js';
-import { choiceRecord, describeChoice } from '../tensor/ops/matmul-classes.js';
+import { choiceRecord, describeChoice, parseChoice, PRODUCT_CLASSES } from '../tensor/ops/matmul-classes.js';
 import type { Dataset } from '../data/dataset.js';
 import { datasetFromArray, type ArrayShape } from '../data/from-array.js';
 import { gpuRowBytes, type ReadOptions } from '../data/load.js';
@@ -132,12 +132,32 @@ export function dataMode(ds: Dataset): string {
 }
 
 /**
- * The job on its device: a new run records the adapter's product kernels in its config (a resumed
- * run keeps its own: the same kernels, the same result). Before anything stamps the config (the
- * checkpoints' runStamp); runJob does it too.
+ * The job on its device: a new run records the adapter and its product kernels in its config (a
+ * resumed run keeps its own: the same kernels, the same result). Before anything stamps the config
+ * (the checkpoints' runStamp); runJob does it too.
+ *
+ * A resumed run may continue on another adapter (a preempted job restarted on another card) only
+ * where its recorded product kernels can run there: another kernel would give other products, so
+ * the resumed run would silently be another run. Where they cannot, it stops here with one line
+ * (exit 2) naming both adapters. A run on the same adapter with the same kernels equals an
+ * uninterrupted one bit for bit; on another adapter the same kernels run, but a driver (or a
+ * subgroup size) of its own may still round differently.
  */
 export function onDevice(job: Job, rt: Runtime): void {
-  if (!job.resume) job.cfg.products = choiceRecord(rt.products);
+  const { cfg } = job;
+  if (!job.resume) {
+    cfg.products = choiceRecord(rt.products);
+    cfg.adapter = rt.adapterName;
+    return;
+  }
+  if (cfg.products !== undefined && !parseChoice(cfg.products, rt.gpu, 'config')) {
+    const started = cfg.adapter ? `adapter "${cfg.adapter}"` : 'another adapter';
+    const kernels = PRODUCT_CLASSES.map((c) => `${c} ${cfg.products!.classes[c]?.kernel}`).join(', ');
+    throw new InputError(
+      `--resume ${job.out}: the run started on ${started} with product kernels (${kernels}) that adapter "${rt.adapterName}" cannot run; ` +
+        `resume it where they run (--adapter N|NAME: webgpu-dec info --adapters), or start a new run`,
+    );
+  }
 }
 
 /** What a door hears while the job runs; every hook is optional but `progress`. */
