@@ -184,6 +184,16 @@ describe('bad input: one line, exit 2, nothing written', () => {
   it('labels that are not integers', () => {
     expectBadInput([['x.npy', points], ['y.csv', 'label\n0\n1.5\n1\n1\n']], /y\.csv: label at line 3 is 1\.5; labels must be integer class ids/);
   });
+  it('a label of -1 ("no label" elsewhere): refused, naming the file, the line and the value', () => {
+    expectBadInput([['x.npy', points], ['y.csv', 'label\n0\n-1\n1\n1\n']],
+      /^webgpu-dec: .*y\.csv: label at line 3 is -1; labels must be class ids from 0 to 2147483647 \(leave --labels out if some points have none\)$/);
+  });
+  it('a label past int32 (2³¹): refused, naming the row and the value', () => {
+    const big = Buffer.alloc(32);
+    [0, 2 ** 31, 1, 1].forEach((v, i) => big.writeBigInt64LE(BigInt(v), 8 * i));
+    expectBadInput([['x.npy', points], ['y.npy', npy('<i8', [4], big)]],
+      /^webgpu-dec: .*y\.npy: label at row 1 \(counting from 0\) is 2147483648; labels must be class ids from 0 to 2147483647/);
+  });
   it('a label count that differs from the row count', () => {
     expectBadInput([['x.npy', points], ['y.npy', npy('<i8', [3], Buffer.alloc(24))]], /y\.npy: 3 labels for 4 points in .*x\.npy; pass the labels of that file/);
   });

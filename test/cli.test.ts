@@ -111,6 +111,11 @@ describe('the command line', () => {
     }
     expect(JSON.parse(readFileSync(join(out, '..', 'pred.metrics.json'), 'utf8'))).toMatchObject({ n: 10000, k: 10 });
     expect(p.stderr).toMatch(/ACC \d\.\d+ {2}NMI/);
+    // the bundled digits in a slice (--rows): those rows of the whole prediction, byte for byte, index = the digit's row
+    const part = join(out, '..', 'pred-rows.csv');
+    const q = cli(['predict', '--model', join(out, 'model.safetensors'), '--data', 'mnist', '--rows', '9990:10000', '--out', part]);
+    expect(q.status, q.stderr).toBe(0);
+    expect(readFileSync(part, 'utf8').split('\n').slice(1).join('\n')).toBe(readFileSync(pred, 'utf8').split('\n').slice(9991).join('\n'));
     // embed: an .npy of [10000, 10] float32
     const z = join(out, '..', 'z.npy');
     expect(cli(['embed', '--model', join(out, 'model.safetensors'), '--data', 'mnist', '--out', z]).status).toBe(0);

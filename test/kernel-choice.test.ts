@@ -2,7 +2,7 @@
 // measurement, the measurement, its cache (hit, damaged, per adapter), the WEBGPU_DEC_MATMUL
 // override, a run's recorded choice, and `webgpu-dec info` showing all of it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import {
   uniformChoice,
   type ProductClass,
 } from '../src/tensor/ops/matmul-classes.js';
-import { adapterKey, cacheFile } from '../src/tensor/ops/matmul-cache.js';
+import { adapterKey, cacheFile, MAX_CACHE_BYTES, readCachedChoice, writeCachedChoice } from '../src/tensor/ops/matmul-cache.js';
 import type { GpuDevice } from '../src/gpu/device.js';
 import type { Runtime } from '../src/gpu/runtime.js';
 import { kernelFor, splitsFor } from '../src/tensor/ops/matmul.js';
@@ -250,5 +250,65 @@ describe('webgpu-dec info', () => {
     const forced = info({ WEBGPU_DEC_CACHE_DIR: dir, WEBGPU_DEC_MATMUL: 'tiled' });
     expect(forced.stdout).toMatch(/products: {6}WEBGPU_DEC_MATMUL=tiled/);
     expect(forced.stdout).toMatch(/^ {2}wide +.+ tiled +/m);
+  });
+});
+
+describe('a kernel cache path that is not a regular file (hostile or broken): ignored, left as it is, said once', () => {
+  const gpu = { info: { vendor: 'v', architecture: 'a', device: 'd', description: 'test adapter' }, subgroupSize: 4 } as unknown as GpuDevice;
+  /** A cache folder whose kernels.json is a link to /dev/zero, and one whose kernels.json is a FIFO (null where mkfifo is missing). */
+  function hostile(): { zero: string; fifo: string | null } {
+    const zero = mkdtempSync(join(tmpdir(), 'dec-cache-zero-'));
+    symlinkSync('/dev/zero', join(zero, 'kernels.json'));
+    const fifo = mkdtempSync(join(tmpdir(), 'dec-cache-fifo-'));
+    const made = spawnSync('mkfifo', [join(fifo, 'kernels.json')]);
+    return { zero, fifo: made.status === 0 ? fifo : null };
+  }
+  const withCacheDir = <T>(dir: string, fn: () => T): T => {
+    const before = process.env.WEBGPU_DEC_CACHE_DIR;
+    process.env.WEBGPU_DEC_CACHE_DIR = dir;
+    try {
+      return fn();
+    } finally {
+      if (before === undefined) delete process.env.WEBGPU_DEC_CACHE_DIR;
+      else process.env.WEBGPU_DEC_CACHE_DIR = before;
+    }
+  };
+
+  it('the reader refuses a link to /dev/zero and a FIFO without reading them, never writes over them; an oversized file is damaged', () => {
+    const { zero, fifo } = hostile();
+    const choice = ruleChoice(gpu);
+    for (const [dir, what] of [[zero, 'a character device'], [fifo, 'a FIFO (named pipe)']] as const) {
+      if (!dir) continue;
+      withCacheDir(dir, () => {
+        expect(readCachedChoice(gpu)).toMatchObject({ choice: null, status: 'refused', refused: what });
+        expect(writeCachedChoice(gpu, choice)).toBeNull();
+      });
+    }
+    expect(readlinkSync(join(zero, 'kernels.json'))).toBe('/dev/zero');
+    if (fifo) expect(lstatSync(join(fifo, 'kernels.json')).isFIFO()).toBe(true);
+    // a regular file past the bound: not parsed, replaced by the next measurement
+    const big = mkdtempSync(join(tmpdir(), 'dec-cache-big-'));
+    writeFileSync(join(big, 'kernels.json'), ' '.repeat(MAX_CACHE_BYTES) + JSON.stringify({ format: 'webgpu-dec-kernels/2', entries: {} }));
+    withCacheDir(big, () => {
+      expect(readCachedChoice(gpu).status).toBe('damaged');
+      expect(writeCachedChoice(gpu, choice)).toBe(join(big, 'kernels.json'));
+      expect(readCachedChoice(gpu).status).toBe('hit');
+    });
+    expect(statSync(join(big, 'kernels.json')).size).toBeLessThan(MAX_CACHE_BYTES);
+  });
+
+  it('webgpu-dec info with such a cache: finishes (exit 0), one warning line on stderr, the path left as it was', () => {
+    const { zero, fifo } = hostile();
+    for (const [dir, what] of [[zero, 'a character device'], [fifo, 'a FIFO \\(named pipe\\)']] as const) {
+      if (!dir) continue;
+      const r = spawnSync(process.execPath, ['bin/webgpu-dec.js', 'info'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, WEBGPU_DEC_CACHE_DIR: dir } });
+      expect(r.status, `${r.error ?? ''} ${r.stderr}`).toBe(0); // before the fix: a hang, killed at the timeout
+      const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^webgpu-dec: warning: the kernel cache .*kernels\\.json is ${what}, not a regular file; ignored and left as it is`));
+      expect(r.stdout).toMatch(new RegExp(`products: {6}measured now in [\\d.]+ s; the cache .*kernels\\.json is ${what}, so not cached`));
+    }
+    expect(readlinkSync(join(zero, 'kernels.json'))).toBe('/dev/zero');
+    if (fifo) expect(lstatSync(join(fifo, 'kernels.json')).isFIFO()).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { cluster } from '../src/api/cluster.js';
 import { flagOf } from '../src/cli/flag-names.js';
 import { overridesOf, SETTING_FLAGS } from '../src/cli/train.js';
 import { fieldOfFlag, flagOfField } from '../src/cli/args.js';
-import { OptionError } from '../src/io/errors.js';
+import { InputError, OptionError } from '../src/io/errors.js';
 import { describeSchedule, resolveConfig, type Overrides } from '../src/run/config.js';
 import { presets } from '../src/run/presets.js';
 
@@ -28,6 +28,14 @@ function libraryMessage(o: Overrides): OptionError {
 }
 
 describe('option errors', () => {
+  it('cluster() with a label of -1 or past int32: an InputError naming the row and the value, before any GPU work', async () => {
+    const labels = Array.from({ length: 40 }, (_, i) => i % 2);
+    labels[7] = -1;
+    await expect(cluster(x, { d: 3, k: 2, labels })).rejects.toThrow(/^array: label 7 \(row 7, counting from 0\) is -1; labels must be class ids from 0 to 2147483647/);
+    await expect(cluster(x, { d: 3, k: 2, labels })).rejects.toBeInstanceOf(InputError);
+    labels[7] = 2 ** 31;
+    await expect(cluster(x, { d: 3, k: 2, labels })).rejects.toThrow(/^array: label 7 is 2147483648; labels must be integer class ids$/);
+  });
   it('cluster() with a bad option names the field, without --', async () => {
     await expect(cluster(x, { d: 3, k: 2, lr: -1 })).rejects.toThrow(/^lr must be positive; got -1$/);
     await expect(cluster(x, { d: 3, k: 2, updateInterval: 0 })).rejects.toThrow(/^updateInterval must be at least 1; got 0$/);

@@ -32,7 +32,8 @@
 //   {"event":"done", "command":"train", "metrics":{...}, "files":["dec-out/metrics.json", ...],
 //    "seconds":61.2}
 //       last: the command finished (exit 0). metrics: train: metrics.json's content; predict:
-//       n, k, sizes and acc, nmi, ari (null without labels); embed: n, dims; tsne: n, kl,
+//       n, k, sizes and acc, nmi, ari (null without labels); embed: n, dims (both with
+//       rows: [A, B] where --rows or --shard chose file rows A to B-1; start has it too); tsne: n, kl,
 //       trustworthiness_5, seconds. files: what it wrote. seconds: the command's wall time.
 import { packageVersion } from '../io/version.js';
 

@@ -19,7 +19,7 @@ export interface ArrayShape {
 }
 
 /**
- * `x` ([n, d], row-major) as a Dataset: checked (shape, finite values, integer labels), copied,
+ * `x` ([n, d], row-major) as a Dataset: checked (shape, finite values, labels 0 … 2³¹ − 1), copied,
  * with `preprocess` applied (by default the 'unit' rule: 8-bit pixels divided by 255, anything
  * else as it is); `ds.preprocess` says what was applied.
  */
@@ -45,6 +45,8 @@ export function datasetFromArray(x: ArrayLike<number>, shape: ArrayShape, prepro
     labels = Int32Array.from(shape.labels);
     for (let i = 0; i < n; i++) {
       if (labels[i] !== shape.labels[i]) throw new InputError(`${name}: label ${i} is ${shape.labels[i]}; labels must be integer class ids`);
+      // -1 ("no label" in many tools) would be scored as a class of its own, skewing ACC / NMI / ARI
+      if (labels[i] < 0) throw new InputError(`${name}: label ${i} (row ${i}, counting from 0) is ${labels[i]}; labels must be class ids from 0 to ${2 ** 31 - 1} (leave labels out if some points have none)`);
     }
   }
   const applied = applyPreprocess(data, preprocess);

@@ -5,10 +5,11 @@
 import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { basename } from 'node:path';
-import type { Dataset } from './dataset.js';
 import { openRows, readMatrix } from './formats/open.js';
 import { blockBytes, DataError, type Matrix, type RowFile } from './formats/row-file.js';
 import { loadBundledMnist } from './mnist.js';
+import { selectedRows, selectRows, type RowSelection } from './slice.js';
+import { takeRows, type Dataset } from './dataset.js';
 import { applyPreprocess, defaultPreprocess, divisorFor, type Preprocess } from './preprocess.js';
 import { streamLayout, type StreamLayout } from './streamed.js';
 import { wordsPerRow } from '../tensor/index.js';
@@ -75,6 +76,11 @@ export interface ReadOptions {
    * StreamLayout: out-of-core); absent: decided by the budget.
    */
   stream?: StreamLayout | null;
+  /**
+   * Only these rows of the file (predict / embed in shards): they alone are read, and they are the
+   * data set (its labels the labels of those rows; one row is enough).
+   */
+  rows?: RowSelection;
 }
 
 /** Seconds between progress calls of a pass. */
@@ -89,7 +95,10 @@ export interface ScannedFile {
   meanSq: number;
 }
 
-/** Labels for `rows` points: one integer column. */
+/** The largest label: class ids are stored as int32. */
+const MAX_LABEL = 2 ** 31 - 1;
+
+/** Labels for `rows` points: one integer column of class ids 0 … 2³¹ − 1. */
 async function readLabels(labelsFile: string, data: string, rows: number): Promise<Int32Array> {
   const l = await readMatrix(labelsFile, 'labels');
   if (l.cols !== 1) {
@@ -102,6 +111,11 @@ async function readLabels(labelsFile: string, data: string, rows: number): Promi
   for (let i = 0; i < l.rows; i++) {
     if (!Number.isInteger(l.data[i])) {
       throw new DataError(labelsFile, (name) => `label at ${whereIn(l, i)} is ${l.data[i]}; labels must be integer class ids (leave ${name('labels')} out if some points have none)`);
+    }
+    // -1 is a common mark for "no label", and int32 would wrap 2³¹ to a negative id: scored as a
+    // class of its own, either would skew ACC / NMI / ARI without a word, so both are refused.
+    if (l.data[i] < 0 || l.data[i] > MAX_LABEL) {
+      throw new DataError(labelsFile, (name) => `label at ${whereIn(l, i)} is ${l.data[i]}; labels must be class ids from 0 to ${MAX_LABEL} (leave ${name('labels')} out if some points have none)`);
     }
   }
   return Int32Array.from(l.data);
@@ -117,7 +131,9 @@ export async function scanFile(data: string, labelsFile: string | null, preproce
   const { gpuMemory = defaultGpuMemory(), onProgress, stream: forced } = read;
   const t0 = performance.now();
   let told = t0;
-  const f: RowFile = openRows(data);
+  const opened = openRows(data);
+  const f: RowFile = read.rows ? await selectRows(opened, read.rows) : opened;
+  const first = f.first ?? 0; // a slice's rows are named by their row in the file
   if (f.rows !== null && f.cols !== null) layoutFor(f, f.rows, f.cols, gpuMemory, forced); // a .gz over the budget: refused before inflating
   const hash = createHash('sha256');
   let [pixels, max] = [true, 0];
@@ -130,7 +146,7 @@ export async function scanFile(data: string, labelsFile: string | null, preproce
       if (!Number.isFinite(v)) {
         // a CSV's non-numbers are refused by its reader: here only a value beyond float32's range
         if (lines) throw new DataError(data, `value at line ${lines[Math.floor(i / cols)]}, column ${(i % cols) + 1} is beyond float32's range (it reads as ${v}); rescale the data`);
-        throw new DataError(data, `value at ${where(cols, start * cols + i)} is ${v}; drop or impute non-finite values first (e.g. numpy.nan_to_num)`);
+        throw new DataError(data, `value at ${where(cols, (first + start) * cols + i)} is ${v}; drop or impute non-finite values first (e.g. numpy.nan_to_num)`);
       }
       if (pixels) {
         if (!Number.isInteger(v) || v < 0) pixels = false;
@@ -149,9 +165,10 @@ export async function scanFile(data: string, labelsFile: string | null, preproce
   });
   const cols = f.cols!;
   if (rows === 0 || cols === 0) throw new DataError(data, `holds no data (${rows} rows × ${cols} columns); pass a file with one point per row`);
-  if (rows < 2) throw new DataError(data, (name) => `only ${rows} point; clustering needs at least as many points as clusters (${name('k')})`);
+  if (rows < 2 && !read.rows) throw new DataError(data, (name) => `only ${rows} point; clustering needs at least as many points as clusters (${name('k')})`);
   const stream = layoutFor(f, rows, cols, gpuMemory, forced);
-  const labels = labelsFile ? await readLabels(labelsFile, data, rows) : null;
+  // a slice's labels: those of its rows, from the labels of the whole file
+  const labels = labelsFile ? (await readLabels(labelsFile, data, f.fileRows ?? rows)).slice(first, first + rows) : null;
   if (labels) hash.update(Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength));
   const divisor = divisorFor(preprocess, pixels && max > 1 && max <= 255);
   const ds: Dataset = { name: basename(data), x: null, file: f, n: rows, d: cols, labels, image: f.image, preprocess: { ...preprocess, divisor }, stream, packed: f.u8 || undefined };
@@ -166,7 +183,9 @@ export async function scanFile(data: string, labelsFile: string | null, preproce
 export async function loadData(data: string, labelsFile?: string, preprocess: Preprocess = defaultPreprocess, read: ReadOptions = {}): Promise<Dataset> {
   if (data === 'mnist') {
     if (labelsFile) throw new DataError(labelsFile, (name) => `${name('labels')} applies to your own ${name('data')} file; the bundled digits carry theirs`);
-    const ds = loadBundledMnist();
+    const all = loadBundledMnist();
+    const [a, b] = read.rows ? selectedRows('mnist', read.rows, all.n) : [0, all.n];
+    const ds = read.rows ? takeRows(all, Uint32Array.from({ length: b - a }, (_, i) => a + i)) : all; // in memory already: a slice is a copy of its rows
     return { ...ds, preprocess: applyPreprocess(ds.x!, preprocess, 255) };
   }
   return (await scanFile(data, labelsFile ?? null, preprocess, read)).ds;

@@ -7,6 +7,8 @@ import type { Dataset } from '../data/dataset.js';
 import { DataError } from '../data/formats/row-file.js';
 import { datasetFromArray, type ArrayShape } from '../data/from-array.js';
 import { loadData, type ReadOptions } from '../data/load.js';
+import type { RowSelection } from '../data/slice.js';
+import { OptionError } from '../io/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { npyBytes } from '../data/formats/npy.js';
 import { scores, type Scores } from '../metrics/clustering.js';
@@ -37,6 +39,8 @@ export interface Application {
   /** The model file, for messages. */
   modelFile: string;
   ds: Dataset;
+  /** A slice of the file (`read.rows`): its rows A … B−1 in the file, as [A, B]; null: the whole file. */
+  rows: [number, number] | null;
 }
 
 /** The model file and the data file (with their labels), checked against each other; nothing on the GPU yet. */
@@ -44,12 +48,13 @@ export async function applicationOfFiles(modelFile: string, data: string, labels
   const model = readModel(modelFile);
   const ds = await loadData(data, labels, model.meta.preprocess, read);
   checkModelInput(model, ds, data, modelFile);
-  return { model, modelFile, ds };
+  const first = ds.index ? ds.index[0] : (ds.file?.first ?? 0); // the bundled digits' slice is a copy, with its index
+  return { model, modelFile, ds, rows: read.rows ? [first, first + ds.n] : null };
 }
 
 /** The rows of an array (`shape.d` must be the model's input width, else an error says so). */
 export function applicationOfArray(model: LoadedModel, x: ArrayLike<number>, shape: Omit<ArrayShape, 'd'>): Application {
-  return { model, modelFile: 'model', ds: datasetFromArray(x, { ...shape, d: model.meta.dims[0] }, model.meta.preprocess) };
+  return { model, modelFile: 'model', ds: datasetFromArray(x, { ...shape, d: model.meta.dims[0] }, model.meta.preprocess), rows: null };
 }
 
 /** What predict gives, one entry per row in the data's order. */
@@ -76,10 +81,13 @@ export function embedApplication(rt: Runtime, a: Application): Promise<Float32Ar
 
 /** predict's CSV (index,cluster,confidence[,label]); with labels, its scores as FILE.metrics.json. */
 export function writePrediction(out: string, a: Application, p: Predicted, names: { data: string; model: string }, metricsFile: string): string[] {
-  writeFileAtomic(out, assignmentsCsv(undefined, p.hard, p.confidence, a.ds.labels));
+  // a slice's index column: its rows' numbers in the input file, so that shards joined in order are the whole file's output
+  const index = a.rows ? Uint32Array.from({ length: a.ds.n }, (_, i) => a.rows![0] + i) : undefined;
+  writeFileAtomic(out, assignmentsCsv(index, p.hard, p.confidence, a.ds.labels));
   if (!p.scores) return [out];
   const s = round(p.scores)!;
-  const json = { ...s, n: a.ds.n, k: a.model.meta.k, data: names.data, model: names.model, nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)' };
+  // a slice's scores are those of its rows alone (`rows`: [A, B], the file rows scored)
+  const json = { ...s, n: a.ds.n, k: a.model.meta.k, data: names.data, model: names.model, ...(a.rows ? { rows: a.rows } : {}), nmi_normalisation: 'arithmetic mean of H(labels) and H(clusters)' };
   writeFileAtomic(metricsFile, JSON.stringify(json, null, 2) + '\n');
   return [out, metricsFile];
 }
@@ -87,4 +95,41 @@ export function writePrediction(out: string, a: Application, p: Predicted, names
 /** embed's .npy: float32 [n, d_z]. */
 export function writeEmbedding(out: string, values: Float32Array, n: number, dz: number): void {
   writeFileAtomic(out, npyBytes(values, [n, dz]));
+}
+
+/** The environment variables `--shard auto/n` takes the shard's number from: Slurm's job array, Kubernetes' Indexed Job. */
+export const SHARD_ENV = ['SLURM_ARRAY_TASK_ID', 'JOB_COMPLETION_INDEX'] as const;
+
+/**
+ * The rows predict / embed apply the model to, from their options: `rows` "A:B" (rows A … B−1 of
+ * the file, from 0), or `shard` "i/n" (the i-th of n contiguous, nearly equal slices) or "auto/n"
+ * (i from SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX, in `env`); undefined: the whole file.
+ */
+export function rowSelectionOf(rows: string | undefined, shard: string | undefined, env: NodeJS.ProcessEnv = process.env): RowSelection | undefined {
+  if (rows !== undefined && shard !== undefined) throw new OptionError((name) => `${name('rows')} and ${name('shard')} both choose the rows; pass one of them`);
+  const count = (t: string) => (/^\d+$/.test(t) && Number(t) <= Number.MAX_SAFE_INTEGER ? Number(t) : NaN);
+  if (rows !== undefined) {
+    const m = /^(\d+):(\d+)$/.exec(rows.trim());
+    const [a, b] = m ? [count(m[1]), count(m[2])] : [NaN, NaN];
+    if (!(a < b)) throw new OptionError((name) => `${name('rows')} must be A:B, rows A to B−1 of the file counting from 0, with A < B (e.g. 0:1000); got "${rows}"`);
+    return { rows: [a, b] };
+  }
+  if (shard === undefined) return undefined;
+  const m = /^(\d+|auto)\/(\d+)$/.exec(shard.trim());
+  const n = m ? count(m[2]) : NaN;
+  if (!m || !(n >= 1)) throw new OptionError((name) => `${name('shard')} must be i/n (shard i of n, i from 0 to n−1) or auto/n; got "${shard}"`);
+  if (m[1] !== 'auto') {
+    const i = count(m[1]);
+    if (!(i < n)) throw new OptionError((name) => `${name('shard')} ${shard}: i must be 0 to ${n - 1}; got ${i}`);
+    return { shard: [i, n] };
+  }
+  const from = SHARD_ENV.find((v) => env[v] !== undefined && env[v] !== '');
+  if (!from) {
+    throw new OptionError((name) => `${name('shard')} auto/${n} takes the shard from ${SHARD_ENV.join(' or ')}, and neither is set; run it as a Slurm job array or a Kubernetes Indexed Job, or pass ${name('shard')} i/${n}`);
+  }
+  const i = count(env[from]!.trim());
+  if (!(i < n)) {
+    throw new OptionError((name) => `${name('shard')} auto/${n}: ${from} is "${env[from]}", not a shard from 0 to ${n - 1}; number the tasks from 0 (e.g. #SBATCH --array=0-${n - 1}, or completions: ${n})`);
+  }
+  return { shard: [i, n] };
 }

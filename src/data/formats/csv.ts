@@ -8,14 +8,34 @@ import { DataError, type RowFile } from './row-file.js';
 /** NaN, inf, infinity (any case, signed): numbers to Number() or not, missing values to the user. */
 const nonFinite = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
 
-export function openCsv(src: Bytes): RowFile {
+/**
+ * A CSV as a RowFile; `range`: only its data rows [start, end) (a slice): the lines before them are
+ * split into lines and counted but not parsed (only a data row's line tells where the next one
+ * starts), and those after them are counted (so that the file's row count is known and an `end`
+ * past it is refused) without being parsed either.
+ */
+export function openCsv(src: Bytes, range?: { start: number; end: number }): RowFile {
   const { file } = src;
+  const [from, to] = range ? [range.start, range.end] : [0, Infinity];
   const f: RowFile = {
     file,
     format: 'csv',
     rows: null,
     cols: null,
+    ...(range ? { first: range.start, fileRows: null } : {}),
+    slice(start, end) {
+      if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end)) throw new RangeError(`rows [${start}, ${end}): not a slice`);
+      // of a slice: within it (its pass refuses an end past the file's)
+      return openCsv(src, { start: from + start, end: Math.min(to, from + end) });
+    },
+    async countRows() {
+      // every data row is before an empty slice at the end: counted, none parsed
+      const all = openCsv(src, { start: Infinity, end: Infinity });
+      await all.pass(1 << 16, () => {});
+      return all.fileRows!;
+    },
     async pass(blockBytes, visit) {
+      let seen = 0; // data rows so far, those skipped included
       let cols = 0;
       let firstLine = 0; // the line (from 1) that set the column count; 0 before it
       let x = new Float32Array(0);
@@ -27,6 +47,10 @@ export function openCsv(src: Bytes): RowFile {
         lineNo++;
         if (t.endsWith('\r')) t = t.slice(0, -1);
         if (t.trim() === '') return;
+        if (firstLine && (seen < from || seen >= to)) {
+          seen++; // a data row outside the slice: counted, not parsed
+          return;
+        }
         const cells = t.split(',');
         if (!firstLine) {
           firstLine = lineNo;
@@ -34,7 +58,12 @@ export function openCsv(src: Bytes): RowFile {
           const per = Math.max(1, Math.floor(blockBytes / (4 * cols)));
           [x, lines] = [new Float32Array(per * cols), new Int32Array(per)];
           if (cells.some((c) => c.trim() !== '' && Number.isNaN(Number(c)) && !nonFinite.test(c))) return; // a header row
+          if (seen < from || seen >= to) {
+            seen++; // the first data row, outside the slice: it set the columns, its values are not read
+            return;
+          }
         }
+        seen++;
         if (cells.length !== cols) {
           const what = `line ${lineNo} has ${cells.length} fields, expected ${cols} (as on line ${firstLine})`;
           throw new DataError(file, `${what}; every row needs the same number of comma-separated values`);
@@ -70,8 +99,14 @@ export function openCsv(src: Bytes): RowFile {
       if (!firstLine) throw new DataError(file, 'has only blank lines; write one point per line, values separated by commas');
       if (fill) await visit(rows, x, fill, lines);
       rows += fill;
-      if (!rows) {
+      if (!seen) {
         throw new DataError(file, 'has a header row but no data rows; write one point per line below it, values separated by commas');
+      }
+      if (range) {
+        f.fileRows = seen;
+        if (to > seen && to !== Infinity) {
+          throw new DataError(file, (name) => `has ${seen} data rows (0 … ${seen - 1}); the rows asked for (${name('rows')} ${from}:${to}) end past them`);
+        }
       }
       f.rows = rows;
       return rows;

@@ -22,20 +22,24 @@ export interface Fixed {
   decode(bytes: Buffer, count: number, out: Float32Array, firstValue: number): void;
 }
 
-/** A fixed-width file as a RowFile: its data read block by block, from its offset. */
-export function fixedRows(f: Fixed): RowFile {
+/**
+ * A fixed-width file as a RowFile: its data read block by block, from its offset. `first`: a slice's
+ * first row in the file (`f.start` then points at it and `f.rows` counts the slice's rows), so that
+ * value messages name the file's rows.
+ */
+export function fixedRows(f: Fixed, first = 0, fileRows = f.rows): RowFile {
   const need = f.rows * f.cols * f.size;
   const truncated = (got: number) =>
     new DataError(f.src.file, `truncated: the header says ${f.layout} (${need} bytes of data) but only ${got} follow it; ${f.again}`);
   if (!f.src.gz && f.src.size < f.start + need) throw truncated(f.src.size - f.start);
   const rowBytes = f.cols * f.size;
   let buf = Buffer.alloc(0); // kept between reads, grown to the longest: out-of-core windows read many stretches
-  const readRows = (first: number, count: number, out: Float32Array) => {
-    if (first < 0 || count < 0 || first + count > f.rows) throw new RangeError(`rows [${first}, ${first + count}) outside [0, ${f.rows})`);
+  const readRows = (at: number, count: number, out: Float32Array) => {
+    if (at < 0 || count < 0 || at + count > f.rows) throw new RangeError(`rows [${at}, ${at + count}) outside [0, ${f.rows})`);
     if (buf.length < count * rowBytes) buf = Buffer.alloc(count * rowBytes);
-    const bytes = readAt(f.src.file, f.start + first * rowBytes, count * rowBytes, buf);
+    const bytes = readAt(f.src.file, f.start + at * rowBytes, count * rowBytes, buf);
     if (bytes.length < count * rowBytes) throw new DataError(f.src.file, 'it was cut short since it was checked; run again on a file that stays put');
-    f.decode(bytes, count * f.cols, out, first * f.cols);
+    f.decode(bytes, count * f.cols, out, (first + at) * f.cols);
   };
   return {
     file: f.src.file,
@@ -45,6 +49,15 @@ export function fixedRows(f: Fixed): RowFile {
     image: f.image,
     u8: f.u8,
     ...(f.src.gz ? {} : { readRows }),
+    ...(first || fileRows !== f.rows ? { first, fileRows } : {}),
+    slice(start, end) {
+      if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= f.rows)) {
+        throw new RangeError(`rows [${start}, ${end}) outside [0, ${f.rows})`);
+      }
+      // The values of rows start … end − 1 begin start rows further on: a pass streams from there
+      // (a .gz inflates the bytes before them without keeping them) and stops after them.
+      return fixedRows({ ...f, rows: end - start, start: f.start + start * rowBytes }, first + start, fileRows);
+    },
     async pass(blockBytes, visit) {
       const per = Math.max(1, Math.min(Math.floor(blockBytes / (4 * f.cols)), f.rows));
       const block = Buffer.alloc(per * rowBytes);
@@ -52,7 +65,7 @@ export function fixedRows(f: Fixed): RowFile {
       let fill = 0;
       let row = 0;
       const emit = async (rows: number) => {
-        f.decode(block, rows * f.cols, out, row * f.cols);
+        f.decode(block, rows * f.cols, out, (first + row) * f.cols);
         await visit(row, out, rows);
         row += rows;
         fill = 0;

@@ -67,4 +67,17 @@ export interface RowFile {
    * IDX only: a .gz or a CSV has no offsets to read rows at, and lacks this).
    */
   readRows?(first: number, count: number, out: Float32Array): void;
+  /**
+   * Rows [start, end) of the file as a RowFile of their own (rows 0 … end − start − 1), whose passes
+   * read those rows alone: an NPY or IDX from their offset, a CSV scanning the lines before them
+   * without parsing them. Where `end` is past the file's last row, its pass (a CSV's) or this call
+   * raises a DataError.
+   */
+  slice?(start: number, end: number): RowFile;
+  /** A slice: the file row its row 0 is (messages and outputs name the rows of the file). */
+  first?: number;
+  /** A slice: the rows of the whole file (a CSV's: null until a pass has counted them). */
+  fileRows?: number | null;
+  /** The data rows of a CSV, counted without parsing them (what a shard of it needs to know first). */
+  countRows?(): Promise<number>;
 }

@@ -1,8 +1,10 @@
 // The measured product-kernel choice, cached on disk so that only the first run on an adapter pays
 // for the measurement: one small JSON file in the user's cache folder, holding an entry per adapter,
 // driver and package version (a new driver or a new release measures again). Written atomically
-// (temporary name, then rename); a damaged file is ignored and rewritten.
-import { existsSync, readFileSync } from 'node:fs';
+// (temporary name, then rename); a damaged file is ignored and rewritten. It is read with a size
+// bound, and only where it is a regular file (or a link to one): a link to /dev/zero or a FIFO would
+// otherwise hang every command at its first product; such a path is ignored and left as it is.
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -49,11 +51,56 @@ interface CacheFile {
   entries: Record<string, CacheEntry>;
 }
 
-/** The file's entries, or null where it is missing or damaged (unreadable, not JSON, not ours). */
-function readEntries(file: string): { entries: Record<string, CacheEntry> | null; damaged: boolean } {
-  if (!existsSync(file)) return { entries: null, damaged: false };
+/** Bytes the cache file may have: an entry takes about a kilobyte, so a thousand adapters fit. */
+export const MAX_CACHE_BYTES = 1 << 20;
+
+/** What a path that is not a regular file is, as a message names it. */
+function notRegular(st: Stats): string | null {
+  if (st.isFile()) return null;
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+/**
+ * The file's text, read up to MAX_CACHE_BYTES (more: null, damaged); `refused`: what the path is
+ * where it is not a regular file (it is not opened: opening a FIFO waits for a writer).
+ */
+function readBounded(file: string): { text: string | null; refused?: string } {
+  const what = notRegular(statSync(file));
+  if (what) return { text: null, refused: what };
+  // O_NONBLOCK: should the path become a FIFO between the stat and the open, the open does not wait
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const f = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
+    const again = notRegular(fstatSync(fd));
+    if (again) return { text: null, refused: again };
+    const buf = Buffer.alloc(MAX_CACHE_BYTES + 1);
+    let got = 0;
+    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0; ) got += n;
+    return { text: got > MAX_CACHE_BYTES ? null : buf.toString('utf8', 0, got) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The file's entries, or null where it is missing, damaged (unreadable, over MAX_CACHE_BYTES, not
+ * JSON, not ours) or refused (not a regular file: `refused` says what it is).
+ */
+function readEntries(file: string): { entries: Record<string, CacheEntry> | null; damaged: boolean; refused?: string } {
+  try {
+    statSync(file);
+  } catch {
+    return { entries: null, damaged: false }; // missing (or a dangling link): written anew
+  }
+  try {
+    const { text, refused } = readBounded(file);
+    if (refused) return { entries: null, damaged: false, refused };
+    if (text === null) return { entries: null, damaged: true };
+    const f = JSON.parse(text) as CacheFile;
     if (f.format !== FORMAT) return { entries: null, damaged: !String(f.format).startsWith('webgpu-dec-kernels/') };
     if (!f.entries || typeof f.entries !== 'object') return { entries: null, damaged: true };
     return { entries: f.entries, damaged: false };
@@ -65,8 +112,13 @@ function readEntries(file: string): { entries: Record<string, CacheEntry> | null
 /** What the cache holds for this adapter. */
 export interface CacheLookup {
   choice: ProductChoice | null;
-  /** 'hit'; 'missing' (no file, or no entry for this adapter); 'damaged' (ignored; rewritten on save). */
-  status: 'hit' | 'missing' | 'damaged';
+  /**
+   * 'hit'; 'missing' (no file, or no entry for this adapter); 'damaged' (ignored; rewritten on
+   * save); 'refused' (not a regular file: ignored, and left as it is: never written).
+   */
+  status: 'hit' | 'missing' | 'damaged' | 'refused';
+  /** Where refused: what the path is (e.g. "a character device"). */
+  refused?: string;
   /** When the entry was measured (ISO date), on a hit. */
   measured?: string;
   file: string;
@@ -75,7 +127,8 @@ export interface CacheLookup {
 /** This adapter's cached choice, if any. */
 export function readCachedChoice(gpu: Pick<GpuDevice, 'info' | 'subgroupSize'>): CacheLookup {
   const file = cacheFile();
-  const { entries, damaged } = readEntries(file);
+  const { entries, damaged, refused } = readEntries(file);
+  if (refused) return { choice: null, status: 'refused', refused, file };
   if (!entries) return { choice: null, status: damaged ? 'damaged' : 'missing', file };
   const e = entries[adapterKey(gpu)];
   if (!e) return { choice: null, status: 'missing', file };
@@ -86,12 +139,15 @@ export function readCachedChoice(gpu: Pick<GpuDevice, 'info' | 'subgroupSize'>):
 
 /**
  * Saves this adapter's measured choice, keeping the other adapters' entries (a damaged file is
- * replaced). Returns the file, or null where the folder cannot be written (the choice then lives
- * only as long as the process: a read-only home is no reason to fail a run).
+ * replaced). Returns the file, or null where the folder cannot be written or the path is not a
+ * regular file (the choice then lives only as long as the process: a read-only home, or a cache
+ * path linked somewhere odd, is no reason to fail a run).
  */
 export function writeCachedChoice(gpu: Pick<GpuDevice, 'info' | 'subgroupSize'>, choice: ProductChoice): string | null {
   const file = cacheFile();
-  const entries = readEntries(file).entries ?? {};
+  const read = readEntries(file);
+  if (read.refused) return null; // a device, a FIFO…: not ours to replace
+  const entries = read.entries ?? {};
   entries[adapterKey(gpu)] = { measured: new Date().toISOString(), classes: choice.classes, ...(choice.refused ? { refused: choice.refused } : {}) };
   try {
     return writeFileAtomic(file, JSON.stringify({ format: FORMAT, entries } satisfies CacheFile, null, 2) + '\n');

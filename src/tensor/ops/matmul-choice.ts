@@ -19,7 +19,7 @@ import {
   type ProductChoice,
   type ProductClass,
 } from './matmul-classes.js';
-import { readCachedChoice, writeCachedChoice } from './matmul-cache.js';
+import { readCachedChoice, writeCachedChoice, type CacheLookup } from './matmul-cache.js';
 import { matmulInto, splitKFor } from './matmul.js';
 import { checkShapes, disagreement, productReference, type ProductFn } from './matmul-check.js';
 
@@ -195,6 +195,14 @@ export interface ChooseOptions {
   budgetMs?: number;
 }
 
+/** Warnings already given by this process (a library user opening many devices hears each once). */
+const warned = new Set<string>();
+function warnOnce(line: string): void {
+  if (warned.has(line)) return;
+  warned.add(line);
+  process.stderr.write(line + '\n');
+}
+
 /**
  * Sets `rt.products`: WEBGPU_DEC_MATMUL's kernel where set; else the recorded choice (a resumed
  * run); else this adapter's cached choice; else a measurement, then cached.
@@ -213,16 +221,25 @@ export async function chooseProducts(rt: Runtime, opts: ChooseOptions = {}): Pro
   }
   const cache = opts.cache ?? true;
   let damaged = false;
-  if (cache && !opts.refresh) {
+  let refused: CacheLookup | null = null;
+  if (cache) {
+    // read with --measure too: a path that is not a regular file is left alone, and said so
     const hit = readCachedChoice(rt.gpu);
-    if (hit.choice) return set({ choice: hit.choice, how: `${fallback}from the cache ${hit.file} (measured ${hit.measured})` });
-    damaged = hit.status === 'damaged';
+    if (hit.choice && !opts.refresh) return set({ choice: hit.choice, how: `${fallback}from the cache ${hit.file} (measured ${hit.measured})` });
+    damaged = hit.status === 'damaged' && !opts.refresh;
+    if (hit.status === 'refused') {
+      refused = hit;
+      // One line on stderr, whichever door opened the device: a cache that can never be used makes
+      // every run measure again, which its owner should hear about (the command goes on).
+      warnOnce(`webgpu-dec: warning: the kernel cache ${hit.file} is ${hit.refused}, not a regular file; ignored and left as it is (the product kernels are measured for this run); remove it or set WEBGPU_DEC_CACHE_DIR`);
+    }
   }
   const t0 = performance.now();
   const choice = await measureProducts(rt, opts.budgetMs);
   const measureMs = performance.now() - t0;
   let how = `${fallback}measured now in ${(measureMs / 1000).toFixed(1)} s`;
-  if (cache) {
+  if (refused) how += `; the cache ${refused.file} is ${refused.refused}, so not cached`;
+  else if (cache) {
     const file = writeCachedChoice(rt.gpu, choice);
     how += file ? (damaged ? `; the damaged cache ${file} was ignored and rewritten` : `; cached in ${file}`) : '; the cache folder is not writable, so not cached';
   }
