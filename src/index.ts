@@ -32,6 +32,7 @@ export type { TsneOptions, TsneProgress, TsneResult } from './tsne/tsne.js';
 // ---- data ---------------------------------------------------------------------------------
 export { datasetFromArray, type ArrayShape } from './data/from-array.js';
 export { loadData, type ReadOptions } from './data/load.js';
+export type { RowSelection } from './data/slice.js';
 export type { StreamLayout } from './data/streamed.js';
 export { readMatrix } from './data/formats/open.js';
 export { DataError, type Matrix, type RowFile, type BlockVisitor } from './data/formats/row-file.js';
