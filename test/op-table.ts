@@ -23,6 +23,8 @@ import { add, biasAdd, dropout, DropoutRng, fromArray, keep, matmul, mean, mseLo
 import { klLoss, klRowsInto, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
 import { Adam, Sgd } from '../src/nn/optim.js';
 import { affinitiesInto, conditionalAffinitiesInto, squaredDistancesInto, sumInto } from '../src/tsne/tsne.js';
+import { tsneKnnFamily } from '../src/tsne/knn.js';
+import { conditionalRef, knnRef, pointsWithTies } from './knn-reference.js';
 import { gradcheck, type Input } from './gradcheck.js';
 import { expectClose, matmulRef, randomArray } from './helpers.js';
 import type { Guarded } from './sentinel.js';
@@ -456,6 +458,34 @@ async function tsneRanksCase(rt: Runtime, g: Guarded, [n, k]: number[]): Promise
   await g.expectU32(rank, ref, 'ranks');
 }
 
+/**
+ * Exact kNN of n points in d dimensions (every fifth a duplicate, and a run of k + 2 copies of row
+ * 0: ties at the k-th neighbour), all n rows as one query block against candidate chunks of
+ * `chunk` rows, `span` candidates per dispatch; then the sort and the perplexity calibration.
+ */
+async function knnCase(rt: Runtime, g: Guarded, [n, d, k, chunk, span]: number[]): Promise<void> {
+  const x = pointsWithTies(n, d, `kn${n}x${d}`, k + 2);
+  const u = (o: Record<string, number>) => tsneKnnFamily.params({ rows: n, k, d, ...o });
+  const [hd, hi, beta] = [g.output(n * k), g.outputU32(n * k), g.output(n)];
+  const xq = g.input(x);
+  for (let c0 = 0; c0 < n; c0 += chunk) {
+    const cols = Math.min(chunk, n - c0);
+    const xc = g.input(x.subarray(c0 * d, (c0 + cols) * d));
+    for (let begin = 0; begin < cols; begin += span)
+      rt.dispatch(tsneKnnFamily.kernels.knn_tile, [u({ cols, c0, begin, end: Math.min(cols, begin + span) }), hd, hi, xq, xc], grid1d(n, 64));
+  }
+  rt.dispatch(tsneKnnFamily.kernels.knn_sort, [u({}), hd, hi], grid1d(n));
+  const ref = knnRef(x, n, d, k);
+  await g.expectU32(hi, ref.idx, 'neighbours');
+  await g.expectF32(hd, ref.dist, { atol: 1e-5, rtol: 1e-5 }, 'D');
+  rt.dispatch(tsneKnnFamily.kernels.knn_perplexity, [u({ log_perplexity: Math.log(k / 3) }), hd, beta], grid1d(n));
+  const cond = conditionalRef(ref.dist, n, k, k / 3);
+  // Rows sum to 1; the bisection takes float64's steps unless an entropy lies within rounding of
+  // its 1e-5-nat band, and β then moves by at most that band's width (relative 1e-4 covers it).
+  await g.expectF32(hd, cond.p, { atol: 1e-5, rtol: 0 }, 'p_{j|i}');
+  await g.expectF32(beta, k > 0 ? cond.beta : [], { atol: 0, rtol: 1e-4 }, 'β (none without neighbours)');
+}
+
 // ---- the optimisers --------------------------------------------------------------------------
 
 /** SGD (momentum, weight decay, a learning-rate multiplier) and Adam (bias correction), 3 steps each on n parameters. */
@@ -832,6 +862,23 @@ export const OPS: OpEntry[] = [
     ],
     check: tsneRanksCase,
     grad: { none: 'ranks for the trustworthiness score' },
+  },
+  {
+    name: 't-SNE exact kNN (64-row blocks, 32-candidate tiles, 32-coordinate chunks), its sort and the perplexity on it',
+    kernels: ['tsne_knn.knn_tile', 'tsne_knn.knn_sort', 'tsne_knn.knn_perplexity'],
+    // [n, d, k, candidate chunk rows, candidates per dispatch]
+    odd: [
+      [257, 13, 30, 100, 64],
+      [67, 37, 10, 67, 40],
+    ],
+    edge: [
+      [1, 1, 0, 1, 32],
+      [2, 1, 1, 1, 32],
+      [65, 3, 64, 17, 32],
+      [33, 40, 5, 33, 7],
+    ],
+    check: knnCase,
+    grad: { none: 'inputs of t-SNE, not differentiated' },
   },
   {
     name: 'SGD and Adam steps over the parameter arena',
