@@ -103,10 +103,12 @@ fn knn_tile(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid:
       if (P.d > 4u * V || t0 == P.begin) {      // d ≤ 32: the query row is loaded once
         for (var v = 0u; v < nv; v++) { q[v] = query4(rq, s0 + 4u * v); }
       }
-      // C × 32 floats, adjacent invocations loading adjacent coordinates of one candidate.
-      for (var e = lid.x; e < C * 4u * V; e += Q) {
-        let cu = e / (4u * V);
-        let s = e % (4u * V);
+      // C × 4 nv floats (only the chunk's own coordinates: d = 10 loads 12 per candidate, not 32),
+      // adjacent invocations loading adjacent coordinates of one candidate.
+      let w = 4u * nv;
+      for (var e = lid.x; e < C * w; e += Q) {
+        let cu = e / w;
+        let s = e % w;
         let j = t0 + cu;
         let t = s0 + s;
         ctile[cu][s / 4u][s % 4u] = select(0.0, xc[min(j, P.cols - 1u) * P.d + min(t, P.d - 1u)], j < end && t < P.d);
