@@ -59,7 +59,7 @@ fn sift_root(base: u32, size: u32, dv: f32, iv: u32) {
 @group(0) @binding(3) var<storage, read> xq: array<f32>;
 @group(0) @binding(4) var<storage, read> xc: array<f32>;
 
-const Q = 64u;   // query rows per workgroup, one per invocation
+const Q = 64u;   // invocations per workgroup; each takes two query rows, Q apart: 128 rows
 const C = 32u;   // candidates per tile
 const V = 8u;    // coordinates per chunk, in vec4s: 32
 var<workgroup> ctile: array<array<vec4f, 8>, 32>;   // [candidate][coordinates / 4], 4 KiB
@@ -74,34 +74,57 @@ fn query4(r: u32, s: u32) -> vec4f {
   return v;
 }
 
+// Query row r (global index gi) takes the tile's m distances to candidates jt, jt + 1, … into its
+// heap: each one that beats the root, (D, j) < (D_root, j_root), replaces it.
+fn merge_tile(r: u32, gi: u32, jt: u32, m: u32, acc: ptr<function, array<f32, 32>>) {
+  let base = r * P.k;
+  var root_d = hd[base];
+  var root_i = hi[base];
+  for (var u = 0u; u < m; u++) {
+    let j = jt + u;
+    let dv = (*acc)[u];
+    if (j != gi && worse(root_d, root_i, dv, j)) {
+      sift_root(base, P.k, dv, j);
+      root_d = hd[base];
+      root_i = hi[base];
+    }
+  }
+}
+
 // Candidates [begin, end) of the chunk against the block's query rows: a tile of C candidates at
 // a time through workgroup memory (all invocations then read the same candidate: a broadcast), 32
-// coordinates at a time so that d = 784 fits; the query row's chunk sits in registers. Then each
-// row merges the tile's C distances into its heap. Differences, not ‖x‖² + ‖y‖² − 2 x·y: no
-// cancellation, so near neighbours keep their order and duplicates are at exactly 0.
-// The dispatch with begin = 0 of the chunk with c0 = 0 starts the heaps empty.
+// coordinates at a time so that d = 784 fits; each invocation's two query rows' chunks sit in
+// registers (two rows per invocation: each candidate value read from workgroup memory serves
+// two distances). Then each row merges the tile's C distances into its heap. Differences, not
+// ‖x‖² + ‖y‖² − 2 x·y: no cancellation, so near neighbours keep their order and duplicates are at
+// exactly 0. The dispatch with begin = 0 of the chunk with c0 = 0 starts the heaps empty.
 @compute @workgroup_size(64)
 fn knn_tile(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   if (P.rows == 0u || P.cols == 0u || P.k == 0u || P.d == 0u) { return; } // uniform: nothing to clamp to
-  let r = (wg.y * nwg.x + wg.x) * Q + lid.x;
-  let live = r < P.rows;
-  let rq = min(r, P.rows - 1u);
-  let base = rq * P.k;
-  let gi = P.q0 + rq;
-  if (live && P.c0 == 0u && P.begin == 0u) {
-    for (var m = 0u; m < P.k; m++) { hd[base + m] = FAR; hi[base + m] = EMPTY; }
+  let r0 = (wg.y * nwg.x + wg.x) * 2u * Q + lid.x;
+  let r1 = r0 + Q;
+  let ra = min(r0, P.rows - 1u);
+  let rb = min(r1, P.rows - 1u);
+  if (P.c0 == 0u && P.begin == 0u) {
+    for (var m = 0u; m < P.k; m++) {
+      if (r0 < P.rows) { hd[r0 * P.k + m] = FAR; hi[r0 * P.k + m] = EMPTY; }
+      if (r1 < P.rows) { hd[r1 * P.k + m] = FAR; hi[r1 * P.k + m] = EMPTY; }
+    }
   }
-  var root_d = hd[base];
-  var root_i = hi[base];
-  var q: array<vec4f, 8>;
-  var acc: array<f32, 32>;
+  var qa: array<vec4f, 8>;
+  var qb: array<vec4f, 8>;
+  var acca: array<f32, 32>;
+  var accb: array<f32, 32>;
   let end = min(P.end, P.cols);
   for (var t0 = P.begin; t0 < end; t0 += C) {
-    for (var u = 0u; u < C; u++) { acc[u] = 0.0; }
+    for (var u = 0u; u < C; u++) { acca[u] = 0.0; accb[u] = 0.0; }
     for (var s0 = 0u; s0 < P.d; s0 += 4u * V) {
       let nv = min(V, (P.d - s0 + 3u) / 4u);   // uniform: no wasted vec4 past d
-      if (P.d > 4u * V || t0 == P.begin) {      // d ≤ 32: the query row is loaded once
-        for (var v = 0u; v < nv; v++) { q[v] = query4(rq, s0 + 4u * v); }
+      if (P.d > 4u * V || t0 == P.begin) {      // d ≤ 32: the query rows are loaded once
+        for (var v = 0u; v < nv; v++) {
+          qa[v] = query4(ra, s0 + 4u * v);
+          qb[v] = query4(rb, s0 + 4u * v);
+        }
       }
       // C × 4 nv floats (only the chunk's own coordinates: d = 10 loads 12 per candidate, not 32),
       // adjacent invocations loading adjacent coordinates of one candidate.
@@ -116,25 +139,22 @@ fn knn_tile(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid:
       workgroupBarrier();
       for (var u = 0u; u < C; u++) {
         var a = 0.0;
+        var b = 0.0;
         for (var v = 0u; v < nv; v++) {
-          let df = q[v] - ctile[u][v];
-          a += dot(df, df);
+          let c = ctile[u][v];
+          let da = qa[v] - c;
+          let db = qb[v] - c;
+          a += dot(da, da);
+          b += dot(db, db);
         }
-        acc[u] += a;
+        acca[u] += a;
+        accb[u] += b;
       }
       workgroupBarrier();
     }
-    if (live) {
-      let m = min(C, end - t0);
-      for (var u = 0u; u < m; u++) {
-        let j = P.c0 + t0 + u;
-        if (j != gi && worse(root_d, root_i, acc[u], j)) {
-          sift_root(base, P.k, acc[u], j);
-          root_d = hd[base];
-          root_i = hi[base];
-        }
-      }
-    }
+    let m = min(C, end - t0);
+    if (r0 < P.rows) { merge_tile(r0, P.q0 + r0, P.c0 + t0, m, &acca); }
+    if (r1 < P.rows) { merge_tile(r1, P.q0 + r1, P.c0 + t0, m, &accb); }
   }
 }
 

@@ -20,8 +20,8 @@ export const tsneKnnFamily = defineFamily(
 );
 
 const K = tsneKnnFamily.kernels;
-/** knn_tile's workgroup: 64 query rows; its candidate tile: 32. */
-const TILE_ROWS = 64;
+/** knn_tile's workgroup: 128 query rows (two per invocation); its candidate tile: 32. */
+const TILE_ROWS = 128;
 const TILE_COLS = 32;
 /**
  * Pairs per knn_tile dispatch, at most: about a second on a 2-core software adapter, milliseconds
