@@ -58,6 +58,32 @@ export function conditionalRef(dist: ArrayLike<number>, n: number, k: number, pe
   return { p, beta };
 }
 
+/** Row i's entropy H(P_i) in nats and p_{j|i} at precision b, over its k distances, in float64. */
+export function rowAtBeta(dist: ArrayLike<number>, i: number, k: number, b: number): { h: number; p: Float64Array } {
+  const row = Array.from({ length: k }, (_, m) => dist[i * k + m]);
+  const dmin = Math.min(...row);
+  const e = row.map((v) => Math.exp(-b * (v - dmin)));
+  const s = e.reduce((a, v) => a + v, 0);
+  const p = Float64Array.from(e, (v) => v / s);
+  return { h: -p.reduce((a, v) => a + (v > 0 ? v * Math.log(v) : 0), 0), p };
+}
+
+/**
+ * The calibration as a property, free of the bisection's path: each row's entropy at the β found
+ * is within `band` nats of ln(perplexity) wherever the float64 bisection reached its own 1e-5
+ * band; and p_{j|i} = exp(−β D_ij) / Σ at that β, in float64.
+ */
+export function calibrationAt(dist: ArrayLike<number>, n: number, k: number, perplexity: number, beta: ArrayLike<number>, ref: { beta: ArrayLike<number> }): { p: Float64Array; worstH: number } {
+  const p = new Float64Array(n * k);
+  let worstH = 0;
+  for (let i = 0; i < n; i++) {
+    const ours = rowAtBeta(dist, i, k, beta[i]);
+    p.set(ours.p, i * k);
+    if (Math.abs(rowAtBeta(dist, i, k, ref.beta[i]).h - Math.log(perplexity)) <= 1e-5) worstH = Math.max(worstH, Math.abs(ours.h - Math.log(perplexity)));
+  }
+  return { p, worstH };
+}
+
 /** (p_{j|i} + p_{i|j}) / Σ as CSR (columns ascending), through a map per row. */
 export function symmetricRef(n: number, k: number, idx: ArrayLike<number>, p: ArrayLike<number>): { rowPtr: number[]; col: number[]; val: Float64Array } {
   const rows = Array.from({ length: n }, () => new Map<number, number>());
