@@ -15,6 +15,7 @@ import { optimFamily } from '../src/nn/optim.js';
 import { decFamily } from '../src/dec/dec-ops.js';
 import { kmeansFamily } from '../src/kmeans/kmeans.js';
 import { tsneFamily } from '../src/tsne/tsne.js';
+import { tsneKnnFamily } from '../src/tsne/knn.js';
 import { rooflineFamily } from '../bench/roofline.js';
 
 export const FAMILIES = {
@@ -34,6 +35,7 @@ export const FAMILIES = {
   dec: decFamily,
   kmeans: kmeansFamily,
   tsne: tsneFamily,
+  tsne_knn: tsneKnnFamily,
 } as const;
 
 export type FamilyName = keyof typeof FAMILIES;

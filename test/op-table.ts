@@ -5,6 +5,7 @@
 // entry point has no entry; robustness.test.ts runs every entry at the edge shapes (partial
 // workgroups, one row, one column), without Dawn's bounds checks. Every check writes into guarded
 // buffers (sentinel.ts): a sentinel past every output, NaN past every input.
+import { expect } from 'vitest';
 import type { Runtime } from '../src/gpu/runtime.js';
 import { grid1d } from '../src/gpu/registry.js';
 import { FAMILIES as F, type FamilyName } from './families.js';
@@ -23,6 +24,8 @@ import { add, biasAdd, dropout, DropoutRng, fromArray, keep, matmul, mean, mseLo
 import { klLoss, klRowsInto, softAssignInto, targetInto } from '../src/dec/dec-ops.js';
 import { Adam, Sgd } from '../src/nn/optim.js';
 import { affinitiesInto, conditionalAffinitiesInto, squaredDistancesInto, sumInto } from '../src/tsne/tsne.js';
+import { tsneKnnFamily } from '../src/tsne/knn.js';
+import { calibrationAt, conditionalRef, knnRef, pointsWithTies } from './knn-reference.js';
 import { gradcheck, type Input } from './gradcheck.js';
 import { expectClose, matmulRef, randomArray } from './helpers.js';
 import type { Guarded } from './sentinel.js';
@@ -456,6 +459,40 @@ async function tsneRanksCase(rt: Runtime, g: Guarded, [n, k]: number[]): Promise
   await g.expectU32(rank, ref, 'ranks');
 }
 
+/**
+ * Exact kNN of n points in d dimensions (every fifth a duplicate, and a run of k + 2 copies of row
+ * 0: ties at the k-th neighbour), all n rows as one query block against candidate chunks of
+ * `chunk` rows, `span` candidates per dispatch; then the sort and the perplexity calibration.
+ */
+async function knnCase(rt: Runtime, g: Guarded, [n, d, k, chunk, span]: number[]): Promise<void> {
+  const x = pointsWithTies(n, d, `kn${n}x${d}`, k + 2);
+  const u = (o: Record<string, number>) => tsneKnnFamily.params({ rows: n, k, d, ...o });
+  const [hd, hi, beta] = [g.output(n * k), g.outputU32(n * k), g.output(n)];
+  const xq = g.input(x);
+  for (let c0 = 0; c0 < n; c0 += chunk) {
+    const cols = Math.min(chunk, n - c0);
+    const xc = g.input(x.subarray(c0 * d, (c0 + cols) * d));
+    for (let begin = 0; begin < cols; begin += span)
+      rt.dispatch(tsneKnnFamily.kernels.knn_tile, [u({ cols, c0, begin, end: Math.min(cols, begin + span) }), hd, hi, xq, xc], grid1d(n, 128));
+  }
+  rt.dispatch(tsneKnnFamily.kernels.knn_sort, [u({}), hd, hi], grid1d(n));
+  const ref = knnRef(x, n, d, k);
+  await g.expectU32(hi, ref.idx, 'neighbours');
+  await g.expectF32(hd, ref.dist, { atol: 1e-5, rtol: 1e-5 }, 'D');
+  rt.dispatch(tsneKnnFamily.kernels.knn_perplexity, [u({ log_perplexity: Math.log(k / 3) }), hd, beta], grid1d(n));
+  const cond = conditionalRef(ref.dist, n, k, k / 3);
+  const b = await rt.readF32(beta, n);
+  const at = calibrationAt(ref.dist, n, k, k / 3, b, cond);
+  // The bisection may stop one step apart from float64's (an entropy within float32 rounding of
+  // the 1e-5-nat band: seen at d = 2, β 166.766 against 166.758, p 1.3e-4 apart), so the check is
+  // the property: each row's perplexity met (within the band and the float32 entropy's rounding,
+  // 5e-5 nats) and p_{j|i} = exp(−β D) / Σ at the β found (as the exact affinities' test: atol
+  // 1e-7, rtol 1e-4: float32 distances move p by p β δD).
+  expect(at.worstH, 'worst |H(P_i) − ln perplexity| in nats').toBeLessThanOrEqual(5e-5);
+  await g.expectF32(hd, at.p, { atol: 1e-7, rtol: 1e-4 }, 'p_{j|i}');
+  await g.expectF32(beta, k > 0 ? b : [], { atol: 0, rtol: 0 }, 'β (none without neighbours)');
+}
+
 // ---- the optimisers --------------------------------------------------------------------------
 
 /** SGD (momentum, weight decay, a learning-rate multiplier) and Adam (bias correction), 3 steps each on n parameters. */
@@ -832,6 +869,24 @@ export const OPS: OpEntry[] = [
     ],
     check: tsneRanksCase,
     grad: { none: 'ranks for the trustworthiness score' },
+  },
+  {
+    name: 't-SNE exact kNN (128-row blocks, two rows per invocation; 32-candidate tiles; 32-coordinate chunks), its sort and the perplexity on it',
+    kernels: ['tsne_knn.knn_tile', 'tsne_knn.knn_sort', 'tsne_knn.knn_perplexity'],
+    // [n, d, k, candidate chunk rows, candidates per dispatch]
+    odd: [
+      [257, 13, 30, 100, 64],
+      [67, 37, 10, 67, 40],
+    ],
+    edge: [
+      [1, 1, 0, 1, 32],
+      [2, 1, 1, 1, 32],
+      [65, 3, 64, 17, 32],
+      [129, 2, 7, 50, 32],
+      [33, 40, 5, 33, 7],
+    ],
+    check: knnCase,
+    grad: { none: 'inputs of t-SNE, not differentiated' },
   },
   {
     name: 'SGD and Adam steps over the parameter arena',
