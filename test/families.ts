@@ -15,6 +15,8 @@ import { optimFamily } from '../src/nn/optim.js';
 import { decFamily } from '../src/dec/dec-ops.js';
 import { kmeansFamily } from '../src/kmeans/kmeans.js';
 import { tsneFamily } from '../src/tsne/tsne.js';
+import { fftFamily } from '../src/tsne/fft.js';
+import { interpFamily } from '../src/tsne/interpolation.js';
 import { rooflineFamily } from '../bench/roofline.js';
 
 export const FAMILIES = {
@@ -34,6 +36,8 @@ export const FAMILIES = {
   dec: decFamily,
   kmeans: kmeansFamily,
   tsne: tsneFamily,
+  fft: fftFamily,
+  tsne_interp: interpFamily,
 } as const;
 
 export type FamilyName = keyof typeof FAMILIES;
