@@ -5,9 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { grid1d } from '../src/gpu/registry.js';
 import type { Runtime } from '../src/gpu/runtime.js';
+import { fftInto } from '../src/tsne/fft.js';
 import { acquireInterpBuffers, binPointsInto, boundsInto, chooseGrid, convolveInto, gridOf, kernelGridInto, releaseInterpBuffers, repulsionInto, spreadInto, type InterpGrid } from '../src/tsne/interpolation.js';
 import { sumInto, tsneFamily } from '../src/tsne/tsne.js';
-import { convolveRef, exactRepulsion, NODES, norm2, type GridRef } from './fft-reference.js';
+import { convolveRef, dftRows, exactRepulsion, NODES, norm2, type GridRef } from './fft-reference.js';
 import { randomArray, useRuntime } from './helpers.js';
 
 const rt = useRuntime();
@@ -49,6 +50,30 @@ function relErr(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
   const d = Array.from(ref, (v, i) => ours[i] - v);
   return norm2(d) / norm2(ref);
 }
+
+describe('the FFT against the DFT', () => {
+  // op-table-fft.ts bounds every element by 4·log2(N)·ε·rms(X); this logs how much of that the
+  // forward transform uses, over a batch of 3, so the bound's margin is on record.
+  it('uses a small share of 4·log2(N)·ε·rms(X) at N = 16 … 4096', async () => {
+    const r = rt();
+    for (const n of [16, 64, 256, 1024, 4096]) {
+      const batches = 3;
+      const x = randomArray(2 * n * batches, `share${n}`);
+      const [a, b] = [r.acquire(x.byteLength), r.acquire(x.byteLength)];
+      r.write(a, x);
+      const out = await r.readF32(fftInto(r, { n, batches }, a, b), 2 * n * batches);
+      const ref = dftRows(x, batches, n);
+      let worst = 0;
+      for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(out[i] - ref[i]));
+      const rms = norm2(ref) / Math.sqrt(n * batches);
+      const share = worst / (4 * Math.log2(n) * EPS32 * rms);
+      console.log(`FFT n=${n}: max error ${worst.toExponential(2)} = ${(worst / (EPS32 * rms)).toFixed(1)}·ε·rms(X) = ${share.toFixed(3)} of the bound`);
+      expect(share).toBeLessThanOrEqual(1);
+      r.release(a);
+      r.release(b);
+    }
+  });
+});
 
 describe('the node grid convolved by FFT', () => {
   // The FFT's error relative to the signal's norm (op-table-fft.ts): per channel,

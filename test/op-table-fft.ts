@@ -5,7 +5,7 @@
 // (each of the log2 N butterfly levels rounds once, and the twiddles are correctly rounded from
 // float64), so every output element of a transform of length N (or N × N) must be within
 // 4·log2(N)·ε·rms(X) of the float64 DFT, ε = 2⁻²⁴, rms(X) the root mean square of the reference
-// output. The error is measured as a fraction of that bound in fft-repulsion.test.ts's log.
+// output. Measured (fft-repulsion.test.ts logs it): 0.2–0.25 of the bound, N = 16 … 4096.
 import type { Runtime } from '../src/gpu/runtime.js';
 import { fft2dInto, fftInto, mulSpectrumInto } from '../src/tsne/fft.js';
 import { binPointsInto, boundsInto, combineInto, gatherInto, gridOf, kernelGridInto, spreadInto, acquireInterpBuffers, releaseInterpBuffers, type InterpGrid } from '../src/tsne/interpolation.js';
