@@ -154,6 +154,18 @@ describe('spread → FFT convolution → gather against the exact O(n²) repulsi
   });
 });
 
+describe('the same map', () => {
+  // The points reach each node in index order (bin_sort), whatever order the atomics placed them in.
+  it('gives the same bits on every run', async () => {
+    const n = 3000;
+    const y = blobs(n, 40, 'same');
+    const g = chooseGrid(45);
+    const [first, second] = [await fftRepulsion(rt(), y, n, g), await fftRepulsion(rt(), y, n, g)];
+    expect(Array.from(second.rep)).toEqual(Array.from(first.rep));
+    expect(second.z).toBe(first.z);
+  });
+});
+
 describe.runIf(process.env.FFT_TIMINGS === '1')('timings (printed, not asserted)', () => {
   const time = async (r: Runtime, record: () => void, reps = 3): Promise<number> => {
     record();
