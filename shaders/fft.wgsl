@@ -2,11 +2,13 @@
 // is odd; batched over many transforms of one power-of-two length N; one dispatch per pass.
 // Radix 4 pays: half the passes over memory and a quarter of the twiddle loads of radix 2 (a 2-D
 // FFT of 2 × 1024² took 120 ms, against 360 ms with radix 2 alone, on lavapipe with 2 cores).
-//   x: [batches transforms of N complex values, element k of transform b at
-//       base(b) + k·inner, base(b) = (b / inner)·N·inner + b % inner]  ->  X, the same layout
-//   X_k = Σ_j x_j e^{∓2πi jk/N} (forward −, inverse + and scaled by 1/N on its last pass).
-// inner = 1: the rows of [batches, N]; inner = N: the columns of [S, N, N] (batches = S·N), so a
-// 2-D transform is the row passes then the column passes, with no transpose. Complex values are
+//   x: [batches transforms of N complex values, element k of transform b at base(b) + k·inner,
+//       base(b) = (b / per_slab)·N² + (r / inner)·N·inner + r % inner, r = b % per_slab]
+//   -> X, the same layout;  X_k = Σ_j x_j e^{∓2πi jk/N} (forward −, inverse + and 1/N on its last pass).
+// inner = 1: the rows of [batches, N] (per_slab = batches) or the first per_slab rows of each
+// [N, N] slab; inner = N: the first per_slab columns of each slab. A 2-D transform is the row
+// passes then the column passes, with no transpose; the rows or columns known to be zero (the
+// zero padding) or not needed (outside the m × m nodes) are left out (fft.ts, fft2dInto). Complex values are
 // vec2f (re, im). Twiddles come from a table e^{−2πi k/N}, k < N, computed in float64 on the host:
 // WGSL only promises sin/cos to an absolute 2⁻¹¹, far from the ε·log2 N a float32 FFT can reach.
 // Each invocation reads R values and writes R values of another buffer (ping-pong, out of place):
@@ -23,7 +25,7 @@ struct Params {
   inverse: u32,  // 1: conjugate twiddles and butterflies
   scale: f32,    // applied to what this pass writes (1/N on an inverse's last pass, else 1)
   count: u32,    // mul_spectrum: complex values per slab
-  pad: u32,
+  per_slab: u32, // transforms per [N, N] slab (see base(b) above)
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -49,7 +51,10 @@ fn pass_coords(t: u32, per: u32) -> vec2u {
   return vec2u(t % P.batches, t / P.batches);
 }
 
-fn base_of(b: u32) -> u32 { return (b / P.inner) * P.n * P.inner + b % P.inner; }
+fn base_of(b: u32) -> u32 {
+  let r = b % P.per_slab;
+  return (b / P.per_slab) * P.n * P.n + (r / P.inner) * P.n * P.inner + r % P.inner;
+}
 
 // Radix 4: [N/4 · batches] invocations.
 @compute @workgroup_size(GRID_WG)

@@ -185,9 +185,12 @@ fn bin_sort(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
 @group(0) @binding(3) var<storage, read> start_s: array<u32>;
 @group(0) @binding(4) var<storage, read> order_s: array<u32>;
 @group(0) @binding(5) var<storage, read_write> w_out: array<vec2f>;   // [2, N, N]: (w0, w1), (w2, w3); 0 outside [m, m]
+@group(0) @binding(6) var<storage, read_write> w_other: array<vec2f>; // [2, N, N] the FFT's other buffer: rows ≥ m zeroed
 
 // One invocation per cell of the padded N × N grid: a node sums l_s(u_j1)·l_t(u_j2)·q_j over its
-// box's points; the padding is written 0 (the FFT's zero padding, no separate clear).
+// box's points; the padding is written 0 (the FFT's zero padding, no separate clear), and rows ≥ m
+// of the FFT's other buffer too: the pruned row passes (fft2dInto, used = m) skip those rows and
+// may end in that buffer.
 @compute @workgroup_size(GRID_WG)
 fn spread(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let e = grid_index(gid, nwg);
@@ -211,6 +214,10 @@ fn spread(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   }
   w_out[e] = q.xy;
   w_out[nn + e] = q.zw;
+  if (gy >= m) {
+    w_other[e] = vec2f(0.0);
+    w_other[nn + e] = vec2f(0.0);
+  }
 }
 
 // ---- the kernel on the node offsets ----------------------------------------------------------------

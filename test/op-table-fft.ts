@@ -43,14 +43,19 @@ async function fft1dCase(rt: Runtime, g: Guarded, [n, batches]: number[]): Promi
   await g.expectF32(inv, iref, fftTol(iref, n), `inverse FFT n=${n} ×${batches}`);
 }
 
-/** `slabs` 2-D transforms of n × n, the product with a spectrum, and the inverse. */
-async function fft2dCase(rt: Runtime, g: Guarded, [n, slabs]: number[]): Promise<void> {
+/**
+ * `slabs` 2-D transforms of n × n, the product with a spectrum, and the inverse; with `used` < n
+ * pruned as the convolution runs them: input rows ≥ used zero (in both buffers: the row passes may
+ * end in either), and only the first `used` rows of the inverse computed (and compared).
+ */
+async function fft2dCase(rt: Runtime, g: Guarded, [n, slabs, used = n]: number[]): Promise<void> {
   const count = 2 * n * n * slabs;
-  const x = randomArray(count, `f2${n}:${slabs}`);
-  const [a, b] = [g.output(count, x), g.output(count)];
-  fft2dInto(rt, n, slabs, a, b);
+  const zeroRows = (v: Float32Array) => v.map((x, i) => (Math.floor(i / (2 * n)) % n < used ? x : 0));
+  const x = zeroRows(randomArray(count, `f2${n}:${slabs}:${used}`));
+  const [a, b] = [g.output(count, x), g.output(count, zeroRows(randomArray(count, `f2b${n}`)))];
+  fft2dInto(rt, n, slabs, a, b, false, used);
   const ref = dft2d(x, slabs, n);
-  const ours = await g.expectF32(a, ref, fftTol(ref, n * n), `2-D FFT ${n}×${n} ×${slabs}`);
+  const ours = await g.expectF32(a, ref, fftTol(ref, n * n), `2-D FFT ${n}×${n} ×${slabs} (rows < ${used})`);
   const spec = randomArray(2 * n * n, `fs${n}`);
   mulSpectrumInto(rt, g.input(spec), a, n * n, slabs);
   const prod = new Float64Array(count);
@@ -62,9 +67,15 @@ async function fft2dCase(rt: Runtime, g: Guarded, [n, slabs]: number[]): Promise
   // A product of float32 values, each part a difference of two products: a few ε of the terms' size.
   const big = maxAbs(ours) * maxAbs(spec);
   const prodOurs = await g.expectF32(a, prod, { atol: 4 * EPS32 * big, rtol: 0 }, `spectrum product ${n}×${n}`);
-  fft2dInto(rt, n, slabs, a, b, true);
+  fft2dInto(rt, n, slabs, a, b, true, used);
   const iref = dft2d(prodOurs, slabs, n, true);
-  await g.expectF32(a, iref, fftTol(iref, n * n), `inverse 2-D FFT ${n}×${n} ×${slabs}`);
+  if (used === n) {
+    await g.expectF32(a, iref, fftTol(iref, n * n), `inverse 2-D FFT ${n}×${n} ×${slabs}`);
+    return;
+  }
+  const inv = await rt.readF32(a, count);
+  const kept = (v: ArrayLike<number>) => Array.from(v).filter((_, i) => Math.floor(i / (2 * n)) % n < used);
+  expectClose(kept(inv), kept(iref), fftTol(iref, n * n), `inverse 2-D FFT ${n}×${n} ×${slabs}, its first ${used} rows`);
 }
 
 // ---- the interpolation kernels -------------------------------------------------------------------
@@ -127,9 +138,11 @@ async function spreadCase(rt: Runtime, g: Guarded, [n, boxes]: number[]): Promis
   try {
     const nn = grid.fftN * grid.fftN;
     const w = g.output(4 * nn);
+    const garbage = randomArray(4 * nn, `sg${boxes}`);
+    const other = g.output(4 * nn, garbage);
     boundsInto(rt, yb, n, grid, b.grid);
     binPointsInto(rt, yb, n, grid, b);
-    spreadInto(rt, yb, n, grid, { ...b, w });
+    spreadInto(rt, yb, n, grid, { ...b, w, tmp: other });
     const gr = await gridBack(rt, b.grid, boxes);
     const m = boxes * NODES;
     const ref = spreadRef(y, n, gr);
@@ -144,6 +157,8 @@ async function spreadCase(rt: Runtime, g: Guarded, [n, boxes]: number[]): Promis
         }
     // Sums of a box's points (dozens here) of weights within [−0.2, 1.1] times charges ≤ scale.
     await g.expectF32(w, want, { atol: 1e-5 * scale, rtol: 1e-5 }, `spread n=${n} B=${boxes}`);
+    // The FFT's other buffer: rows ≥ m zeroed, the rest untouched.
+    await g.expectF32(other, garbage.map((v, i) => (Math.floor(i / (2 * grid.fftN)) % grid.fftN >= m ? 0 : v)), { atol: 0, rtol: 0 }, 'rows ≥ m of the other buffer');
   } finally {
     releaseInterpBuffers(rt, b);
   }
@@ -231,19 +246,24 @@ export const FFT_OPS: OpEntry[] = [
     grad: { none: 'a linear map inside the t-SNE repulsion, not differentiated' },
   },
   {
-    name: 'FFT: 2-D (row passes, then strided column passes) and the spectrum product',
+    name: 'FFT: 2-D (row passes, then strided column passes; pruned to the rows in use) and the spectrum product',
     kernels: ['fft.stockham_r4', 'fft.stockham_r2', 'fft.mul_spectrum'],
     odd: [
       [8, 2],
       [32, 3],
       [64, 1],
       [256, 1],
+      [32, 2, 15],
+      [256, 2, 99],
+      [128, 1, 63],
     ],
     edge: [
       [1, 1],
       [2, 3],
       [4, 1],
       [16, 1],
+      [8, 1, 1],
+      [16, 2, 7],
     ],
     check: fft2dCase,
     grad: { none: 'a linear map inside the t-SNE repulsion, not differentiated' },

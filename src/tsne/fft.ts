@@ -12,7 +12,7 @@ export const fftFamily = defineFamily(
     stockham_r2: ['uniform', 'read', 'read', 'rw'],
     mul_spectrum: ['uniform', 'read', 'rw'],
   },
-  { n: 'u32', ns: 'u32', batches: 'u32', inner: 'u32', inverse: 'u32', scale: 'f32', count: 'u32', pad: 'u32' },
+  { n: 'u32', ns: 'u32', batches: 'u32', inner: 'u32', inverse: 'u32', scale: 'f32', count: 'u32', per_slab: 'u32' },
 );
 
 const K = fftFamily.kernels;
@@ -54,8 +54,10 @@ function twiddles(rt: Runtime, n: number): GPUBuffer {
 export interface FftShape {
   n: number;
   batches: number;
-  /** 1: rows of [batches, n]; n: columns of [batches / n, n, n]. */
+  /** 1: rows; n: columns of [n, n] slabs. */
   inner?: number;
+  /** Transforms per [n, n] slab: the first perSlab rows (inner 1) or columns (inner n) of each. Default: all of a slab's (n), or every batch for rows without slabs. */
+  perSlab?: number;
 }
 
 /**
@@ -66,13 +68,14 @@ export interface FftShape {
 export function fftInto(rt: Runtime, shape: FftShape, a: GPUBuffer, b: GPUBuffer, inverse = false): GPUBuffer {
   const { n, batches } = shape;
   const inner = shape.inner ?? 1;
+  const perSlab = shape.perSlab ?? (inner === 1 ? Math.max(1, batches) : n);
   const passes = fftPasses(n);
   const tw = twiddles(rt, n);
   let [from, to] = [a, b];
   let ns = 1;
   passes.forEach((radix, i) => {
     const last = i === passes.length - 1;
-    const u = fftFamily.params({ n, ns, batches, inner, inverse: inverse ? 1 : 0, scale: inverse && last ? 1 / n : 1 });
+    const u = fftFamily.params({ n, ns, batches, inner, inverse: inverse ? 1 : 0, scale: inverse && last ? 1 / n : 1, per_slab: perSlab });
     rt.dispatch(radix === 4 ? K.stockham_r4 : K.stockham_r2, [u, from, tw, to], grid1d((n / radix) * batches));
     ns *= radix;
     [from, to] = [to, from];
@@ -81,15 +84,23 @@ export function fftInto(rt: Runtime, shape: FftShape, a: GPUBuffer, b: GPUBuffer
 }
 
 /**
- * The 2-D FFT of each of `slabs` [n, n] complex grids in `a` (rows, then columns), in place in `a`
- * (the row and the column passes are equal in number, so the ping-pong through `b` ends in `a`).
+ * The 2-D FFT of each of `slabs` [n, n] complex grids in `a`, in place in `a` (the passes along
+ * both dimensions are equal in number, so the ping-pong through `b` ends in `a`).
+ * `used` < n prunes what the convolution does not need: the row transforms of zero rows (forward)
+ * and of rows it does not keep (inverse), the FFT work ×(1 + used/n)/2 each way. Forward: only
+ * rows < used of the input may be non-zero; only their row transforms run, so rows ≥ used must
+ * hold zeros in `a` and, when fftPasses(n) is odd in number (the row passes then end in `b`), in
+ * `b` too (the spread writes both). Inverse: only rows < used of the output are computed.
  */
-export function fft2dInto(rt: Runtime, n: number, slabs: number, a: GPUBuffer, b: GPUBuffer, inverse = false): void {
-  fftInto(rt, { n, batches: slabs * n, inner: 1 }, a, b, inverse);
-  const from = fftPasses(n).length % 2 ? b : a;
-  const other = from === a ? b : a;
-  const out = fftInto(rt, { n, batches: slabs * n, inner: n }, from, other, inverse);
-  if (out !== a) throw new Error('fft2dInto: the passes did not end in the first buffer'); // even pass count: cannot happen
+export function fft2dInto(rt: Runtime, n: number, slabs: number, a: GPUBuffer, b: GPUBuffer, inverse = false, used = n): void {
+  const odd = fftPasses(n).length % 2 === 1;
+  const rows = (count: number, from: GPUBuffer, to: GPUBuffer) => fftInto(rt, { n, batches: slabs * count, inner: 1, perSlab: count }, from, to, inverse);
+  const cols = (count: number, from: GPUBuffer, to: GPUBuffer) => fftInto(rt, { n, batches: slabs * count, inner: n, perSlab: count }, from, to, inverse);
+  const mid = odd ? b : a;
+  // The inverse's column transforms all run (each row transform needs every column); only the
+  // rows it keeps are then transformed.
+  const out = inverse ? (cols(n, a, b), rows(used, mid, mid === a ? b : a)) : (rows(used, a, b), cols(n, mid, mid === a ? b : a));
+  if (out !== a) throw new Error('fft2dInto: the passes did not end in the first buffer'); // equal pass counts: cannot happen
 }
 
 /** slabs[s] ← slabs[s] ⊙ spectrum for each of `batches` slabs of `count` complex values (in place). */

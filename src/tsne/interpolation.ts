@@ -43,7 +43,7 @@ export const interpFamily = defineFamily(
     bin_scan: ['uniform', 'rw', 'rw'],
     bin_place: ['uniform', 'read', 'read', 'rw', 'rw'],
     bin_sort: ['uniform', 'read', 'rw'],
-    spread: ['uniform', 'read', 'read', 'read', 'read', 'rw'],
+    spread: ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw'],
     kernel_grid: ['uniform', 'read', 'rw'],
     gather: ['uniform', 'read', 'read', 'read', 'read', 'rw'],
     repulsion: ['uniform', 'read', 'read', 'read', 'rw', 'rw'],
@@ -148,16 +148,21 @@ export function binPointsInto(rt: Runtime, y: GPUBuffer, n: number, g: InterpGri
   rt.dispatch(K.bin_sort, [u, b.start, b.order], grid1d(b2));
 }
 
-/** Step 4's spread: the charges on the zero-padded node grid, b.w ([2, N, N] complex). */
+/** Step 4's spread: the charges on the zero-padded node grid, b.w ([2, N, N] complex); rows ≥ m of b.tmp zeroed (for the pruned FFT). */
 export function spreadInto(rt: Runtime, y: GPUBuffer, n: number, g: InterpGrid, b: InterpBuffers): void {
-  rt.dispatch(K.spread, [params(n, g), y, b.grid, b.start, b.order, b.w], grid1d(g.fftN * g.fftN));
+  rt.dispatch(K.spread, [params(n, g), y, b.grid, b.start, b.order, b.w, b.tmp], grid1d(g.fftN * g.fftN));
 }
 
-/** Step 4's convolution: b.w ← IFFT(FFT(b.w) ⊙ K̂), K̂ in b.kernel. */
+/**
+ * Step 4's convolution: b.w ← IFFT(FFT(b.w) ⊙ K̂), K̂ in b.kernel; valid on the m × m nodes only.
+ * The FFTs skip the zero rows (forward) and the rows past the nodes (inverse): 3 of the 4 units
+ * of work of the two full 2-D transforms (m ≈ N/2).
+ */
 export function convolveInto(rt: Runtime, g: InterpGrid, b: InterpBuffers): void {
-  fft2dInto(rt, g.fftN, 2, b.w, b.tmp);
+  const m = g.boxes * NODES;
+  fft2dInto(rt, g.fftN, 2, b.w, b.tmp, false, m);
   mulSpectrumInto(rt, b.kernel, b.w, g.fftN * g.fftN, 2);
-  fft2dInto(rt, g.fftN, 2, b.w, b.tmp, true);
+  fft2dInto(rt, g.fftN, 2, b.w, b.tmp, true, m);
 }
 
 /** Step 5: φ ([n, 4]) at the points from the potentials in b.w. */
