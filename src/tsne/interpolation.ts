@@ -9,15 +9,20 @@
 //                   2-D FFT: the spectrum K̂ (once per iteration, since h follows the map's extent);
 //   3. bin_clear, bin_count, bin_scan, bin_place, bin_sort   the points sorted by box;
 //   4. spread       the charges (1, y', |y'|²) onto the m × m nodes, zero-padded to N × N, as two
-//                   complex grids; then the 2-D FFT, ⊙ K̂ (mul_spectrum), the inverse 2-D FFT;
+//                   complex grids; then the 2-D FFT, ⊙ K̂ (mul_spectrum), the inverse 2-D FFT
+//                   (both pruned: no row transforms of the zero rows, none of the rows not kept);
 //   5. gather       each point's four potentials from its box's 3 × 3 nodes;
 //   6. repulsion    R_i = Σ_j w_ij² (y_i − y_j) and the row sums Σ_{j≠i} w_ij; Z = their sum
 //                   (tsne.ts's sumInto). The gradient is then 4 (A_i − R_i / Z) as today, with A_i
 //                   over the sparse P's non-zeros.
-// Integration in tsne(): step 1–6 replace `forces`'s repulsive half per iteration; the grid size
+// The four charges with the squared kernel alone (as tsne-cuda and FIt-SNE's earlier 2-D code; its
+// current code spreads (y, 1) with (1 + d²)⁻² for R and 1 with (1 + d²)⁻¹ for Z, kernel_grid's
+// power 1) give R and Z from one spectrum; y' = y − the grid's centre keeps Z's cancellation small.
+// Integration in tsne(): steps 1–6 replace `forces`'s repulsive half per iteration; the grid size
 // (B, N) is a host decision, so it is re-chosen from the extent read back with the KL every
 // `klEvery` iterations (the map grows slowly; the kernels read the exact box from the GPU buffer,
-// so a stale B only changes the accuracy a little, never the correctness).
+// so a stale B only changes the accuracy a little, never the correctness). tsne.ts will import
+// this file, which imports its sumInto: move sumInto out first (no import cycles).
 //
 // The choice of B (intervals per dimension): FIt-SNE takes max(min_num_intervals = 50,
 // extent / intervals_per_integer = 1) with n_interpolation_points p = 3, then rounds up to a size
