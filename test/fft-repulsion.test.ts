@@ -176,9 +176,13 @@ describe.runIf(process.env.FFT_TIMINGS === '1')('timings (printed, not asserted)
     return (performance.now() - t0) / reps;
   };
 
-  it.each([10_000, 70_000])('one FFT repulsion evaluation at n = %i, extent ±50', async (n) => {
+  it.each([
+    [10_000, 100],
+    [70_000, 100],
+    [10_000, 60],
+  ])('one FFT repulsion evaluation at n = %i, extent %i', async (n, extent) => {
     const r = rt();
-    const y = blobs(n, 100, `tm${n}`);
+    const y = blobs(n, extent, `tm${n}`);
     let [lo, hi] = [Infinity, -Infinity];
     for (const v of y) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     const g = chooseGrid(hi - lo);
