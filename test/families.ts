@@ -16,6 +16,8 @@ import { decFamily } from '../src/dec/dec-ops.js';
 import { kmeansFamily } from '../src/kmeans/kmeans.js';
 import { tsneFamily } from '../src/tsne/tsne.js';
 import { tsneKnnFamily } from '../src/tsne/knn.js';
+import { fftFamily } from '../src/tsne/fft.js';
+import { interpFamily } from '../src/tsne/interpolation.js';
 import { rooflineFamily } from '../bench/roofline.js';
 
 export const FAMILIES = {
@@ -36,6 +38,8 @@ export const FAMILIES = {
   kmeans: kmeansFamily,
   tsne: tsneFamily,
   tsne_knn: tsneKnnFamily,
+  fft: fftFamily,
+  tsne_interp: interpFamily,
 } as const;
 
 export type FamilyName = keyof typeof FAMILIES;

@@ -29,6 +29,7 @@ import { calibrationAt, conditionalRef, knnRef, pointsWithTies } from './knn-ref
 import { gradcheck, type Input } from './gradcheck.js';
 import { expectClose, matmulRef, randomArray } from './helpers.js';
 import type { Guarded } from './sentinel.js';
+import { FFT_OPS } from './op-table-fft.js';
 
 /** A registered entry point, `family.entry`. */
 export type EntryName = `${FamilyName}.${string}`;
@@ -904,6 +905,7 @@ export const OPS: OpEntry[] = [
     check: rooflineCase,
     grad: { none: 'probes of the adapter, not functions of parameters' },
   },
+  ...FFT_OPS,
 ];
 
 /** fma_peak against eight float64 chains x ← x·m + c (|m| < 1, so rounding does not grow), and copy. */
