@@ -86,8 +86,9 @@ export async function newFileJob(spec: FileJobSpec): Promise<Job> {
  */
 export function newArrayJob(x: ArrayLike<number>, shape: ArrayShape, overrides: Overrides, out: string | null): Job {
   const o = overrides;
-  const all = datasetFromArray(x, shape, scalingOf(o));
-  const { ds, sha256, rows, preprocess } = prepareDataset(all, null, o.seed ?? 0, scalingOf(o), true);
+  const scaling = scalingOf(o);
+  const all = datasetFromArray(x, shape, scaling);
+  const { ds, sha256, rows, preprocess } = prepareDataset(all, null, o.seed ?? 0, scaling, true);
   const name = all.name;
   const cfg = resolveConfig(o, { data: name, labels: ds.labels ? `${name} labels` : null, subset: null, rows, d: ds.d, sha256, image: ds.image }, ds.n, preprocess);
   if (out) checkWritableDir(out, 'out');
