@@ -14,7 +14,8 @@ import { packedFamily } from '../src/tensor/packed.js';
 import { optimFamily } from '../src/nn/optim.js';
 import { decFamily } from '../src/dec/dec-ops.js';
 import { kmeansFamily } from '../src/kmeans/kmeans.js';
-import { tsneFamily } from '../src/tsne/tsne.js';
+import { tsneFamily } from '../src/tsne/family.js';
+import { sparseFamily } from '../src/tsne/sparse.js';
 import { tsneKnnFamily } from '../src/tsne/knn.js';
 import { fftFamily } from '../src/tsne/fft.js';
 import { interpFamily } from '../src/tsne/interpolation.js';
@@ -40,6 +41,7 @@ export const FAMILIES = {
   tsne_knn: tsneKnnFamily,
   fft: fftFamily,
   tsne_interp: interpFamily,
+  tsne_sparse: sparseFamily,
 } as const;
 
 export type FamilyName = keyof typeof FAMILIES;

@@ -25,6 +25,7 @@ import { klLoss, klRowsInto, softAssignInto, targetInto } from '../src/dec/dec-o
 import { Adam, Sgd } from '../src/nn/optim.js';
 import { affinitiesInto, conditionalAffinitiesInto, squaredDistancesInto, sumInto } from '../src/tsne/tsne.js';
 import { tsneKnnFamily } from '../src/tsne/knn.js';
+import { sparseFamily } from '../src/tsne/sparse.js';
 import { calibrationAt, conditionalRef, knnRef, pointsWithTies } from './knn-reference.js';
 import { gradcheck, type Input } from './gradcheck.js';
 import { expectClose, matmulRef, randomArray } from './helpers.js';
@@ -461,6 +462,47 @@ async function tsneRanksCase(rt: Runtime, g: Guarded, [n, k]: number[]): Promise
 }
 
 /**
+ * The sparse t-SNE's attraction and KL rows over a CSR P of n rows with up to `perRow` entries
+ * (ragged; row 1 empty; one column index past n, which the kernels clamp), against float64.
+ */
+async function sparseForcesCase(rt: Runtime, g: Guarded, [n, perRow]: number[]): Promise<void> {
+  const counts = Array.from({ length: n }, (_, i) => (i === 1 ? 0 : (i * 7) % (perRow + 1)));
+  const rowPtr = [0];
+  for (const c of counts) rowPtr.push(rowPtr[rowPtr.length - 1] + c);
+  const nnz = rowPtr[n];
+  const col = Array.from({ length: nnz }, (_, e) => (e * 13 + 5) % n);
+  if (nnz > 2) col[2] = n + 3;
+  const val = randomArray(nnz, `sp${n}`, 0.001, 0.02);
+  if (nnz > 3) val[3] = 0; // 0 ln 0 = 0
+  const y = randomArray(2 * n, `spy${n}`, -5, 5);
+  const rep = randomArray(2 * n, `spr${n}`);
+  const z = 37.5;
+  const u = sparseFamily.params({ n });
+  const [rp, cb, vb, yb] = [g.inputU32(rowPtr), g.inputU32(col), g.input(val), g.input(y)];
+  const force = g.output(4 * n);
+  const krow = g.output(n);
+  rt.dispatch(F.tsne_sparse.kernels.attraction, [u, rp, cb, vb, yb, g.input(rep), force], grid1d(n));
+  rt.dispatch(F.tsne_sparse.kernels.kl_rows, [u, rp, cb, vb, yb, g.input([z]), krow], grid1d(n));
+  const fRef = new Float64Array(4 * n);
+  const kRef = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let e = rowPtr[i]; e < rowPtr[i + 1]; e++) {
+      const j = Math.min(col[e], n - 1);
+      const dx = y[2 * i] - y[2 * j];
+      const dy = y[2 * i + 1] - y[2 * j + 1];
+      const w = 1 / (1 + dx * dx + dy * dy);
+      fRef[4 * i] += val[e] * w * dx;
+      fRef[4 * i + 1] += val[e] * w * dy;
+      if (val[e] > 0) kRef[i] += val[e] * Math.log((val[e] * z) / w);
+    }
+    fRef[4 * i + 2] = rep[2 * i];
+    fRef[4 * i + 3] = rep[2 * i + 1];
+  }
+  await g.expectF32(force, fRef, sumTol(perRow), 'sparse attraction (A_i, R_i)');
+  await g.expectF32(krow, kRef, sumTol(perRow), 'sparse KL rows');
+}
+
+/**
  * Exact kNN of n points in d dimensions (every fifth a duplicate, and a run of k + 2 copies of row
  * 0: ties at the k-th neighbour), all n rows as one query block against candidate chunks of
  * `chunk` rows, `span` candidates per dispatch; then the sort and the perplexity calibration.
@@ -870,6 +912,21 @@ export const OPS: OpEntry[] = [
     ],
     check: tsneRanksCase,
     grad: { none: 'ranks for the trustworthiness score' },
+  },
+  {
+    name: 't-SNE sparse P: the attraction over the CSR non-zeros beside the repulsion, and the KL rows',
+    kernels: ['tsne_sparse.attraction', 'tsne_sparse.kl_rows'],
+    odd: [
+      [257, 9],
+      [1000, 31],
+    ],
+    edge: [
+      [1, 0],
+      [2, 1],
+      [65, 3],
+    ],
+    check: sparseForcesCase,
+    grad: { none: 'the gradient itself (its halves checked here, the whole against the exact one in tsne-fft.test.ts)' },
   },
   {
     name: 't-SNE exact kNN (128-row blocks, two rows per invocation; 32-candidate tiles; 32-coordinate chunks), its sort and the perplexity on it',

@@ -60,7 +60,7 @@ export const trainFlags: FlagSpec = {
   scale: { kind: 'string', help: 'input scaling: unit (8-bit pixels / 255; quick, endtoend) | paper (mean (1/d)‖x‖² to --scale-target; the paper preset) | none', choices: ['unit', 'paper', 'none'], setting: true },
   'scale-target': { kind: 'number', help: '--scale paper: the mean (1/d)‖x‖² to reach (paper preset 2.9, else 1)', setting: true },
   'input-scale': { kind: 'number', help: 'multiply the inputs by this after the unit or none rule', setting: true },
-  'tsne-points': { kind: 'int', help: "points in the report's t-SNE maps (default 2,000 on a software adapter, 10,000 on a GPU; 0: none)", setting: true },
+  'tsne-points': { kind: 'int', help: "points in the report's t-SNE maps (default every point, up to 100,000; 0: none)", setting: true },
   augment: { kind: 'flag', help: 'DEC-DA: warp every training batch by a random rotation and shift (images: IDX, the bundled digits, or --image)', setting: true },
   'no-augment': { kind: 'flag', help: "train on the batches as they are, whatever the preset's augmentation" },
   'aug-rotate': { kind: 'number', help: '--augment: the largest rotation, degrees (default 10)', setting: true },

@@ -1,5 +1,5 @@
-// `webgpu-dec tsne`: exact t-SNE (src/tsne) of a data file, or of its embedding under a trained
-// model, on a seeded random subset: tsne.csv (index,x,y[,cluster][,label]), tsne.json (settings,
+// `webgpu-dec tsne`: t-SNE (src/tsne: exact, or sparse P with FFT-interpolated repulsion) of a data
+// file, or of its embedding under a trained model, of every point or a seeded random subset: tsne.csv (index,x,y[,cluster][,label]), tsne.json (settings,
 // KL, trustworthiness, time) and tsne.svg (the scatter plot), written to --out.
 import { openDevice } from '../api/device.js';
 import { prepareMap, runMap } from '../run/map.js';
@@ -12,7 +12,8 @@ export const tsneFlags: FlagSpec = {
   data: { kind: 'string', help: 'mnist or a file: .npy, .csv, .idx (.gz too) (required)' },
   labels: { kind: 'string', help: 'labels for --data: a label column, and the plot coloured by label' },
   model: { kind: 'string', help: 'a model.safetensors: map its embedding z = f(x) instead of x, with its clusters' },
-  n: { kind: 'int', help: 'points: a seeded random subset (stratified with labels); default 2,000 on a software adapter, 10,000 on a GPU' },
+  n: { kind: 'int', help: 'points: a seeded random subset (stratified with labels); default every point, up to 100,000' },
+  method: { kind: 'string', choices: ['auto', 'exact', 'fft'], help: 'exact (every pair), fft (sparse neighbours, FFT-interpolated repulsion) or auto (default: exact up to 2,000 points)' },
   perplexity: { kind: 'number', help: 'effective neighbours per point (default 30)' },
   iterations: { kind: 'int', help: 'gradient steps (default 1000; the first 250 with early exaggeration 12)' },
   init: { kind: 'string', choices: ['pca', 'random'], help: 'initial map: pca (default) or random N(0, 1e-4²)' },
@@ -23,7 +24,7 @@ export const tsneFlags: FlagSpec = {
   'gpu-memory': GPU_MEMORY_FLAG,
 };
 
-export const tsneUsage = `usage: webgpu-dec tsne --data PATH [--labels PATH] [--model FILE] [--n N] [--perplexity P] [--iterations I] --out DIR [--json]\n\n${flagHelp(tsneFlags)}`;
+export const tsneUsage = `usage: webgpu-dec tsne --data PATH [--labels PATH] [--model FILE] [--n N] [--method auto|exact|fft] [--perplexity P] [--iterations I] --out DIR [--json]\n\n${flagHelp(tsneFlags)}`;
 
 export async function tsneCommand(args: string[]): Promise<number> {
   const f = parseFlags(args, tsneFlags);
@@ -36,6 +37,7 @@ export async function tsneCommand(args: string[]): Promise<number> {
     labels: f.labels as string | undefined,
     model: f.model as string | undefined,
     n: f.n as number | undefined,
+    method: f.method as 'auto' | 'exact' | 'fft' | undefined,
     perplexity: f.perplexity as number | undefined,
     iterations: f.iterations as number | undefined,
     init: f.init as 'pca' | 'random' | undefined,

@@ -22,9 +22,15 @@ export interface TsneRows {
 
 /** One stage's t-SNE figures. */
 export interface TsneStageInfo {
+  /** KL(P ‖ Q) of the map (the fft method's with its interpolated Z). */
   kl: number;
   trustworthiness: number;
+  /** Points T(5) was measured on: all, or a seeded sample of 5,000 (absent in older files: all). */
+  trustworthiness_points?: number;
   seconds: number;
+  /** 'exact' or 'fft' (absent in older files: exact). */
+  method?: string;
+  learning_rate?: number;
 }
 
 /** tsne.json. */

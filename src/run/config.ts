@@ -106,7 +106,7 @@ export interface RunConfig {
   checkpointEvery: string;
   /**
    * Points of the report's t-SNE maps of the embedding (a random subset: the first of the run's
-   * seeded order); 'auto': 2,000 on a software adapter, 10,000 on a GPU; 0: no maps.
+   * seeded order); 'auto': every point, up to 100,000; 0: no maps.
    */
   tsnePoints: number | 'auto';
   /**

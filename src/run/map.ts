@@ -13,7 +13,7 @@ import { readModel, type LoadedModel } from '../model/model-file.js';
 import { checkModelInput, embedRows, predictRows } from '../model/trained-model.js';
 import { tsneChart } from '../report/charts.js';
 import { renderSvg } from '../report/render.js';
-import { defaultTsnePoints, maxTsnePoints, tsne, type TsneOptions, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
+import { MAX_MAP_POINTS, maxTsnePoints, methodFor, tsne, type TsneMethod, type TsneOptions, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
 
 /** t-SNE of the rows of `x` ([n, d], row-major): the shape checked now, the map run on the device given. */
 export function mapArray(x: Float32Array, d: number, n: number | undefined, settings: TsneOptions): (rt: Runtime) => Promise<TsneResult> {
@@ -30,8 +30,10 @@ export interface MapSpec {
   labels?: string;
   /** Map this model's embedding z = f(x) instead of x, with its clusters. */
   model?: string;
-  /** Points: a seeded random subset (stratified with labels); default by adapter. */
+  /** Points: a seeded random subset (stratified with labels); default every point up to MAX_MAP_POINTS. */
   n?: number;
+  /** exact, fft, or auto (default: by n). */
+  method?: TsneMethod;
   perplexity?: number;
   iterations?: number;
   init?: 'pca' | 'random';
@@ -93,6 +95,8 @@ export interface MapInfo {
   n: number;
   rows: number;
   d: number;
+  /** exact or fft. */
+  method: string;
   perplexity: number;
   iterations: number;
   init: string;
@@ -100,6 +104,8 @@ export interface MapInfo {
   seed: number;
   kl: number;
   trustworthiness_5: number | null;
+  /** Points T(5) was measured on: n, or a seeded sample of 5,000. */
+  trustworthiness_points: number;
   seconds: number;
   kl_history: { iteration: number; kl: number }[];
   adapter: string;
@@ -109,9 +115,11 @@ export interface MapInfo {
 /** Runs the map on `rt` and writes tsne.csv, tsne.json and tsne.svg; returns tsne.json's values and the files. */
 export async function runMap(rt: Runtime, pm: PreparedMap, hooks: MapHooks): Promise<{ info: MapInfo; result: TsneResult; files: string[] }> {
   const { spec, model, all } = pm;
-  const m = Math.min(spec.n ?? defaultTsnePoints(rt), all.n);
+  const m = Math.min(spec.n ?? MAX_MAP_POINTS, all.n);
   checkPerplexity(spec, m);
-  if (m > maxTsnePoints(rt)) throw new OptionError((name) => `${name('n')} ${m} exceeds what this adapter holds in one binding (at most ${maxTsnePoints(rt)} points); pass a smaller ${name('n')}`);
+  const method = methodFor(spec.method, m);
+  const most = maxTsnePoints(rt, method);
+  if (m > most) throw new OptionError((name) => `exact t-SNE of ${m} points exceeds what this adapter holds in one binding (at most ${most} points); pass ${name('method')} fft or a smaller ${name('n')}`);
   const ds: Dataset = stratifiedSubset(all, m, spec.seed);
   let x = await rowValues(ds, Uint32Array.from({ length: m }, (_, i) => i));
   let d = ds.d;
@@ -124,7 +132,7 @@ export async function runMap(rt: Runtime, pm: PreparedMap, hooks: MapHooks): Pro
   }
   const what = model ? `the ${d}-dimensional embedding of ` : '';
   hooks.start(`t-SNE of ${what}${m} of ${all.n} points of ${all.name} (${m < all.n ? 'a seeded random subset; --n to change' : 'all'}), on ${rt.adapterName}`, m);
-  const r = await tsne(rt, x, m, d, { perplexity: spec.perplexity, iterations: spec.iterations, init: spec.init, seed: spec.seed, onProgress: hooks.progress });
+  const r = await tsne(rt, x, m, d, { method, perplexity: spec.perplexity, iterations: spec.iterations, init: spec.init, seed: spec.seed, onProgress: hooks.progress });
   hooks.mapped?.();
   const index = ds.index ?? Uint32Array.from({ length: m }, (_, i) => i);
   const out = spec.out;
@@ -136,6 +144,7 @@ export async function runMap(rt: Runtime, pm: PreparedMap, hooks: MapHooks): Pro
     n: m,
     rows: all.n,
     d,
+    method: r.method,
     perplexity: spec.perplexity ?? 30,
     iterations: spec.iterations ?? 1000,
     init: spec.init ?? 'pca',
@@ -143,6 +152,7 @@ export async function runMap(rt: Runtime, pm: PreparedMap, hooks: MapHooks): Pro
     seed: spec.seed,
     kl: +r.kl.toFixed(5),
     trustworthiness_5: r.trustworthiness === null ? null : +r.trustworthiness.toFixed(5),
+    trustworthiness_points: r.trustworthinessPoints,
     seconds: +r.seconds.toFixed(2),
     kl_history: r.klHistory.map((h) => ({ iteration: h.iteration, kl: +h.kl.toFixed(5) })),
     adapter: rt.adapterName,

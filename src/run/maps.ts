@@ -7,14 +7,14 @@ import type { Dataset } from '../data/dataset.js';
 import { writeTsne, type TsneInfo, type TsneRows } from '../records/tsne.js';
 import type { RowSource } from '../tensor/index.js';
 import type { Autoencoder } from '../nn/autoencoder.js';
-import { defaultTsnePoints, maxTsnePoints, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
+import { MAX_MAP_POINTS, tsne, type TsneProgress, type TsneResult } from '../tsne/tsne.js';
 import { encodeAll } from '../dec/assign.js';
 import type { RunConfig } from './config.js';
 
-/** The subset size: cfg.tsnePoints ('auto': 2,000 on a software adapter, 10,000 on a GPU), at most n and what one binding holds. */
-export function tsnePointsFor(rt: Runtime, cfg: RunConfig, n: number): number {
-  const wanted = cfg.tsnePoints === 'auto' ? defaultTsnePoints(rt) : cfg.tsnePoints;
-  const m = Math.min(wanted, n, maxTsnePoints(rt));
+/** The subset size: cfg.tsnePoints ('auto': every point, up to MAX_MAP_POINTS), at most n. */
+export function tsnePointsFor(cfg: RunConfig, n: number): number {
+  const wanted = cfg.tsnePoints === 'auto' ? MAX_MAP_POINTS : cfg.tsnePoints;
+  const m = Math.min(wanted, n);
   return m >= 12 ? m : 0;
 }
 
@@ -68,7 +68,10 @@ export async function tsnePhase(rt: Runtime, ds: Dataset, cfg: RunConfig, maps: 
     }
   });
   const stages = Object.fromEntries(
-    results.map(([map, r]) => [map.stage, { kl: +r.kl.toFixed(5), trustworthiness: +(r.trustworthiness ?? NaN).toFixed(5), seconds: +r.seconds.toFixed(2) }]),
+    results.map(([map, r]) => [
+      map.stage,
+      { kl: +r.kl.toFixed(5), trustworthiness: +(r.trustworthiness ?? NaN).toFixed(5), trustworthiness_points: r.trustworthinessPoints, seconds: +r.seconds.toFixed(2), method: r.method, learning_rate: +r.learningRate.toFixed(3) },
+    ]),
   );
   const info: TsneInfo = { n: m, perplexity, iterations: ITERATIONS, init: 'pca', subset: 'the first points of the run order (a seeded random subset)', stages };
   writeTsne(dir, { rows, info });

@@ -178,7 +178,7 @@ export async function runDec(rt: Runtime, ds: Dataset, cfg: RunConfig, hooks: Ph
     }
     if (todo('pretrain')) {
       await ck.timed('pretrain', () => pretrainPhase(rt, ae, x, cfg, h));
-      const m = tsnePointsFor(rt, cfg, ds.n);
+      const m = tsnePointsFor(cfg, ds.n);
       if (m > 0) ck.finished.mapBefore = { data: await embedFirst(ae, x, m), shape: [m, dz] };
       await boundary('kmeans', 'after pretraining');
     } else loadAutoencoder(ae, r!.tensors, 'checkpoint');

@@ -36,7 +36,7 @@
 import { defineFamily, grid1d } from '../gpu/registry.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { fft2dInto, mulSpectrumInto } from './fft.js';
-import { sumInto } from './tsne.js';
+import { sumInto } from './family.js';
 
 /** shaders/tsne_interp.wgsl. */
 export const interpFamily = defineFamily(

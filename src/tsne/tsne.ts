@@ -1,40 +1,47 @@
-// Exact t-SNE on the GPU (shaders/tsne.wgsl), with scikit-learn's schedule: perplexity-calibrated
-// input affinities, early exaggeration 12 with momentum 0.5 for 250 iterations, then momentum 0.8,
-// delta-bar-delta gains, learning rate 'auto' = max(n / 12 / 4, 50), PCA initialisation.
-// One command buffer per `klEvery` iterations; the only readback in the loop is the KL value,
-// awaited one check later so the GPU never waits for the host.
+// t-SNE on the GPU (van der Maaten & Hinton, 2008), by one of two methods behind one function:
+//   exact  every pair every iteration over a dense P (exact.ts): O(n²), a few thousand points;
+//   fft    P on k = 3 × perplexity exact nearest neighbours, the repulsion interpolated on a node
+//          grid and convolved by FFT (sparse.ts; FIt-SNE's method): O(n) per iteration, 100,000s.
+// 'auto' takes exact up to EXACT_MAX_POINTS and fft above. Both run scikit-learn's schedule: early
+// exaggeration 12 with momentum 0.5 for 250 iterations, then momentum 0.8, delta-bar-delta gains,
+// PCA initialisation; the learning rate 'auto' per method (autoLearningRate). One command buffer
+// per few iterations: the only readbacks in the loop (the KL; the fft method's map extent, which
+// sizes its grid) are awaited one check later, so the GPU never waits for the host.
 import seedrandom from 'seedrandom';
 import { InputError, OptionError } from '../io/errors.js';
-import { defineFamily, grid1d } from '../gpu/registry.js';
-import type { Uniform, Runtime } from '../gpu/runtime.js';
-import { bindingLimit } from '../tensor/chunked.js';
+import type { Runtime } from '../gpu/runtime.js';
+import { stepInto, type Forces } from './family.js';
+import { ExactForces, affinitiesInto, maxExactPoints, pairBuffer, trustworthinessOnGpu } from './exact.js';
 import { pcaInit } from './pca.js';
-import { mapNeighbours, trustworthinessFromRanks } from './trustworthiness.js';
+import { SparseForces } from './sparse.js';
+import { sparseAffinities } from './sparse-p.js';
 
-/** shaders/tsne.wgsl. */
-export const tsneFamily = defineFamily(
-  'tsne',
-  {
-    sq_dists: ['uniform', 'read', 'rw'],
-    perplexity_rows: ['uniform', 'rw', 'rw'],
-    symmetrise: ['uniform', 'rw'],
-    forces: ['uniform', 'read', 'read', 'rw', 'rw'],
-    partial_sums: ['uniform', 'read', 'rw'],
-    update: ['uniform', 'read', 'read', 'rw', 'rw', 'rw'],
-    kl_rows: ['uniform', 'read', 'read', 'read', 'rw'],
-    ranks: ['uniform', 'read', 'read', 'rw'],
-  },
-  { n: 'u32', dx: 'u32', exaggeration: 'f32', lr: 'f32', momentum: 'f32', log_perplexity: 'f32', min_gain: 'f32', k: 'u32' },
-);
+export { sumInto, tsneFamily } from './family.js';
+export { affinitiesInto, conditionalAffinitiesInto, gradientAt, gradientOf, squaredDistancesInto, trustworthinessOnGpu, maxExactPoints } from './exact.js';
 
-/** tsne.wgsl's `forces` workgroup: F = 64 points, one per invocation. */
-const FORCES_WG = 64;
+/** How the gradient is computed: every pair, or sparse P + FFT-interpolated repulsion; 'auto' by n. */
+export type TsneMethod = 'auto' | 'exact' | 'fft';
 
-const K = tsneFamily.kernels;
-const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
+/**
+ * 'auto' maps up to this many points exactly and more with the fft method: where the two take the
+ * same time on lavapipe here (bench `tsne` suite, docs/performance.md); below it the exact method
+ * is as fast and has no interpolation error.
+ */
+export const EXACT_MAX_POINTS = 2000;
+
+/** The most points a map takes by default (the report's maps, `webgpu-dec tsne`): more take a --n. */
+export const MAX_MAP_POINTS = 100_000;
+
+/** Trustworthiness of a larger map is measured on a seeded random sample of this many points. */
+export const TRUST_SAMPLE = 5000;
+
+/** Iterations between the fft method's reads of the map's extent (its grid follows the map). */
+const GRID_EVERY = 10;
 
 /** t-SNE settings; the defaults (in the comments) are scikit-learn's. */
 export interface TsneOptions {
+  /** 'auto' (default): exact up to EXACT_MAX_POINTS, fft above. */
+  method?: TsneMethod;
   perplexity?: number; // 30
   iterations?: number; // 1000
   earlyExaggeration?: number; // 12
@@ -62,169 +69,36 @@ export interface TsneProgress {
 export interface TsneResult {
   /** [n, 2] the map. */
   y: Float32Array;
-  /** KL(P ‖ Q) of the final map (P without exaggeration). */
+  /** KL(P ‖ Q) of the final map (P without exaggeration); the fft method's with the interpolated Z. */
   kl: number;
   klHistory: { iteration: number; kl: number }[];
+  /** T(k) of the map, on a seeded sample of TRUST_SAMPLE points when n is larger (null when not asked). */
   trustworthiness: number | null;
+  /** Points T(k) was measured on (n, or the sample's size). */
+  trustworthinessPoints: number;
   seconds: number;
   learningRate: number;
+  method: 'exact' | 'fft';
 }
 
-/** Uniform of every tsne.wgsl entry point, with the defaults the unused fields take. */
-function params(n: number, o: { dx?: number; exaggeration?: number; lr?: number; momentum?: number; logPerplexity?: number; minGain?: number; k?: number } = {}): Uniform {
-  return tsneFamily.params({
-    n,
-    dx: o.dx,
-    exaggeration: o.exaggeration ?? 1,
-    lr: o.lr,
-    momentum: o.momentum,
-    log_perplexity: o.logPerplexity,
-    min_gain: o.minGain ?? 0.01,
-    k: o.k,
-  });
+/** The method 'auto' resolves to for n points. */
+export function methodFor(method: TsneMethod | undefined, n: number): 'exact' | 'fft' {
+  if (method === 'exact' || method === 'fft') return method;
+  return n <= EXACT_MAX_POINTS ? 'exact' : 'fft';
 }
 
-/** The map size when none is asked for: what takes a minute or two on this adapter (2,000 points on a software adapter, 10,000 on a GPU). */
-export function defaultTsnePoints(rt: Runtime): number {
-  return rt.gpu.isSoftware ? 2000 : 10000;
-}
-
-/** The largest n whose n × n affinity matrix fits one storage binding on this device. */
-export function maxTsnePoints(rt: Runtime): number {
-  return Math.floor(Math.sqrt(bindingLimit(rt) / 4));
-}
-
-function pairBuffer(rt: Runtime, n: number): GPUBuffer {
-  const bytes = n * n * 4;
-  if (n > maxTsnePoints(rt)) {
-    throw new OptionError(
-      (name) => `t-SNE of ${n} points needs a ${(bytes / 2 ** 20).toFixed(0)} MiB pair matrix in one binding; this adapter allows ${(bindingLimit(rt) / 2 ** 20).toFixed(0)} MiB, i.e. at most ${maxTsnePoints(rt)} points: pass a smaller ${name('n')}`,
-    );
-  }
-  return rt.device.createBuffer({ size: Math.max(256, Math.ceil(bytes / 256) * 256), usage: STORAGE, label: 'tsne pairs' });
-}
-
-/** D[i, j] = ‖x_i − x_j‖² into `out` ([n, n]). */
-export function squaredDistancesInto(rt: Runtime, x: GPUBuffer, n: number, d: number, out: GPUBuffer): void {
-  rt.dispatch(K.sq_dists, [params(n, { dx: d }), x, out], [Math.ceil(n / 16), Math.ceil(n / 16)]);
+/** The most points a method maps on this device: the exact one is held by one n × n binding. */
+export function maxTsnePoints(rt: Runtime, method: TsneMethod = 'auto'): number {
+  return method === 'exact' ? maxExactPoints(rt) : Infinity;
 }
 
 /**
- * The joint input affinities p_ij ([n, n], symmetric, zero diagonal, summing to 1) of n points
- * x ([n, d] on the GPU), each conditional row calibrated to `perplexity`. Also returns β_i.
+ * The learning rate 'auto': scikit-learn's max(n / α / 4, 50) for the exact method (α the early
+ * exaggeration), openTSNE's max(n / α, 200) for the fft method (see docs/performance.md for both
+ * measured on the digits).
  */
-export function affinitiesInto(rt: Runtime, x: GPUBuffer, n: number, d: number, perplexity: number, p: GPUBuffer, beta: GPUBuffer): void {
-  conditionalAffinitiesInto(rt, x, n, d, perplexity, p, beta);
-  rt.dispatch(K.symmetrise, [params(n), p], [Math.ceil(n / 8), Math.ceil(n / 8)]);
-}
-
-/** The conditional p_{j|i} (row i sums to 1, its perplexity 2^H = `perplexity`) and β_i. */
-export function conditionalAffinitiesInto(rt: Runtime, x: GPUBuffer, n: number, d: number, perplexity: number, p: GPUBuffer, beta: GPUBuffer): void {
-  squaredDistancesInto(rt, x, n, d, p);
-  rt.dispatch(K.perplexity_rows, [params(n, { logPerplexity: Math.log(perplexity) }), p, beta], grid1d(n));
-}
-
-/**
- * dst[0] = Σ src[0..count): one partial per 256 values, then the partials' partials, until one
- * is left (a fixed order: the same bits every run). Uses two pooled scratch buffers.
- */
-export function sumInto(rt: Runtime, src: GPUBuffer, count: number, dst: GPUBuffer): void {
-  const pass = (from: GPUBuffer, n: number, to: GPUBuffer) => rt.dispatch(K.partial_sums, [params(n), from, to], grid1d(n, 256));
-  if (count <= 256) return pass(src, count, dst);
-  const a = rt.acquire(Math.ceil(count / 256) * 4);
-  const b = rt.acquire(Math.ceil(count / 256 ** 2) * 4);
-  let from = src;
-  let n = count;
-  let to = a;
-  while (n > 256) {
-    pass(from, n, to);
-    n = Math.ceil(n / 256);
-    from = to;
-    to = to === a ? b : a;
-  }
-  pass(from, n, dst);
-  rt.release(a);
-  rt.release(b);
-}
-
-/** GPU state of one optimisation. */
-class Map2d {
-  readonly y: GPUBuffer;
-  readonly velocity: GPUBuffer;
-  readonly gains: GPUBuffer;
-  readonly force: GPUBuffer;
-  readonly wrow: GPUBuffer;
-  readonly z: GPUBuffer;
-  readonly klRows: GPUBuffer;
-  readonly kl: GPUBuffer;
-
-  constructor(
-    private rt: Runtime,
-    readonly n: number,
-    readonly p: GPUBuffer,
-    y0: Float32Array,
-  ) {
-    this.y = rt.acquire(n * 8);
-    this.velocity = rt.acquire(n * 8);
-    this.gains = rt.acquire(n * 8);
-    this.force = rt.acquire(n * 16);
-    this.wrow = rt.acquire(n * 4);
-    this.z = rt.acquire(4);
-    this.klRows = rt.acquire(n * 4);
-    this.kl = rt.acquire(4);
-    rt.write(this.y, y0);
-    this.resetMomentum();
-  }
-
-  /** Update 0, gains 1: scikit-learn starts each of its two optimisation stages this way. */
-  resetMomentum(): void {
-    this.rt.write(this.velocity, new Float32Array(this.n * 2));
-    this.rt.write(this.gains, new Float32Array(this.n * 2).fill(1));
-  }
-
-  /** A, R and Z for the current map (forces indexes its points by its own workgroup size, F). */
-  forces(): void {
-    this.rt.dispatch(K.forces, [params(this.n), this.p, this.y, this.force, this.wrow], grid1d(this.n, FORCES_WG));
-    sumInto(this.rt, this.wrow, this.n, this.z);
-  }
-
-  /** KL(P ‖ Q) into this.kl; needs forces() for this map first (Z). */
-  klDivergence(): void {
-    this.rt.dispatch(K.kl_rows, [params(this.n), this.p, this.y, this.z, this.klRows], grid1d(this.n));
-    sumInto(this.rt, this.klRows, this.n, this.kl);
-  }
-
-  step(exaggeration: number, lr: number, momentum: number, minGain: number): void {
-    const u = params(this.n, { exaggeration, lr, momentum, minGain });
-    this.rt.dispatch(K.update, [u, this.force, this.z, this.y, this.velocity, this.gains], grid1d(this.n));
-  }
-
-  release(): void {
-    for (const b of [this.y, this.velocity, this.gains, this.force, this.wrow, this.z, this.klRows, this.kl]) this.rt.release(b);
-  }
-}
-
-/**
- * ∂C/∂y ([n, 2]) of KL(P ‖ Q) at the map y, for a joint P already on the GPU (tests check it
- * against finite differences), and the cost itself.
- */
-export async function gradientAt(rt: Runtime, p: GPUBuffer, n: number, y: Float32Array): Promise<{ grad: Float32Array; kl: number }> {
-  const m = new Map2d(rt, n, p, y);
-  try {
-    m.forces();
-    m.klDivergence();
-    const [force, z, kl] = await Promise.all([rt.readF32(m.force, n * 4), rt.readF32(m.z, 1), rt.readF32(m.kl, 1)]);
-    const grad = new Float32Array(n * 2);
-    for (let i = 0; i < n; i++) for (let c = 0; c < 2; c++) grad[2 * i + c] = 4 * (force[4 * i + c] - force[4 * i + 2 + c] / z[0]);
-    return { grad, kl: kl[0] };
-  } finally {
-    m.release();
-  }
-}
-
-/** scikit-learn's learning_rate='auto'. */
-export function autoLearningRate(n: number, earlyExaggeration = 12): number {
-  return Math.max(n / earlyExaggeration / 4, 50);
+export function autoLearningRate(n: number, earlyExaggeration = 12, method: 'exact' | 'fft' = 'exact'): number {
+  return method === 'fft' ? Math.max(n / earlyExaggeration, 200) : Math.max(n / earlyExaggeration / 4, 50);
 }
 
 /** N(0, std²) per coordinate from the seed (Box–Muller). */
@@ -240,6 +114,28 @@ export function randomInit(n: number, seed: number, std = 1e-4): Float32Array {
   return y;
 }
 
+/** max − min over both coordinates of a map. */
+function extentOf(y: Float32Array): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of y) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return hi > lo ? hi - lo : 0;
+}
+
+/** `m` of n indices, ascending, drawn without replacement from the seed. */
+export function sampleIndices(n: number, m: number, seed: number): Uint32Array {
+  const rng = seedrandom(`tsne-trust-${seed}`);
+  const all = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(rng() * (n - i));
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all.slice(0, m).sort();
+}
+
 /** t-SNE of the n rows of x ([n, d]): the 2-D map, its KL and trustworthiness. */
 export async function tsne(rt: Runtime, x: Float32Array, n: number, d: number, opts: TsneOptions = {}): Promise<TsneResult> {
   const perplexity = opts.perplexity ?? 30;
@@ -248,72 +144,125 @@ export async function tsne(rt: Runtime, x: Float32Array, n: number, d: number, o
   const exIters = Math.min(opts.exaggerationIterations ?? 250, iterations);
   const klEvery = opts.klEvery ?? 50;
   const tk = opts.trustworthinessK ?? 5;
+  const method = methodFor(opts.method, n);
   if (n < 3) throw new InputError(`t-SNE needs at least 3 points; got ${n}`);
   if (!(perplexity > 0) || perplexity >= n - 1) throw new OptionError((name) => `${name('perplexity')} must be in (0, n − 1) = (0, ${n - 1}); got ${perplexity}`);
-  const lr = opts.learningRate === undefined || opts.learningRate === 'auto' ? autoLearningRate(n, exaggeration) : opts.learningRate;
+  const lr = opts.learningRate === undefined || opts.learningRate === 'auto' ? autoLearningRate(n, exaggeration, method) : opts.learningRate;
   const t0 = performance.now();
 
-  const p = pairBuffer(rt, n);
+  const pairs = method === 'exact' ? pairBuffer(rt, n) : null;
   const xBuf = rt.acquire(n * d * 4);
-  const beta = rt.acquire(n * 4);
-  let m: Map2d | null = null;
+  const velocity = rt.acquire(n * 8);
+  const gains = rt.acquire(n * 8);
+  let f: Forces | null = null;
   try {
     rt.write(xBuf, x);
-    affinitiesInto(rt, xBuf, n, d, perplexity, p, beta);
-    const y0 = opts.init === 'random' ? randomInit(n, opts.seed ?? 0) : await pcaInit(rt, xBuf, x, n, d);
-    m = new Map2d(rt, n, p, y0);
-    const map = m;
+    let sparse: SparseForces | null = null;
+    let y0: Float32Array;
+    if (pairs) {
+      const beta = rt.acquire(n * 4);
+      affinitiesInto(rt, xBuf, n, d, perplexity, pairs, beta);
+      rt.release(beta);
+      y0 = opts.init === 'random' ? randomInit(n, opts.seed ?? 0) : await pcaInit(rt, xBuf, x, n, d);
+      f = new ExactForces(rt, n, pairs, y0);
+    } else {
+      const p = await sparseAffinities(rt, x, n, d, perplexity);
+      y0 = opts.init === 'random' ? randomInit(n, opts.seed ?? 0) : await pcaInit(rt, xBuf, x, n, d);
+      f = sparse = new SparseForces(rt, p, y0, extentOf(y0));
+    }
+    const forces = f;
+    // Update 0, gains 1: scikit-learn starts each of its two optimisation stages this way.
+    const resetMomentum = () => {
+      rt.write(velocity, new Float32Array(n * 2));
+      rt.write(gains, new Float32Array(n * 2).fill(1));
+    };
+    resetMomentum();
+
     const klHistory: { iteration: number; kl: number }[] = [];
-    let pending: { iteration: number; value: Promise<Float32Array> } | null = null;
-    const settle = async () => {
-      if (!pending) return;
-      const kl = (await pending.value)[0];
-      klHistory.push({ iteration: pending.iteration, kl });
-      opts.onProgress?.({ iteration: pending.iteration, total: iterations, kl, elapsedS: (performance.now() - t0) / 1000 });
-      pending = null;
+    // Readbacks issued at one iteration are awaited at the next iteration that reads (by then they
+    // are at least one flush old), in the order they were issued.
+    let pending: (() => Promise<void>)[] = [];
+    const settle = async (next: (() => Promise<void>)[] = []) => {
+      const done = pending;
+      pending = next;
+      for (const p of done) await p();
     };
     for (let it = 0; it < iterations; it++) {
-      if (it === exIters) map.resetMomentum();
+      if (it === exIters) resetMomentum();
       const early = it < exIters;
-      map.forces();
+      forces.compute();
+      const reads: (() => Promise<void>)[] = [];
       if (it % klEvery === klEvery - 1) {
-        map.klDivergence(); // the cost at this map, before this iteration's step (as scikit-learn reports it)
-        const value = rt.readF32(map.kl, 1); // flushes: one command buffer per klEvery iterations
-        await settle();
-        pending = { iteration: it + 1, value };
+        forces.klDivergence(); // the cost at this map, before this iteration's step (as scikit-learn reports it)
+        const value = rt.readF32(forces.kl, 1); // flushes: one command buffer per check
+        const iteration = it + 1;
+        reads.push(async () => {
+          const kl = (await value)[0];
+          klHistory.push({ iteration, kl });
+          opts.onProgress?.({ iteration, total: iterations, kl, elapsedS: (performance.now() - t0) / 1000 });
+        });
       }
-      map.step(early ? exaggeration : 1, lr, early ? 0.5 : 0.8, 0.01);
+      if (sparse && it % GRID_EVERY === GRID_EVERY - 1) {
+        const s = sparse;
+        const boxes = s.grid.boxes;
+        const box = rt.readF32(s.box, 2); // (x0, width) of the map this iteration's repulsion used
+        reads.push(async () => s.fitGrid((await box)[1] * boxes));
+      }
+      if (reads.length) await settle(reads);
+      stepInto(rt, forces, velocity, gains, early ? exaggeration : 1, lr, early ? 0.5 : 0.8, 0.01);
     }
     await settle();
-    map.forces();
-    map.klDivergence();
-    const [y, kl] = await Promise.all([rt.readF32(map.y, n * 2), rt.readF32(map.kl, 1)]);
+    forces.compute();
+    forces.klDivergence();
+    const [y, kl] = await Promise.all([rt.readF32(forces.y, n * 2), rt.readF32(forces.kl, 1)]);
     let trust: number | null = null;
-    if (tk > 0) trust = await trustworthinessOnGpu(rt, xBuf, n, d, y, tk, p);
-    return { y, kl: kl[0], klHistory, trustworthiness: trust, seconds: (performance.now() - t0) / 1000, learningRate: lr };
+    let trustPoints = 0;
+    if (tk > 0) ({ trust, points: trustPoints } = await trustworthinessOf(rt, x, xBuf, n, d, y, tk, pairs, opts.seed ?? 0));
+    return { y, kl: kl[0], klHistory, trustworthiness: trust, trustworthinessPoints: trustPoints, seconds: (performance.now() - t0) / 1000, learningRate: lr, method };
   } finally {
-    m?.release();
+    f?.release();
     rt.release(xBuf);
-    rt.release(beta);
+    rt.release(velocity);
+    rt.release(gains);
     await rt.sync().catch(() => undefined);
-    p.destroy();
+    pairs?.destroy();
   }
 }
 
 /**
- * Trustworthiness T(k) of the map y for the points x (as scikit-learn's `trustworthiness`): the
- * input-space ranks of each point's k map neighbours, on the GPU over the n × n distances
- * (recomputed into `pairs`, an n × n buffer the caller no longer needs).
+ * T(k) of the map: over all n points when n ≤ TRUST_SAMPLE (reusing the exact method's pair
+ * buffer when there is one), else over a seeded random sample of TRUST_SAMPLE points (their input
+ * rows and map points only, as scikit-learn's `trustworthiness` of the sample).
  */
-export async function trustworthinessOnGpu(rt: Runtime, x: GPUBuffer, n: number, d: number, y: Float32Array, k: number, pairs: GPUBuffer): Promise<number> {
-  if (k >= n / 2) throw new InputError(`trustworthiness needs k < n / 2; got k = ${k} for n = ${n}`);
-  squaredDistancesInto(rt, x, n, d, pairs);
-  const nbr = rt.acquire(n * k * 4);
-  const rank = rt.acquire(n * k * 4);
-  rt.write(nbr, mapNeighbours(y, n, k));
-  rt.dispatch(K.ranks, [params(n, { k }), pairs, nbr, rank], grid1d(n * k));
-  const ranks = await rt.readU32(rank, n * k);
-  rt.release(nbr);
-  rt.release(rank);
-  return trustworthinessFromRanks(ranks, n, k);
+async function trustworthinessOf(
+  rt: Runtime,
+  x: Float32Array,
+  xBuf: GPUBuffer,
+  n: number,
+  d: number,
+  y: Float32Array,
+  k: number,
+  pairs: GPUBuffer | null,
+  seed: number,
+): Promise<{ trust: number; points: number }> {
+  const m = Math.min(n, TRUST_SAMPLE, maxExactPoints(rt));
+  if (m === n && pairs) return { trust: await trustworthinessOnGpu(rt, xBuf, n, d, y, k, pairs), points: n };
+  const pick = m === n ? null : sampleIndices(n, m, seed);
+  const xs = pick ? new Float32Array(m * d) : x;
+  const ys = pick ? new Float32Array(m * 2) : y;
+  if (pick)
+    pick.forEach((i, s) => {
+      xs.set(x.subarray(i * d, (i + 1) * d), s * d);
+      ys.set(y.subarray(2 * i, 2 * i + 2), 2 * s);
+    });
+  const buf = pick ? rt.acquire(m * d * 4) : xBuf;
+  const sub = pairBuffer(rt, m);
+  try {
+    if (pick) rt.write(buf, xs);
+    return { trust: await trustworthinessOnGpu(rt, buf, m, d, ys, k, sub), points: m };
+  } finally {
+    if (pick) rt.release(buf);
+    await rt.sync().catch(() => undefined);
+    sub.destroy();
+  }
 }
