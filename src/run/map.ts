@@ -107,6 +107,8 @@ export interface MapInfo {
   /** Points T(5) was measured on: n, or a seeded sample of 5,000. */
   trustworthiness_points: number;
   seconds: number;
+  /** The process's peak resident memory when the map was done (MB, 10⁶ bytes): the data, the model, the map. */
+  peak_rss_mb: number;
   kl_history: { iteration: number; kl: number }[];
   adapter: string;
   version: string;
@@ -154,6 +156,7 @@ export async function runMap(rt: Runtime, pm: PreparedMap, hooks: MapHooks): Pro
     trustworthiness_5: r.trustworthiness === null ? null : +r.trustworthiness.toFixed(5),
     trustworthiness_points: r.trustworthinessPoints,
     seconds: +r.seconds.toFixed(2),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1000),
     kl_history: r.klHistory.map((h) => ({ iteration: h.iteration, kl: +h.kl.toFixed(5) })),
     adapter: rt.adapterName,
     version: packageVersion(),
