@@ -9,7 +9,7 @@ export const noChromium = chromium ? '' : ' (skipped: no chromium on PATH; run b
 
 export interface PageSeen {
   /** Each figure[data-chart]: its declared marks, the marks drawn, its SVG count and width. */
-  figures: { name: string; declared: number; drawn: number; svgs: number; width: number }[];
+  figures: { name: string; declared: number; drawn: number; svgs: number; width: number; raster: boolean; pictures: { w: number; h: number }[] }[];
   /** Every <img>, decoded. */
   images: { w: number; h: number }[];
   /** Share of the full-page screenshot that is not the background colour, and distinct colours. */
@@ -38,6 +38,9 @@ export async function openInChromium(file: string): Promise<PageSeen> {
           svgs: f.querySelectorAll('svg').length,
           drawn: f.querySelectorAll(selector).length,
           width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+          raster: f.hasAttribute('data-raster'),
+          // Pictures inside the chart's SVG (a raster map's points), as laid out.
+          pictures: [...f.querySelectorAll('svg image')].map((i) => ({ w: i.getBoundingClientRect().width, h: i.getBoundingClientRect().height })),
         })),
       MARK_SELECTOR,
     );

@@ -4,7 +4,9 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { rowName, type Confusion } from './confusion.js';
 import type { DecEntry, PretrainEntry, TsneRows, TsneStageInfo } from './input.js';
+import * as vega from 'vega';
 import { BASE_CONFIG, type Chart } from './render.js';
+import { scatterPng } from './raster.js';
 
 const WIDTH = 420;
 const HEIGHT = 260;
@@ -169,6 +171,12 @@ function squareDomains(values: { x: number; y: number }[]): { x: number[]; y: nu
   return { x: [(x0 + x1) / 2 - half, (x0 + x1) / 2 + half], y: [(y0 + y1) / 2 - half, (y0 + y1) / 2 + half] };
 }
 
+/**
+ * Maps of more points than this are drawn as a picture (raster.ts) inside the chart: beyond a few
+ * thousand SVG marks the page grows by megabytes and lays out slowly.
+ */
+export const RASTER_FROM = 5000;
+
 /** One t-SNE stage's points coloured by cluster or by label (`title`: instead of the stage's; `side`: the plot's size in px). */
 export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label', info?: TsneStageInfo, title?: string, side = TSNE_SIDE): Chart {
   const source = by === 'cluster' ? rows.cluster : rows.label!;
@@ -176,9 +184,11 @@ export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label'
   for (let i = 0; i < rows.stage.length; i++) if (rows.stage[i] === stage) values.push({ x: rows.x[i], y: rows.y[i], c: source[i] });
   const domain = [...new Set(values.map((v) => v.c))].sort((a, b) => a - b);
   const square = squareDomains(values);
+  const heading = title ?? `${STAGE_TITLES[stage] ?? stage}: ${by === 'cluster' ? (CLUSTER_TITLES[stage] ?? 'clusters') : 'labels'}`;
+  if (values.length > RASTER_FROM) return rasterTsneChart(values, domain, square, by, heading, side, `tsne-${stage}-${by}`, tsneCaption(info));
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: title ?? `${STAGE_TITLES[stage] ?? stage}: ${by === 'cluster' ? (CLUSTER_TITLES[stage] ?? 'clusters') : 'labels'}`,
+    title: heading,
     width: side,
     height: side,
     config: BASE_CONFIG,
@@ -193,6 +203,37 @@ export function tsneChart(rows: TsneRows, stage: string, by: 'cluster' | 'label'
     },
   };
   return { name: `tsne-${stage}-${by}`, spec, marks: values.length, caption: tsneCaption(info) };
+}
+
+/**
+ * The same map with its points as one picture (raster.ts): a Vega spec (Vega-Lite draws a legend
+ * only for marks it draws) with the picture as an image mark filling the plot, the legend from the
+ * colour scale, the frame and title as the SVG chart's. Marks shrink as points grow (70,000 stay
+ * readable: a point is about a pixel).
+ */
+function rasterTsneChart(values: { x: number; y: number; c: number }[], domain: number[], square: { x: number[]; y: number[] }, by: string, title: string, side: number, name: string, caption?: string): Chart {
+  const colours = vega.scheme(palette(domain.length)) as string[];
+  const slot = new Map(domain.map((c, i) => [c, i]));
+  const radius = Math.max(0.6, Math.min(1.6, side / Math.sqrt(values.length) / 2));
+  const url = scatterPng({ x: values.map((v) => v.x), y: values.map((v) => v.y), colour: values.map((v) => slot.get(v.c)!) }, square, colours, side, radius, 0.75);
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega/v6.json',
+    width: side,
+    height: side,
+    title: { text: title, anchor: 'start', fontSize: BASE_CONFIG.title.fontSize, font: BASE_CONFIG.font },
+    config: { view: BASE_CONFIG.view, legend: { ...BASE_CONFIG.legend, labelFont: BASE_CONFIG.font, titleFont: BASE_CONFIG.font } },
+    scales: [{ name: 'colour', type: 'ordinal', domain: domain.map(String), range: colours.slice(0, Math.max(1, domain.length)) }],
+    legends: [{ fill: 'colour', title: by, symbolType: 'circle', symbolOpacity: 0.75, aria: false }],
+    // The frame is the group's stroke (a rect mark would count as a data mark: MARK_SELECTOR).
+    marks: [
+      {
+        type: 'group',
+        encode: { enter: { x: { value: 0 }, y: { value: 0 }, width: { value: side }, height: { value: side }, stroke: { value: BASE_CONFIG.view.stroke }, fill: { value: 'transparent' } } },
+        marks: [{ type: 'image', aria: false, encode: { enter: { url: { value: url }, x: { value: 0 }, y: { value: 0 }, width: { value: side }, height: { value: side }, aspect: { value: false }, smooth: { value: true } } } }],
+      },
+    ],
+  } as unknown as import('vega').Spec;
+  return { name, spec: { vega: spec }, marks: values.length, raster: true, caption };
 }
 
 /**

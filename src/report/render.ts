@@ -3,6 +3,7 @@
 // The report needs no script to be read, so every chart is inlined as the SVG vega emits.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import type { Spec as VegaSpec } from 'vega';
 import { escapeHtml } from './html.js';
 
 /**
@@ -16,9 +17,15 @@ export const MARK_SELECTOR = 'g.mark-symbol.role-mark > *, g.mark-rect.role-mark
 export interface Chart {
   /** A stable name, the figure's data-chart attribute. */
   name: string;
-  spec: TopLevelSpec;
-  /** How many elements MARK_SELECTOR finds in the rendered chart. */
+  /** The chart as Vega-Lite, or (`vega`) as Vega itself where Vega-Lite cannot say it. */
+  spec: TopLevelSpec | { vega: VegaSpec };
+  /**
+   * How many elements MARK_SELECTOR finds in the rendered chart; for a raster chart, the points
+   * its picture holds (MARK_SELECTOR then finds none: they are pixels).
+   */
   marks: number;
+  /** The data marks are a PNG inside the SVG (raster.ts), not SVG elements. */
+  raster?: boolean;
   caption?: string;
 }
 
@@ -33,8 +40,8 @@ export const BASE_CONFIG = {
   title: { fontSize: 14, anchor: 'start' as const },
 };
 
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+export async function renderSvg(spec: Chart['spec']): Promise<string> {
+  const view = new vega.View(vega.parse('vega' in spec ? spec.vega : compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
@@ -46,5 +53,6 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export async function renderFigure(chart: Chart): Promise<string> {
   const svg = await renderSvg(chart.spec);
   const caption = chart.caption ? `<figcaption>${escapeHtml(chart.caption)}</figcaption>` : '';
-  return `<figure data-chart="${escapeHtml(chart.name)}" data-marks="${chart.marks}">${svg}${caption}</figure>`;
+  const raster = chart.raster ? ' data-raster="png"' : '';
+  return `<figure data-chart="${escapeHtml(chart.name)}" data-marks="${chart.marks}"${raster}>${svg}${caption}</figure>`;
 }
