@@ -5,9 +5,11 @@
 // (each of the log2 N butterfly levels rounds once, and the twiddles are correctly rounded from
 // float64), so every output element of a transform of length N (or N × N) must be within
 // 4·log2(N)·ε·rms(X) of the float64 DFT, ε = 2⁻²⁴, rms(X) the root mean square of the reference
-// output. Measured (fft-repulsion.test.ts logs it): 0.2–0.25 of the bound, N = 16 … 4096.
+// output. Measured (fft-repulsion.test.ts logs it): 0.13–0.17 of the bound for the one-dispatch
+// kernels (N = 16 … 1024), 0.19 for the passes at N = 4096 (0.2–0.25 with the passes throughout).
+import { expect } from 'vitest';
 import type { Runtime } from '../src/gpu/runtime.js';
-import { fft2dInto, fftInto, mulSpectrumInto } from '../src/tsne/fft.js';
+import { fft2dInto, fft2dPassesInto, fftInto, fftPassesInto, LINE_NS, mulSpectrumInto, type FftShape } from '../src/tsne/fft.js';
 import { binPointsInto, boundsInto, combineInto, gatherInto, gridOf, kernelGridInto, spreadInto, acquireInterpBuffers, releaseInterpBuffers, type InterpGrid } from '../src/tsne/interpolation.js';
 import { cellOf, combineRef, dft2d, dftRows, gatherRef, kernel, NODES, spreadRef, type GridRef } from './fft-reference.js';
 import { expectClose, randomArray } from './helpers.js';
@@ -30,17 +32,51 @@ const maxAbs = (v: ArrayLike<number>) => {
   return m;
 };
 
+type Fft1d = (rt: Runtime, shape: FftShape, a: GPUBuffer, b: GPUBuffer, inverse?: boolean) => GPUBuffer;
+
 /** `batches` transforms of length n: forward against the DFT, then the inverse of our forward against the inverse DFT. */
-async function fft1dCase(rt: Runtime, g: Guarded, [n, batches]: number[]): Promise<void> {
-  const x = randomArray(2 * n * batches, `fx${n}:${batches}`);
-  const [a, b] = [g.output(2 * n * batches, x), g.output(2 * n * batches)];
-  const out = fftInto(rt, { n, batches }, a, b);
-  const ref = dftRows(x, batches, n);
-  const ours = await g.expectF32(out, ref, fftTol(ref, n), `FFT n=${n} ×${batches}`);
-  const back = out === a ? b : a;
-  const inv = fftInto(rt, { n, batches }, out, back, true);
-  const iref = dftRows(ours, batches, n, true);
-  await g.expectF32(inv, iref, fftTol(iref, n), `inverse FFT n=${n} ×${batches}`);
+const fft1dCase = (fft: Fft1d) =>
+  async function (rt: Runtime, g: Guarded, [n, batches]: number[]): Promise<void> {
+    const x = randomArray(2 * n * batches, `fx${n}:${batches}`);
+    const [a, b] = [g.output(2 * n * batches, x), g.output(2 * n * batches)];
+    const out = fft(rt, { n, batches }, a, b);
+    const ref = dftRows(x, batches, n);
+    const ours = await g.expectF32(out, ref, fftTol(ref, n), `FFT n=${n} ×${batches}`);
+    const back = out === a ? b : a;
+    const inv = fft(rt, { n, batches }, out, back, true);
+    const iref = dftRows(ours, batches, n, true);
+    await g.expectF32(inv, iref, fftTol(iref, n), `inverse FFT n=${n} ×${batches}`);
+  };
+
+/**
+ * The first `perSlab` (even) columns of each of `slabs` [n, n] grids (inner = n), forward, then the
+ * inverse of ours, each against the DFT of those columns; in place in one dispatch, so the other
+ * columns must come back untouched.
+ */
+async function fftColsCase(rt: Runtime, g: Guarded, [n, slabs, perSlab]: number[]): Promise<void> {
+  const count = 2 * n * n * slabs;
+  const shape = { n, batches: slabs * perSlab, inner: n, perSlab };
+  const at = (s: number, row: number, c: number) => 2 * (s * n * n + row * n + c);
+  /** The transformed columns as rows, [slabs·perSlab, n], and back into a copy of the whole grid. */
+  const cols = (v: ArrayLike<number>) => {
+    const out = new Float64Array(2 * slabs * perSlab * n);
+    for (let s = 0; s < slabs; s++) for (let c = 0; c < perSlab; c++) for (let row = 0; row < n; row++) for (const h of [0, 1]) out[2 * ((s * perSlab + c) * n + row) + h] = v[at(s, row, c) + h];
+    return out;
+  };
+  const uncols = (v: Float64Array, whole: ArrayLike<number>) => {
+    const out = Float64Array.from(whole);
+    for (let s = 0; s < slabs; s++) for (let c = 0; c < perSlab; c++) for (let row = 0; row < n; row++) for (const h of [0, 1]) out[at(s, row, c) + h] = v[2 * ((s * perSlab + c) * n + row) + h];
+    return out;
+  };
+  const x = randomArray(count, `fc${n}:${slabs}:${perSlab}`);
+  const [a, b] = [g.output(count, x), g.output(count)];
+  const out = fftInto(rt, shape, a, b);
+  expect(out, 'in place').toBe(a);
+  const ref = dftRows(cols(x), slabs * perSlab, n);
+  const ours = await g.expectF32(a, uncols(ref, x), fftTol(ref, n), `FFT of ${perSlab} columns of ${slabs} ${n}×${n}`);
+  fftInto(rt, shape, a, b, true);
+  const iref = dftRows(cols(ours), slabs * perSlab, n, true);
+  await g.expectF32(a, uncols(iref, ours), fftTol(iref, n), `inverse FFT of ${perSlab} columns of ${slabs} ${n}×${n}`);
 }
 
 /**
@@ -48,35 +84,36 @@ async function fft1dCase(rt: Runtime, g: Guarded, [n, batches]: number[]): Promi
  * pruned as the convolution runs them: input rows ≥ used zero (in both buffers: the row passes may
  * end in either), and only the first `used` rows of the inverse computed (and compared).
  */
-async function fft2dCase(rt: Runtime, g: Guarded, [n, slabs, used = n]: number[]): Promise<void> {
-  const count = 2 * n * n * slabs;
-  const zeroRows = (v: Float32Array) => v.map((x, i) => (Math.floor(i / (2 * n)) % n < used ? x : 0));
-  const x = zeroRows(randomArray(count, `f2${n}:${slabs}:${used}`));
-  const [a, b] = [g.output(count, x), g.output(count, zeroRows(randomArray(count, `f2b${n}`)))];
-  fft2dInto(rt, n, slabs, a, b, false, used);
-  const ref = dft2d(x, slabs, n);
-  const ours = await g.expectF32(a, ref, fftTol(ref, n * n), `2-D FFT ${n}×${n} ×${slabs} (rows < ${used})`);
-  const spec = randomArray(2 * n * n, `fs${n}`);
-  mulSpectrumInto(rt, g.input(spec), a, n * n, slabs);
-  const prod = new Float64Array(count);
-  for (let e = 0; e < count / 2; e++) {
-    const k = e % (n * n);
-    prod[2 * e] = ours[2 * e] * spec[2 * k] - ours[2 * e + 1] * spec[2 * k + 1];
-    prod[2 * e + 1] = ours[2 * e] * spec[2 * k + 1] + ours[2 * e + 1] * spec[2 * k];
-  }
-  // A product of float32 values, each part a difference of two products: a few ε of the terms' size.
-  const big = maxAbs(ours) * maxAbs(spec);
-  const prodOurs = await g.expectF32(a, prod, { atol: 4 * EPS32 * big, rtol: 0 }, `spectrum product ${n}×${n}`);
-  fft2dInto(rt, n, slabs, a, b, true, used);
-  const iref = dft2d(prodOurs, slabs, n, true);
-  if (used === n) {
-    await g.expectF32(a, iref, fftTol(iref, n * n), `inverse 2-D FFT ${n}×${n} ×${slabs}`);
-    return;
-  }
-  const inv = await rt.readF32(a, count);
-  const kept = (v: ArrayLike<number>) => Array.from(v).filter((_, i) => Math.floor(i / (2 * n)) % n < used);
-  expectClose(kept(inv), kept(iref), fftTol(iref, n * n), `inverse 2-D FFT ${n}×${n} ×${slabs}, its first ${used} rows`);
-}
+const fft2dCase = (fft2d: typeof fft2dInto) =>
+  async function (rt: Runtime, g: Guarded, [n, slabs, used = n]: number[]): Promise<void> {
+    const count = 2 * n * n * slabs;
+    const zeroRows = (v: Float32Array) => v.map((x, i) => (Math.floor(i / (2 * n)) % n < used ? x : 0));
+    const x = zeroRows(randomArray(count, `f2${n}:${slabs}:${used}`));
+    const [a, b] = [g.output(count, x), g.output(count, zeroRows(randomArray(count, `f2b${n}`)))];
+    fft2d(rt, n, slabs, a, b, false, used);
+    const ref = dft2d(x, slabs, n);
+    const ours = await g.expectF32(a, ref, fftTol(ref, n * n), `2-D FFT ${n}×${n} ×${slabs} (rows < ${used})`);
+    const spec = randomArray(2 * n * n, `fs${n}`);
+    mulSpectrumInto(rt, g.input(spec), a, n * n, slabs);
+    const prod = new Float64Array(count);
+    for (let e = 0; e < count / 2; e++) {
+      const k = e % (n * n);
+      prod[2 * e] = ours[2 * e] * spec[2 * k] - ours[2 * e + 1] * spec[2 * k + 1];
+      prod[2 * e + 1] = ours[2 * e] * spec[2 * k + 1] + ours[2 * e + 1] * spec[2 * k];
+    }
+    // A product of float32 values, each part a difference of two products: a few ε of the terms' size.
+    const big = maxAbs(ours) * maxAbs(spec);
+    const prodOurs = await g.expectF32(a, prod, { atol: 4 * EPS32 * big, rtol: 0 }, `spectrum product ${n}×${n}`);
+    fft2d(rt, n, slabs, a, b, true, used);
+    const iref = dft2d(prodOurs, slabs, n, true);
+    if (used === n) {
+      await g.expectF32(a, iref, fftTol(iref, n * n), `inverse 2-D FFT ${n}×${n} ×${slabs}`);
+      return;
+    }
+    const inv = await rt.readF32(a, count);
+    const kept = (v: ArrayLike<number>) => Array.from(v).filter((_, i) => Math.floor(i / (2 * n)) % n < used);
+    expectClose(kept(inv), kept(iref), fftTol(iref, n * n), `inverse 2-D FFT ${n}×${n} ×${slabs}, its first ${used} rows`);
+  };
 
 // ---- the interpolation kernels -------------------------------------------------------------------
 
@@ -222,7 +259,58 @@ function expectBoxAgrees(y: Float32Array, i: number, gr: GridRef, box: number): 
 
 export const FFT_OPS: OpEntry[] = [
   {
-    name: 'FFT: batched 1-D Stockham (radix 4, a radix-2 pass when log2 N is odd), forward and inverse',
+    name: 'FFT: batched 1-D rows in one dispatch (N = N1·N2, sub-DFTs in registers, one exchange through workgroup memory), forward and inverse',
+    kernels: LINE_NS.map((n) => `fft.fft_rows_${n}` as const),
+    odd: [
+      [4, 3],
+      [8, 5],
+      [16, 7],
+      [32, 3],
+      [64, 3],
+      [128, 3],
+      [256, 5],
+      [512, 3],
+      [1024, 3],
+      [2048, 3],
+    ],
+    edge: [
+      [4, 1],
+      [8, 1],
+      [16, 65],
+      [64, 1],
+      [256, 1],
+      [2048, 1],
+    ],
+    check: fft1dCase(fftInto),
+    grad: { none: 'a linear map inside the t-SNE repulsion, not differentiated' },
+  },
+  {
+    name: 'FFT: batched 1-D columns of [N, N] slabs in one dispatch (column pairs), forward and inverse, the other columns untouched',
+    kernels: LINE_NS.map((n) => `fft.fft_cols_${n}` as const),
+    odd: [
+      [4, 3, 4],
+      [8, 3, 2],
+      [16, 1, 16],
+      [32, 3, 6],
+      [64, 1, 14],
+      [128, 3, 2],
+      [256, 1, 10],
+      [512, 3, 2],
+      [1024, 1, 4],
+      [2048, 1, 2],
+    ],
+    edge: [
+      [4, 1, 2],
+      [8, 1, 8],
+      [16, 3, 2],
+      [64, 1, 64],
+      [2048, 1, 2],
+    ],
+    check: fftColsCase,
+    grad: { none: 'a linear map inside the t-SNE repulsion, not differentiated' },
+  },
+  {
+    name: 'FFT: batched 1-D Stockham passes (radix 4, a radix-2 pass when log2 N is odd; N = 2 and N > 2048), forward and inverse',
     kernels: ['fft.stockham_r4', 'fft.stockham_r2'],
     odd: [
       [1, 3],
@@ -242,11 +330,34 @@ export const FFT_OPS: OpEntry[] = [
       [32, 65],
       [128, 1],
     ],
-    check: fft1dCase,
+    check: fft1dCase(fftPassesInto),
     grad: { none: 'a linear map inside the t-SNE repulsion, not differentiated' },
   },
   {
-    name: 'FFT: 2-D (row passes, then strided column passes; pruned to the rows in use) and the spectrum product',
+    name: 'FFT: 2-D in two dispatches (rows, then columns; pruned to the rows in use) and the spectrum product',
+    kernels: ['fft.mul_spectrum', ...([4, 8, 32, 64, 256, 512] as const).flatMap((n) => [`fft.fft_rows_${n}`, `fft.fft_cols_${n}`] as const)],
+    odd: [
+      [8, 2],
+      [32, 3],
+      [64, 1],
+      [256, 1],
+      [4, 3, 3],
+      [32, 2, 15],
+      [256, 2, 99],
+      [512, 1, 255],
+    ],
+    edge: [
+      [4, 1],
+      [8, 3],
+      [8, 1, 1],
+      [16, 2, 7],
+      [32, 1, 2],
+    ],
+    check: fft2dCase(fft2dInto),
+    grad: { none: 'a linear map inside the t-SNE repulsion, not differentiated' },
+  },
+  {
+    name: 'FFT: 2-D by passes (row passes, then strided column passes; pruned to the rows in use) and the spectrum product',
     kernels: ['fft.stockham_r4', 'fft.stockham_r2', 'fft.mul_spectrum'],
     odd: [
       [8, 2],
@@ -265,7 +376,7 @@ export const FFT_OPS: OpEntry[] = [
       [8, 1, 1],
       [16, 2, 7],
     ],
-    check: fft2dCase,
+    check: fft2dCase(fft2dPassesInto),
     grad: { none: 'a linear map inside the t-SNE repulsion, not differentiated' },
   },
   {
