@@ -22,14 +22,15 @@ struct Params {
   boxes: u32,    // B, intervals per dimension
   fft_n: u32,    // N, the padded grid's side (a power of two ≥ 2·B·p − 1)
   power: u32,    // kernel_grid: 1 → (1 + d²)⁻¹, 2 → (1 + d²)⁻²
+  width: f32,    // bounds: the interval width the host fixed (0: the map's extent / B, every call)
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
 
 const NODES = 3u;   // p, interpolation nodes per interval and dimension (FIt-SNE's default)
 
-// The grid as `bounds` writes it: (x0, width, centre, unused).
-struct Grid { x0: f32, width: f32, centre: f32, pad: f32 }
+// The grid as `bounds` writes it: (x0, width, centre, the map's extent).
+struct Grid { x0: f32, width: f32, centre: f32, extent: f32 }
 
 // Lagrange basis of the nodes 1/6, 1/2, 5/6 at u: (l_0(u), l_1(u), l_2(u)).
 fn lagrange3(u: f32) -> vec3f {
@@ -77,7 +78,14 @@ fn bounds(@builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) {
     let l = select(lo_part[0], 0.0, P.n == 0u);
     let extent = max(select(hi_part[0], 0.0, P.n == 0u) - l, 1e-20);   // one point, or all equal: a tiny grid
-    grid_out = Grid(l, extent / f32(P.boxes), l + 0.5 * extent, 0.0);
+    let centre = l + 0.5 * extent;
+    // A width fixed by the host (the map grows slowly; the kernel's spectrum then stays valid) is
+    // centred on the map while it holds the map. A map that outgrew it gets the fitted width: no
+    // point outside the nodes (Lagrange weights would extrapolate), at the price of a spectrum
+    // made for a smaller width until the host fixes a new one (interpolation error, bounded).
+    let fitted = extent / f32(P.boxes);
+    let width = select(fitted, P.width, P.width >= fitted);
+    grid_out = Grid(centre - 0.5 * f32(P.boxes) * width, width, centre, extent);
   }
 }
 

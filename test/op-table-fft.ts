@@ -139,20 +139,24 @@ function boxF32(y: Float32Array, i: number, gr: GridRef): number {
 }
 
 /** bounds, then the counting sort by box: counts, starts and each box's points in index order. */
-async function binCase(rt: Runtime, g: Guarded, [n, boxes]: number[]): Promise<void> {
+async function binCase(rt: Runtime, g: Guarded, [n, boxes, widthScale = 0]: number[]): Promise<void> {
   const grid: InterpGrid = gridOf(boxes);
   const y = mapPoints(n, `bn${n}:${boxes}`);
   const yb = g.input(y);
   const b2 = boxes * boxes;
   const bufs = { grid: g.output(4), boxOf: g.outputU32(n), counts: g.outputU32(b2), start: g.outputU32(b2 + 1), order: g.outputU32(n) };
-  boundsInto(rt, yb, n, grid, bufs.grid);
-  binPointsInto(rt, yb, n, grid, bufs as never);
   let [lo, hi] = [Infinity, -Infinity];
   for (const v of y) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   if (n === 0) [lo, hi] = [0, 0];
   const ext = Math.max(hi - lo, 1e-20);
+  // widthScale > 0: a width fixed by the host, that much wider than the map's (or narrower: then the map's is used).
+  const fixed = widthScale > 0 ? f32((ext / boxes) * widthScale) : 0;
+  boundsInto(rt, yb, n, grid, bufs.grid, fixed);
+  binPointsInto(rt, yb, n, grid, bufs as never);
+  const width = fixed >= f32(ext / boxes) ? fixed : ext / boxes; // a fixed width too small for the map is not used
+  const centre = lo + ext / 2;
   // Float32 roundings of the extent (and of lo + extent / 2, which may be near 0): ε of the coordinates' size.
-  const gv = await g.expectF32(bufs.grid, [lo, ext / boxes, lo + ext / 2, 0], { atol: 2 * EPS32 * Math.max(Math.abs(lo), Math.abs(hi)), rtol: 3 * EPS32 }, 'grid (x0, width, centre)');
+  const gv = await g.expectF32(bufs.grid, [centre - (boxes * width) / 2, width, centre, ext], { atol: 4 * EPS32 * Math.max(Math.abs(lo), Math.abs(hi)), rtol: 3 * EPS32 }, 'grid (x0, width, centre, extent)');
   const gr: GridRef = { x0: gv[0], width: gv[1], centre: gv[2], boxes };
   const box = Array.from({ length: n }, (_, i) => boxF32(y, i, gr));
   const counts = new Array<number>(b2).fill(0);
@@ -387,6 +391,8 @@ export const FFT_OPS: OpEntry[] = [
       [100, 5],
       [1000, 11],
       [257, 23],
+      [301, 9, 1.3],
+      [301, 9, 0.8],
     ],
     edge: [
       [0, 2],

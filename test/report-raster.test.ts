@@ -28,7 +28,7 @@ function ring(n: number): TsneRows {
     rows.x[i] = 30 * Math.cos((2 * Math.PI * c) / 10) + 4 * (rng() - 0.5);
     rows.y[i] = 30 * Math.sin((2 * Math.PI * c) / 10) + 4 * (rng() - 0.5);
     rows.cluster[i] = c;
-    rows.label[i] = c;
+    rows.label![i] = c;
   }
   return rows;
 }

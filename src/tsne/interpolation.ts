@@ -53,7 +53,7 @@ export const interpFamily = defineFamily(
     gather: ['uniform', 'read', 'read', 'read', 'read', 'rw'],
     repulsion: ['uniform', 'read', 'read', 'read', 'rw', 'rw'],
   },
-  { n: 'u32', boxes: 'u32', fft_n: 'u32', power: 'u32' },
+  { n: 'u32', boxes: 'u32', fft_n: 'u32', power: 'u32', width: 'f32' },
 );
 
 const K = interpFamily.kernels;
@@ -91,11 +91,11 @@ export function gridOf(boxes: number): InterpGrid {
   return { boxes, fftN: 2 ** Math.ceil(Math.log2(Math.max(2, 2 * boxes * NODES - 1))) };
 }
 
-const params = (n: number, g: InterpGrid, power = 2) => interpFamily.params({ n, boxes: g.boxes, fft_n: g.fftN, power });
+const params = (n: number, g: InterpGrid, power = 2, width = 0) => interpFamily.params({ n, boxes: g.boxes, fft_n: g.fftN, power, width });
 
 /** Scratch of one repulsion evaluation: sizes follow (n, grid). */
 export interface InterpBuffers {
-  /** [4] f32: x0, width, centre, unused. */
+  /** [4] f32: x0, width, centre, the map's extent. */
   grid: GPUBuffer;
   /** [n] u32, [B²] u32, [B² + 1] u32, [n] u32: the counting sort. */
   boxOf: GPUBuffer;
@@ -131,9 +131,12 @@ export function releaseInterpBuffers(rt: Runtime, b: InterpBuffers): void {
   for (const buf of Object.values(b)) rt.release(buf);
 }
 
-/** Step 1: the grid of the map y ([n, 2]) into b.grid. */
-export function boundsInto(rt: Runtime, y: GPUBuffer, n: number, g: InterpGrid, grid: GPUBuffer): void {
-  rt.dispatch(K.bounds, [params(n, g), y, grid], [1]);
+/**
+ * Step 1: the grid of the map y ([n, 2]) into `grid`: the map's square bounding box cut into B
+ * intervals, or B intervals of `width` centred on the map where they hold it.
+ */
+export function boundsInto(rt: Runtime, y: GPUBuffer, n: number, g: InterpGrid, grid: GPUBuffer, width = 0): void {
+  rt.dispatch(K.bounds, [params(n, g, 2, width), y, grid], [1]);
 }
 
 /** Step 2: K = (1 + d²)^−power at the node offsets into `kernel` ([N, N] complex), and with `spectrum` its 2-D FFT in place. */
@@ -180,14 +183,24 @@ export function combineInto(rt: Runtime, y: GPUBuffer, n: number, g: InterpGrid,
   rt.dispatch(K.repulsion, [params(n, g), y, grid, phi, rep, zrow], grid1d(n));
 }
 
+/** How one repulsion evaluation places its grid. */
+export interface RepulsionGrid {
+  /** The interval width, fixed by the caller (0, the default: the map's extent / B, found on the GPU). */
+  width?: number;
+  /** b.kernel already holds the spectrum for this width (computed by an earlier call with the same width and grid). */
+  kernelReady?: boolean;
+}
+
 /**
  * One repulsion evaluation of the map y ([n, 2] on the GPU) on grid g: R_i = Σ_{j≠i} w_ij² (y_i − y_j)
  * into `rep` ([n, 2]) and Z = Σ_{i≠j} w_ij into `z` ([1]), w_ij = (1 + ‖y_i − y_j‖²)⁻¹, approximated
- * by interpolation on p = 3 nodes per interval (see the header for the steps).
+ * by interpolation on p = 3 nodes per interval (see the header for the steps). A fixed width lets
+ * the kernel's spectrum (a quarter of the work at N = 512) be reused while the width stays.
  */
-export function repulsionInto(rt: Runtime, y: GPUBuffer, n: number, g: InterpGrid, rep: GPUBuffer, z: GPUBuffer, b: InterpBuffers, zrow: GPUBuffer): void {
-  boundsInto(rt, y, n, g, b.grid);
-  kernelGridInto(rt, g, b.grid, b.kernel, 2, b.tmp);
+export function repulsionInto(rt: Runtime, y: GPUBuffer, n: number, g: InterpGrid, rep: GPUBuffer, z: GPUBuffer, b: InterpBuffers, zrow: GPUBuffer, o: RepulsionGrid = {}): void {
+  const width = o.width ?? 0;
+  boundsInto(rt, y, n, g, b.grid, width);
+  if (!(width > 0 && o.kernelReady)) kernelGridInto(rt, g, b.grid, b.kernel, 2, b.tmp);
   binPointsInto(rt, y, n, g, b);
   spreadInto(rt, y, n, g, b);
   convolveInto(rt, g, b);

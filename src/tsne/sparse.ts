@@ -6,7 +6,7 @@
 import { defineFamily, grid1d } from '../gpu/registry.js';
 import type { Runtime } from '../gpu/runtime.js';
 import { sumInto, type Forces } from './family.js';
-import { acquireInterpBuffers, chooseGrid, releaseInterpBuffers, repulsionInto, type InterpBuffers, type InterpGrid } from './interpolation.js';
+import { acquireInterpBuffers, chooseGrid, MAX_FFT_N, MIN_INTERVALS, releaseInterpBuffers, repulsionInto, type InterpBuffers, type InterpGrid } from './interpolation.js';
 import type { CsrMatrix } from './sparse-p.js';
 
 /** shaders/tsne_sparse.wgsl. */
@@ -36,12 +36,20 @@ export class SparseForces implements Forces {
   readonly val: GPUBuffer;
   private g: InterpGrid;
   private b: InterpBuffers;
+  /** The interval width the host fixed, 0 while the map grows fast (the GPU then fits it every iteration). */
+  private width = 0;
+  /** The width b.kernel's spectrum was computed for (NaN: none yet, or new buffers). */
+  private kernelWidth = NaN;
+  /** The extent at the last follow(). */
+  private lastExtent = NaN;
 
   constructor(
     private rt: Runtime,
     p: CsrMatrix,
     y0: Float32Array,
     extent: number,
+    /** The largest FFT side the grid may take (interpolation.ts MAX_FFT_N by default). */
+    private maxFftN = MAX_FFT_N,
   ) {
     const n = (this.n = p.n);
     const nnz = p.col.length;
@@ -59,7 +67,7 @@ export class SparseForces implements Forces {
     rt.write(this.rowPtr, p.rowPtr);
     rt.write(this.col, p.col);
     rt.write(this.val, p.val);
-    this.g = chooseGrid(extent);
+    this.g = chooseGrid(extent, MIN_INTERVALS, maxFftN);
     this.b = acquireInterpBuffers(rt, n, this.g);
   }
 
@@ -68,22 +76,43 @@ export class SparseForces implements Forces {
     return this.g;
   }
 
-  /** [4] f32 (x0, width, centre, unused) of the map at the last compute(): the extent is width × grid.boxes. */
+  /** [4] f32 (x0, width, centre, extent) of the map at the last compute(). */
   get box(): GPUBuffer {
     return this.b.grid;
   }
 
-  /** Re-chooses the grid for a map whose coordinates span `extent` (the host's view, a few iterations old). */
-  fitGrid(extent: number): void {
-    const g = chooseGrid(extent);
-    if (g.boxes === this.g.boxes && g.fftN === this.g.fftN) return;
-    releaseInterpBuffers(this.rt, this.b);
-    this.g = g;
-    this.b = acquireInterpBuffers(this.rt, this.n, g);
+  /**
+   * The grid for a map whose coordinates span `extent` (read back a few iterations late): B and N
+   * from the extent (chooseGrid); and while the map grows less than 2 % between two reads, a fixed
+   * interval width with 3 % to spare, kept until the map outgrows it or shrinks 10 % inside it, so
+   * that the kernel's spectrum is computed again only then. Growing faster (early exaggeration), the
+   * GPU fits the grid to the map every iteration, and always while `mayFix` is false (the caller's
+   * schedule is about to change the map's pace: the end of early exaggeration). A map that outgrows
+   * a fixed width is fitted anyway (tsne_interp.wgsl `bounds`).
+   */
+  follow(extent: number, mayFix = true): void {
+    const prev = this.lastExtent;
+    this.lastExtent = extent;
+    const g = chooseGrid(extent, MIN_INTERVALS, this.maxFftN);
+    if (g.boxes !== this.g.boxes || g.fftN !== this.g.fftN) {
+      releaseInterpBuffers(this.rt, this.b);
+      this.g = g;
+      this.b = acquireInterpBuffers(this.rt, this.n, g);
+      this.kernelWidth = NaN;
+    }
+    const steady = mayFix && prev > 0 && Math.abs(extent / prev - 1) < 0.02;
+    if (!steady) {
+      this.width = 0;
+      return;
+    }
+    const cover = this.width * g.boxes;
+    if (this.width > 0 && extent <= cover && extent >= 0.9 * cover) return;
+    this.width = (1.03 * extent) / g.boxes;
   }
 
   compute(): void {
-    repulsionInto(this.rt, this.y, this.n, this.g, this.rep, this.z, this.b, this.zrow);
+    repulsionInto(this.rt, this.y, this.n, this.g, this.rep, this.z, this.b, this.zrow, { width: this.width, kernelReady: this.kernelWidth === this.width });
+    this.kernelWidth = this.width > 0 ? this.width : NaN;
     this.rt.dispatch(K.attraction, [sparseFamily.params({ n: this.n }), this.rowPtr, this.col, this.val, this.y, this.rep, this.force], grid1d(this.n));
   }
 

@@ -4,7 +4,7 @@
 //          grid and convolved by FFT (sparse.ts; FIt-SNE's method): O(n) per iteration, 100,000s.
 // 'auto' takes exact up to EXACT_MAX_POINTS and fft above. Both run scikit-learn's schedule: early
 // exaggeration 12 with momentum 0.5 for 250 iterations, then momentum 0.8, delta-bar-delta gains,
-// PCA initialisation; the learning rate 'auto' per method (autoLearningRate). One command buffer
+// PCA initialisation, the learning rate 'auto' (autoLearningRate). One command buffer
 // per few iterations: the only readbacks in the loop (the KL; the fft method's map extent, which
 // sizes its grid) are awaited one check later, so the GPU never waits for the host.
 import seedrandom from 'seedrandom';
@@ -53,6 +53,8 @@ export interface TsneOptions {
   klEvery?: number; // 50
   /** Neighbours for trustworthiness T(k); 0 skips it. */
   trustworthinessK?: number; // 5
+  /** fft method: the largest FFT side of its node grid (a power of two; default 2048): a smaller one is faster and coarser once the map is wide. */
+  maxGrid?: number;
   /** Called at every KL evaluation. */
   onProgress?: (e: TsneProgress) => void;
 }
@@ -93,12 +95,14 @@ export function maxTsnePoints(rt: Runtime, method: TsneMethod = 'auto'): number 
 }
 
 /**
- * The learning rate 'auto': scikit-learn's max(n / α / 4, 50) for the exact method (α the early
- * exaggeration), openTSNE's max(n / α, 200) for the fft method (see docs/performance.md for both
- * measured on the digits).
+ * The learning rate 'auto', both methods: scikit-learn's max(n / α / 4, 50), α the early
+ * exaggeration. It is openTSNE's and FIt-SNE's max(n / α, 200) (Belkina et al., 2019) in our
+ * gradient's convention: theirs leaves out the 4 of ∂C/∂y = 4 Σ (p − q) w (y_i − y_j), ours (and
+ * scikit-learn's) keeps it, so the same step takes a learning rate 4 × smaller here. Measured with
+ * 4 × this rate on the digits (docs/performance.md): the same T(5), wider maps, so larger grids.
  */
-export function autoLearningRate(n: number, earlyExaggeration = 12, method: 'exact' | 'fft' = 'exact'): number {
-  return method === 'fft' ? Math.max(n / earlyExaggeration, 200) : Math.max(n / earlyExaggeration / 4, 50);
+export function autoLearningRate(n: number, earlyExaggeration = 12): number {
+  return Math.max(n / earlyExaggeration / 4, 50);
 }
 
 /** N(0, std²) per coordinate from the seed (Box–Muller). */
@@ -147,7 +151,7 @@ export async function tsne(rt: Runtime, x: Float32Array, n: number, d: number, o
   const method = methodFor(opts.method, n);
   if (n < 3) throw new InputError(`t-SNE needs at least 3 points; got ${n}`);
   if (!(perplexity > 0) || perplexity >= n - 1) throw new OptionError((name) => `${name('perplexity')} must be in (0, n − 1) = (0, ${n - 1}); got ${perplexity}`);
-  const lr = opts.learningRate === undefined || opts.learningRate === 'auto' ? autoLearningRate(n, exaggeration, method) : opts.learningRate;
+  const lr = opts.learningRate === undefined || opts.learningRate === 'auto' ? autoLearningRate(n, exaggeration) : opts.learningRate;
   const t0 = performance.now();
 
   const pairs = method === 'exact' ? pairBuffer(rt, n) : null;
@@ -168,7 +172,7 @@ export async function tsne(rt: Runtime, x: Float32Array, n: number, d: number, o
     } else {
       const p = await sparseAffinities(rt, x, n, d, perplexity);
       y0 = opts.init === 'random' ? randomInit(n, opts.seed ?? 0) : await pcaInit(rt, xBuf, x, n, d);
-      f = sparse = new SparseForces(rt, p, y0, extentOf(y0));
+      f = sparse = new SparseForces(rt, p, y0, extentOf(y0), opts.maxGrid);
     }
     const forces = f;
     // Update 0, gains 1: scikit-learn starts each of its two optimisation stages this way.
@@ -204,9 +208,10 @@ export async function tsne(rt: Runtime, x: Float32Array, n: number, d: number, o
       }
       if (sparse && it % GRID_EVERY === GRID_EVERY - 1) {
         const s = sparse;
-        const boxes = s.grid.boxes;
-        const box = rt.readF32(s.box, 2); // (x0, width) of the map this iteration's repulsion used
-        reads.push(async () => s.fitGrid((await box)[1] * boxes));
+        const box = rt.readF32(s.box, 4); // (x0, width, centre, extent) of the map at this iteration
+        // No fixed width around the end of early exaggeration: the map then expands fast.
+        const mayFix = it < exIters - 2 * GRID_EVERY || it >= exIters + 2 * GRID_EVERY;
+        reads.push(async () => s.follow((await box)[3], mayFix));
       }
       if (reads.length) await settle(reads);
       stepInto(rt, forces, velocity, gains, early ? exaggeration : 1, lr, early ? 0.5 : 0.8, 0.01);
