@@ -1,7 +1,10 @@
-// `npm run gpu-check -- [--quick] [--out DIR] [--adapter N|NAME]` (the `--` only when a flag is given): everything a GPU machine should be checked for, in one
+// `npm run gpu-check -- [--quick] [--out DIR] [--adapter N|NAME] [--tsne-data PATH [--tsne-labels PATH]]`
+// (the `--` only when a flag is given): everything a GPU machine should be checked for, in one
 // command, with a progress line per part: the adapter; the product-kernel choice, measured afresh;
 // the matmul and training suites with the roofline; the default run on the bundled digits; the
-// `paper` preset at the shortened schedule of its parity row (docs/experiments.md). Writes
+// `paper` preset at the shortened schedule of its parity row (docs/experiments.md); a t-SNE map
+// by the fft method of --tsne-data (default: the 10,000 bundled digits; the docs' 70,000-point
+// map is of the Fashion-MNIST DEC embedding, docs/performance.md). Writes
 // <out>/<adapter>-<date>.json (every figure, with version and commit: the docs' tables are generated
 // from such files by scripts/docs-results.mjs) and .md (a summary); <out> is bench/results by default.
 //
@@ -9,7 +12,7 @@
 // command, not figures to quote. A part that fails is recorded and the others still run; the exit
 // code is then 1.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime } from '../src/gpu/runtime.js';
@@ -24,15 +27,19 @@ interface Options {
   quick: boolean;
   out: string;
   adapter?: string;
+  tsneData: string;
+  tsneLabels?: string;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { quick: false, out: join(packageRoot(), 'bench', 'results') };
+  const o: Options = { quick: false, out: join(packageRoot(), 'bench', 'results'), tsneData: 'mnist' };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--quick') o.quick = true;
     else if (args[i] === '--out' && args[i + 1]) o.out = args[++i];
     else if (args[i] === '--adapter' && args[i + 1]) o.adapter = args[++i];
-    else throw new Error(`unknown flag "${args[i]}"; use --quick, --out DIR, --adapter N|NAME`);
+    else if (args[i] === '--tsne-data' && args[i + 1]) o.tsneData = args[++i];
+    else if (args[i] === '--tsne-labels' && args[i + 1]) o.tsneLabels = args[++i];
+    else throw new Error(`unknown flag "${args[i]}"; use --quick, --out DIR, --adapter N|NAME, --tsne-data PATH, --tsne-labels PATH`);
   }
   return o;
 }
@@ -74,6 +81,31 @@ function trainRun(flags: readonly string[], adapter: string | undefined): RunRec
   }
 }
 
+interface MapRecord {
+  command: string;
+  wall_s: number;
+  /** tsne.json: method, n, seconds, KL, T(5), peak RSS… */
+  map?: Record<string, unknown>;
+  error?: string;
+}
+
+/** One `webgpu-dec tsne --method fft` in a child process; its tsne.json. */
+function tsneRun(o: Options): MapRecord {
+  const dir = mkdtempSync(join(tmpdir(), 'gpu-check-tsne-'));
+  const args = ['tsne', '--data', o.tsneData, ...(o.tsneLabels ? ['--labels', o.tsneLabels] : []), '--method', 'fft', ...(o.quick ? ['--n', '500'] : []), ...(o.adapter ? ['--adapter', o.adapter] : []), '--out', join(dir, 'map')];
+  const command = `node bin/webgpu-dec.js ${args.slice(0, -2).join(' ')}`;
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'webgpu-dec.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const wall_s = +((performance.now() - t0) / 1000).toFixed(1);
+  try {
+    if (r.status !== 0) return { command, wall_s, error: `exit ${r.status ?? r.signal}` };
+    const { kl_history: _, ...map } = JSON.parse(readFileSync(join(dir, 'map', 'tsne.json'), 'utf8')) as Record<string, unknown>;
+    return { command, wall_s, map };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const fmt = (s: Scores | null | undefined) => (s ? `${s.acc.toFixed(3)} / ${s.nmi.toFixed(3)} / ${s.ari.toFixed(3)}` : '–');
 
 function choiceTable(c: ProductChoice): string[] {
@@ -85,7 +117,7 @@ async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const date = new Date().toISOString();
-  const parts = ['adapter', 'product-kernel choice', 'matmul and training suites with the roofline', 'default run', 'paper preset, parity schedule'];
+  const parts = ['adapter', 'product-kernel choice', 'matmul and training suites with the roofline', 'default run', 'paper preset, parity schedule', 't-SNE map (fft method)'];
   let part = 0;
   const step = (name: string) => process.stderr.write(`gpu-check [${++part}/${parts.length}] ${name}${o.quick ? ' (--quick: small sizes)' : ''} … ${((performance.now() - started) / 1000).toFixed(0)} s so far\n`);
   const failures: string[] = [];
@@ -138,6 +170,13 @@ async function main(): Promise<number> {
     md.push('', 'The parity row of docs/experiments.md ("Input scale of the `paper` preset"):', '');
     md.push(`| this project: \`${runs.paper.command}\` | ${paper.ae_kmeans?.acc.toFixed(3) ?? '–'} | ${paper.dec ? `${paper.dec.acc.toFixed(3)} / ${paper.dec.nmi.toFixed(3)}` : '–'} | ${adapter.description}, ${date.slice(0, 10)}${o.quick ? ' (--quick: not the parity schedule)' : ''} |`);
   }
+  step(parts[5]);
+  const map = tsneRun(o);
+  result.tsne = map;
+  if (map.error) failures.push(`${parts[5]}: ${map.error}`);
+  const m = map.map as { n?: number; seconds?: number; kl?: number; trustworthiness_5?: number; trustworthiness_points?: number; peak_rss_mb?: number } | undefined;
+  md.push('', '## t-SNE map', '', '| command | points | seconds (map) | KL | T(5) | peak RSS | wall |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  md.push(`| \`${map.command}\` | ${m?.n ?? '–'} | ${m?.seconds ?? map.error} | ${m?.kl ?? '–'} | ${m?.trustworthiness_5 ?? '–'} (${m?.trustworthiness_points ?? '–'} points) | ${m?.peak_rss_mb ?? '–'} MB | ${map.wall_s} s |`);
   const total_s = +((performance.now() - started) / 1000).toFixed(1);
   result.total_s = total_s;
   result.failures = failures;

@@ -10,7 +10,7 @@
 // this script produces (test/docs-results.test.ts calls the same code). A number in a block is read
 // from a file, never typed here; a field a file does not record is printed as "not recorded".
 // Plain Node, no build: it reads JSON only.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -338,6 +338,48 @@ function performanceMesa(file) {
   };
 }
 
+// ---- t-SNE (npm run bench:tsne) ------------------------------------------------------------------
+
+const TSNE_PEER = ['bench/results/tsne-mnist10k-xeon-2core.json', 'bench/results/tsne-fashion70k-xeon-2core.json'];
+const IMPL = { fft: 'ours, fft', exact: 'ours, exact', sklearn: "scikit-learn's Barnes-Hut" };
+const orDash = (x, f) => (x === null || x === undefined ? '–' : f(x));
+
+function performanceTsnePeer(root) {
+  const out = [];
+  const rows = [];
+  for (const file of TSNE_PEER) {
+    const d = readJson(root, file);
+    for (const r of d.rows)
+      rows.push([
+        `${int(d.points.n)} × ${d.points.d} (${d.data === 'mnist' ? 'the bundled digits' : d.data.replace(/^.*\//, '')})`,
+        IMPL[r.method] ?? r.method,
+        orDash(r.seconds, f1),
+        orDash(r.speedup_vs_sklearn, (x) => `${x.toFixed(2)}×`),
+        orDash(r.kl, f3),
+        orDash(r.t5_sklearn, (x) => x.toFixed(4)),
+        orDash(r.peak_rss_mb, int),
+      ]);
+  }
+  out.push(table(['points', 'method', 'seconds', '× scikit-learn', 'KL', `T(5)`, 'peak RSS (MB)'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r']));
+  out.push('');
+  out.push('T(5) by `sklearn.manifold.trustworthiness` for every map, over every point up to 5,000, else the same seeded 5,000; each run one after the other in one process (see the notes in each file for what seconds and KL cover).');
+  for (const file of TSNE_PEER) out.push('', sourceLine(file, readJson(root, file)));
+  return out.join('\n');
+}
+
+function performanceTsneCrossover(root) {
+  const files = readdirSync(join(root, 'bench/results'))
+    .filter((f) => /^tsne-mnist-n\d+-xeon-2core\.json$/.test(f))
+    .map((f) => `bench/results/${f}`)
+    .sort((a, b) => readJson(root, a).points.n - readJson(root, b).points.n);
+  const rows = files.map((file) => {
+    const d = readJson(root, file);
+    const by = Object.fromEntries(d.rows.map((r) => [r.method, r]));
+    return [int(d.points.n), orDash(by.exact?.seconds, f1), orDash(by.fft?.seconds, f1), orDash(by.exact?.t5_ours, (x) => x.toFixed(4)), orDash(by.fft?.t5_ours, (x) => x.toFixed(4))];
+  });
+  return [table(['digits', 'exact (s)', 'fft (s)', 'exact T(5)', 'fft T(5)'], rows, ['r', 'r', 'r', 'r', 'r']), '', ...files.flatMap((file) => [sourceLine(file, readJson(root, file)), ''])].join('\n').trimEnd();
+}
+
 function performanceDrivers(root) {
   const d = readJson(root, DRIVERS);
   const rows = d.rows.map((r) => [r.config, r.adapter, String(r.subgroup), String(r.passed), String(r.failed), String(r.skipped), `${r.seconds} s`]);
@@ -395,6 +437,8 @@ export const BLOCKS = [
   { page: 'docs/performance.md', name: 'mesa25', make: performanceMesa('bench/results/lavapipe-mesa25-2core.json') },
   { page: 'docs/performance.md', name: 'mesa26', make: performanceMesa('bench/results/lavapipe-mesa26-2core.json') },
   { page: 'docs/performance.md', name: 'drivers', make: performanceDrivers },
+  { page: 'docs/performance.md', name: 'tsne-crossover', make: performanceTsneCrossover },
+  { page: 'docs/performance.md', name: 'tsne-peer', make: performanceTsnePeer },
 ];
 
 // ---- markers -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ describe('npm run gpu-check -- --quick', () => {
     const r = spawnSync(process.execPath, ['dist/bench/gpu-check.js', '--quick', '--out', out], { encoding: 'utf8', timeout: 600_000 });
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
     const parts = r.stderr.split('\n').filter((l) => l.startsWith('gpu-check ['));
-    expect(parts.map((l) => l.match(/^gpu-check \[(\d)\/5\]/)?.[1])).toEqual(['1', '2', '3', '4', '5']);
+    expect(parts.map((l) => l.match(/^gpu-check \[(\d)\/6\]/)?.[1])).toEqual(['1', '2', '3', '4', '5', '6']);
     const files = readdirSync(out).sort();
     expect(files).toHaveLength(2);
     expect(files[0]).toMatch(/-\d{4}-\d\d-\d\d-quick\.json$/);
@@ -34,6 +34,9 @@ describe('npm run gpu-check -- --quick', () => {
       const ours = cases.find((c) => c.name === name && c.impl !== 'naive');
       expect(ours?.roofline?.share, name).toBeGreaterThan(0);
     }
+    expect(j.tsne.map).toMatchObject({ method: 'fft', n: 500 });
+    expect(j.tsne.map.trustworthiness_5).toBeGreaterThan(0.5);
+    expect(j.tsne.command).toMatch(/^node bin\/webgpu-dec\.js tsne --data mnist --method fft --n 500/);
     for (const run of ['default', 'paper']) {
       expect(j.runs[run].metrics.dec.acc, run).toBeGreaterThan(0);
       expect(j.runs[run].command).toMatch(/^node bin\/webgpu-dec\.js train /);

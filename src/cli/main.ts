@@ -18,7 +18,7 @@ commands:
   predict              clusters of new data with a trained model: index,cluster,confidence[,label]
   embed                the embeddings z = f(x) of data under a trained model, as .npy
   report RUN_DIR       rebuild RUN_DIR/report.html (scores, curves, confusion matrix, t-SNE maps, montages)
-  tsne                 exact t-SNE on the GPU of a data file (or of its embedding, --model): tsne.csv, .json, .svg
+  tsne                 t-SNE on the GPU (exact, or FFT-accelerated) of a data file (or of its embedding, --model): tsne.csv, .json, .svg
   experiment           the paper's experiments: "experiment imbalance" (imbalanced clusters), "experiment clusters" (choosing k)
   bench                the benchmark suites (matmul, training, wait); --json FILE, --suite, --quick
   info                 the WebGPU adapter: vendor, architecture, device, limits, features;

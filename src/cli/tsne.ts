@@ -13,7 +13,7 @@ export const tsneFlags: FlagSpec = {
   labels: { kind: 'string', help: 'labels for --data: a label column, and the plot coloured by label' },
   model: { kind: 'string', help: 'a model.safetensors: map its embedding z = f(x) instead of x, with its clusters' },
   n: { kind: 'int', help: 'points: a seeded random subset (stratified with labels); default every point, up to 100,000' },
-  method: { kind: 'string', choices: ['auto', 'exact', 'fft'], help: 'exact (every pair), fft (sparse neighbours, FFT-interpolated repulsion) or auto (default: exact up to 2,000 points)' },
+  method: { kind: 'string', choices: ['auto', 'exact', 'fft'], help: 'exact (every pair), fft (sparse neighbours, FFT-interpolated repulsion) or auto (default: exact up to 3,000 points)' },
   perplexity: { kind: 'number', help: 'effective neighbours per point (default 30)' },
   iterations: { kind: 'int', help: 'gradient steps (default 1000; the first 250 with early exaggeration 12)' },
   init: { kind: 'string', choices: ['pca', 'random'], help: 'initial map: pca (default) or random N(0, 1e-4²)' },

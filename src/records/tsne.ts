@@ -41,6 +41,8 @@ export interface TsneInfo {
   init?: string;
   /** How the points were chosen. */
   subset?: string;
+  /** The fft method's largest FFT grid side (absent in older files). */
+  max_grid?: number;
   stages: Record<string, TsneStageInfo>;
 }
 

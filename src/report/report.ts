@@ -42,7 +42,10 @@ async function tsneSection(tsne: Tsne | null): Promise<string> {
     return tsne.rows.label ? [byCluster, tsneChart(tsne.rows, s, 'label', info)] : [byCluster];
   });
   const i = tsne.info;
-  const about = i ? note(`${i.n} points, perplexity ${i.perplexity}, ${i.iterations} iterations.`) : '';
+  const stage = i ? Object.values(i.stages)[0] : undefined;
+  const method = stage?.method === 'fft' ? `, the fft method (node grid up to ${i!.max_grid ?? 2048}²)` : stage?.method === 'exact' ? ', exact' : '';
+  const sample = stage?.trustworthiness_points && stage.trustworthiness_points < i!.n ? `; trustworthiness on a seeded sample of ${stage.trustworthiness_points.toLocaleString('en-US')}` : '';
+  const about = i ? note(`${i.n.toLocaleString('en-US')} points, perplexity ${i.perplexity}, ${i.iterations} iterations${method}${sample}.`) : '';
   return section('t-SNE', `${chartRow(await figures(charts))}\n${about}`);
 }
 

@@ -1,6 +1,7 @@
 // The t-SNE repulsion by FFT-accelerated interpolation (FIt-SNE: Linderman et al., Nature Methods
-// 2019), on shaders/tsne_interp.wgsl and the FFT of fft.ts. Not yet called by tsne(): these are
-// the kernels, tested one by one and as a whole against the exact O(n²) sums.
+// 2019), on shaders/tsne_interp.wgsl and the FFT of fft.ts: the fft method's repulsion and Z
+// (sparse.ts calls repulsionInto every iteration), tested one by one and as a whole against the
+// exact O(n²) sums.
 //
 // How one repulsion step assembles (repulsionInto below does exactly this, in one command buffer,
 // nothing read back):
@@ -18,11 +19,11 @@
 // The four charges with the squared kernel alone (as tsne-cuda and FIt-SNE's earlier 2-D code; its
 // current code spreads (y, 1) with (1 + d²)⁻² for R and 1 with (1 + d²)⁻¹ for Z, kernel_grid's
 // power 1) give R and Z from one spectrum; y' = y − the grid's centre keeps Z's cancellation small.
-// Integration in tsne(): steps 1–6 replace `forces`'s repulsive half per iteration; the grid size
-// (B, N) is a host decision, so it is re-chosen from the extent read back with the KL every
-// `klEvery` iterations (the map grows slowly; the kernels read the exact box from the GPU buffer,
-// so a stale B only changes the accuracy a little, never the correctness). tsne.ts will import
-// this file, which imports its sumInto: move sumInto out first (no import cycles).
+// In tsne() (sparse.ts): steps 1–6 give the repulsive half of each iteration's gradient; the grid
+// size (B, N) is a host decision, re-chosen from the map's extent read back every 10 iterations
+// (the map grows slowly; the kernels read the exact box from the GPU buffer, so a stale B only
+// changes the accuracy a little, never the correctness). While the map grows slowly the host also
+// fixes the interval width, so that step 2's spectrum is computed only when it changes.
 //
 // The choice of B (intervals per dimension): FIt-SNE takes max(min_num_intervals = 50,
 // extent / intervals_per_integer = 1) with n_interpolation_points p = 3, then rounds up to a size

@@ -2,11 +2,11 @@
 // k = ⌊3 × perplexity⌋ exact nearest neighbours (knn.ts, on the GPU), symmetrised on the host into
 // P = (P_{j|i} + P_{i|j}) / 2n in CSR form, normalised to sum 1.
 //
-// How it is meant to be used (the integration, issue 32 item 3, is not done yet): the FFT t-SNE
-// calls `sparseAffinities(rt, x, n, d, perplexity)` once, uploads rowPtr, col and val, and computes
-// the attraction A_i = Σ_j p_ij w_ij (y_i − y_j) over P's non-zeros only (row i's entries are
-// rowPtr[i] … rowPtr[i + 1] − 1); the repulsion and Z come from the FFT interpolation; KL's
-// Σ p_ij ln p_ij is over the non-zeros as well. With k ≥ n − 1 this P is the exact method's.
+// How the fft method (tsne.ts, sparse.ts) uses it: `sparseAffinities(rt, x, n, d, perplexity)`
+// once, rowPtr, col and val uploaded, and the attraction A_i = Σ_j p_ij w_ij (y_i − y_j) over P's
+// non-zeros only (row i's entries are rowPtr[i] … rowPtr[i + 1] − 1); the repulsion and Z come
+// from the FFT interpolation; KL's Σ p_ij ln p_ij is over the non-zeros as well. With k ≥ n − 1
+// this P is the exact method's.
 import type { Runtime } from '../gpu/runtime.js';
 import { knnAffinities, type KnnOptions } from './knn.js';
 

@@ -27,7 +27,7 @@ export type TsneMethod = 'auto' | 'exact' | 'fft';
  * same time on lavapipe here (bench `tsne` suite, docs/performance.md); below it the exact method
  * is as fast and has no interpolation error.
  */
-export const EXACT_MAX_POINTS = 2000;
+export const EXACT_MAX_POINTS = 3000;
 
 /** The most points a map takes by default (the report's maps, `webgpu-dec tsne`): more take a --n. */
 export const MAX_MAP_POINTS = 100_000;
