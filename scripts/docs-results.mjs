@@ -340,7 +340,7 @@ function performanceMesa(file) {
 
 // ---- t-SNE (npm run bench:tsne) ------------------------------------------------------------------
 
-const TSNE_PEER = ['bench/results/tsne-mnist10k-xeon-2core.json', 'bench/results/tsne-fashion70k-xeon-2core.json'];
+const TSNE_PEER = ['bench/results/tsne-digits8x8-xeon-2core.json', 'bench/results/tsne-mnist10k-xeon-2core.json', 'bench/results/tsne-fashion70k-xeon-2core.json'];
 const IMPL = { fft: 'ours, fft', exact: 'ours, exact', sklearn: "scikit-learn's Barnes-Hut" };
 const orDash = (x, f) => (x === null || x === undefined ? '–' : f(x));
 
@@ -378,6 +378,22 @@ function performanceTsneCrossover(root) {
     return [int(d.points.n), orDash(by.exact?.seconds, f1), orDash(by.fft?.seconds, f1), orDash(by.exact?.t5_ours, (x) => x.toFixed(4)), orDash(by.fft?.t5_ours, (x) => x.toFixed(4))];
   });
   return [table(['digits', 'exact (s)', 'fft (s)', 'exact T(5)', 'fft T(5)'], rows, ['r', 'r', 'r', 'r', 'r']), '', ...files.flatMap((file) => [sourceLine(file, readJson(root, file)), ''])].join('\n').trimEnd();
+}
+
+function performanceTsneMapsCheck(root) {
+  const file = 'docs/results/tsne-maps-default-run-check.json';
+  const d = readJson(root, file);
+  const row = (r, what) => {
+    const st = Object.values(r.maps.stages);
+    return [what, `\`${r.commit}\``, int(r.maps.n), st.map((x) => x.method ?? 'exact').join(', '), st.map((x) => f1(x.seconds)).join(' + '), st.map((x) => x.trustworthiness.toFixed(4)).join(', '), f3(r.dec.acc), `${f1(r.wall_s)} s`];
+  };
+  return [
+    table(['npm start', 'commit', 'map points', 'method', 'maps (s): pretrain + DEC', 'T(5)', 'DEC ACC', 'whole run'], [row(d.before, 'before'), row(d.after, 'after')], ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r']),
+    '',
+    d.note,
+    '',
+    sourceLine(file, d),
+  ].join('\n');
 }
 
 function performanceDrivers(root) {
@@ -439,6 +455,7 @@ export const BLOCKS = [
   { page: 'docs/performance.md', name: 'drivers', make: performanceDrivers },
   { page: 'docs/performance.md', name: 'tsne-crossover', make: performanceTsneCrossover },
   { page: 'docs/performance.md', name: 'tsne-peer', make: performanceTsnePeer },
+  { page: 'docs/performance.md', name: 'tsne-maps-check', make: performanceTsneMapsCheck },
 ];
 
 // ---- markers -----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ export { openDevice, type DeviceChoice, type OpenOptions } from './api/device.js
 export { cluster, type ClusterOptions, type ClusterResult } from './api/cluster.js';
 export { predict, embed, loadModel, saveModel, modelFromBytes, type DecModel, type Prediction, type PredictOptions, type ApplyOptions } from './api/model.js';
 export { tsne, type TsneCallOptions } from './api/tsne.js';
-export type { TsneOptions, TsneProgress, TsneResult } from './tsne/tsne.js';
+export type { TsneMethod, TsneOptions, TsneProgress, TsneResult } from './tsne/tsne.js';
 
 // ---- data ---------------------------------------------------------------------------------
 export { datasetFromArray, type ArrayShape } from './data/from-array.js';

@@ -12,9 +12,11 @@ export interface TsneCallOptions extends TsneOptions, DeviceChoice {
 }
 
 /**
- * Exact t-SNE of the rows of `x` ([n, d], row-major) on the GPU, with scikit-learn's schedule
+ * t-SNE of the rows of `x` ([n, d], row-major) on the GPU, with scikit-learn's schedule
  * (perplexity 30, early exaggeration 12 for 250 of 1,000 iterations, PCA initialisation): the map
- * `y` ([n, 2]), its KL divergence and trustworthiness. n is bounded by one n × n binding.
+ * `y` ([n, 2]), its KL divergence and trustworthiness. `method`: 'exact' (every pair; n bounded by
+ * one n × n binding), 'fft' (sparse neighbours, FFT-interpolated repulsion; any n), or 'auto'
+ * (the default: exact up to 3,000 points).
  */
 export async function tsne(x: Float32Array, options: TsneCallOptions): Promise<TsneResult> {
   const { d, n, device, adapter, ...settings } = options;
