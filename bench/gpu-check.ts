@@ -58,52 +58,42 @@ const RUNS = {
   },
 } as const;
 
-interface RunRecord {
-  command: string;
-  wall_s: number;
-  metrics?: RunMetrics;
-  error?: string;
+/** What one `webgpu-dec` command in a child process gave: its command line, time, and `R` read from its --out folder, or why not. */
+type ChildRecord<K extends string, R> = { command: string; wall_s: number; error?: string } & { [key in K]?: R };
+
+/**
+ * `webgpu-dec <command> ...flags --out TMP` in a child process (its progress on our stderr), then
+ * `read(TMP)` for what it wrote; the folder is removed either way.
+ */
+function child<K extends string, R>(command: string, flags: readonly string[], key: K, read: (out: string) => R): ChildRecord<K, R> {
+  const dir = mkdtempSync(join(tmpdir(), `gpu-check-${command}-`));
+  const args = [command, ...flags, '--out', join(dir, 'out')];
+  const line = `node bin/webgpu-dec.js ${args.slice(0, -2).join(' ')}`;
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'webgpu-dec.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const wall_s = +((performance.now() - t0) / 1000).toFixed(1);
+  try {
+    if (r.status !== 0) return { command: line, wall_s, error: `exit ${r.status ?? r.signal}` } as ChildRecord<K, R>;
+    return { command: line, wall_s, [key]: read(join(dir, 'out')) } as ChildRecord<K, R>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-/** One `webgpu-dec train` in a child process (its progress on our stderr); its metrics.json. */
+type RunRecord = ChildRecord<'metrics', RunMetrics>;
+
+/** One `webgpu-dec train`; its metrics.json. */
 function trainRun(flags: readonly string[], adapter: string | undefined): RunRecord {
-  const dir = mkdtempSync(join(tmpdir(), 'gpu-check-'));
-  const args = ['train', ...flags, ...(adapter ? ['--adapter', adapter] : []), '--out', join(dir, 'run')];
-  const command = `node bin/webgpu-dec.js ${args.slice(0, -2).join(' ')}`;
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'webgpu-dec.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const wall_s = +((performance.now() - t0) / 1000).toFixed(1);
-  try {
-    if (r.status !== 0) return { command, wall_s, error: `exit ${r.status ?? r.signal}` };
-    return { command, wall_s, metrics: readMetrics(join(dir, 'run')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return child('train', [...flags, ...(adapter ? ['--adapter', adapter] : [])], 'metrics', readMetrics);
 }
 
-interface MapRecord {
-  command: string;
-  wall_s: number;
-  /** tsne.json: method, n, seconds, KL, T(5), peak RSS… */
-  map?: Record<string, unknown>;
-  error?: string;
-}
-
-/** One `webgpu-dec tsne --method fft` in a child process; its tsne.json. */
-function tsneRun(o: Options): MapRecord {
-  const dir = mkdtempSync(join(tmpdir(), 'gpu-check-tsne-'));
-  const args = ['tsne', '--data', o.tsneData, ...(o.tsneLabels ? ['--labels', o.tsneLabels] : []), '--method', 'fft', ...(o.quick ? ['--n', '500'] : []), ...(o.adapter ? ['--adapter', o.adapter] : []), '--out', join(dir, 'map')];
-  const command = `node bin/webgpu-dec.js ${args.slice(0, -2).join(' ')}`;
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'webgpu-dec.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const wall_s = +((performance.now() - t0) / 1000).toFixed(1);
-  try {
-    if (r.status !== 0) return { command, wall_s, error: `exit ${r.status ?? r.signal}` };
-    const { kl_history: _, ...map } = JSON.parse(readFileSync(join(dir, 'map', 'tsne.json'), 'utf8')) as Record<string, unknown>;
-    return { command, wall_s, map };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** One `webgpu-dec tsne --method fft`; its tsne.json (method, n, seconds, KL, T(5), peak RSS…) without the KL history. */
+function tsneRun(o: Options): ChildRecord<'map', Record<string, unknown>> {
+  const flags = ['--data', o.tsneData, ...(o.tsneLabels ? ['--labels', o.tsneLabels] : []), '--method', 'fft', ...(o.quick ? ['--n', '500'] : []), ...(o.adapter ? ['--adapter', o.adapter] : [])];
+  return child('tsne', flags, 'map', (out) => {
+    const { kl_history: _, ...map } = JSON.parse(readFileSync(join(out, 'tsne.json'), 'utf8')) as Record<string, unknown>;
+    return map;
+  });
 }
 
 const fmt = (s: Scores | null | undefined) => (s ? `${s.acc.toFixed(3)} / ${s.nmi.toFixed(3)} / ${s.ari.toFixed(3)}` : '–');
