@@ -21,8 +21,8 @@ export interface TorchPeer {
   cases: TorchCase[];
 }
 
-/** The Pythons to try, in order: WEBGPU_DEC_PYTHON alone where it is set. */
-function pythons(): string[] {
+/** The Pythons to try, in order: WEBGPU_DEC_PYTHON alone where it is set (both Python peers: PyTorch, scikit-learn). */
+export function pythons(): string[] {
   if (process.env.WEBGPU_DEC_PYTHON) return [process.env.WEBGPU_DEC_PYTHON];
   return ['/usr/bin/python3', 'python3'];
 }

@@ -17,6 +17,7 @@ import { parseFlags, UsageError, type FlagSpec } from '../src/cli/args.js';
 import { flagOf } from '../src/cli/flag-names.js';
 import { rowValues, stratifiedSubset } from '../src/data/dataset.js';
 import { npyBytes } from '../src/data/formats/npy.js';
+import { pythons } from './peer-torch.js';
 import { loadData } from '../src/data/load.js';
 import { checkWritableFile, writeFileAtomic } from '../src/io/atomic.js';
 import { OptionError } from '../src/io/errors.js';
@@ -80,12 +81,6 @@ export interface TsneBenchRow {
   learning_rate: number | null;
   command: string;
   error?: string;
-}
-
-/** The Pythons to try, in order: WEBGPU_DEC_PYTHON alone where it is set (bench/peer-torch.ts' rule). */
-function pythons(): string[] {
-  if (process.env.WEBGPU_DEC_PYTHON) return [process.env.WEBGPU_DEC_PYTHON];
-  return ['/usr/bin/python3', 'python3'];
 }
 
 /** The first Python that imports scikit-learn, or why there is none. */

@@ -261,13 +261,16 @@ async function trustworthinessOf(
       ys.set(y.subarray(2 * i, 2 * i + 2), 2 * s);
     });
   const buf = pick ? rt.acquire(m * d * 4) : xBuf;
-  const sub = pairBuffer(rt, m);
+  // The exact method's n × n buffer (n ≥ m) holds the sample's m × m distances: no second one.
+  const sub = pairs ?? pairBuffer(rt, m);
   try {
     if (pick) rt.write(buf, xs);
     return { trust: await trustworthinessOnGpu(rt, buf, m, d, ys, k, sub), points: m };
   } finally {
     if (pick) rt.release(buf);
-    await rt.sync().catch(() => undefined);
-    sub.destroy();
+    if (!pairs) {
+      await rt.sync().catch(() => undefined);
+      sub.destroy();
+    }
   }
 }
